@@ -1,0 +1,7 @@
+"""numba options in one place: every kernel is compiled with these."""
+
+import numba
+
+#: cache=True keeps compiled kernels on disk (CI and the CLI pay compile time once);
+#: error_model="numpy" drops Python's division checks, which the kernels make themselves.
+jit = numba.njit(cache=True, nogil=True, error_model="numpy")

@@ -1,0 +1,718 @@
+"""The fast interpreter: a numba kernel beside a public function that validates and wraps it.
+
+The kernel implements exactly the semantics of :mod:`toyinduction.reference` (the tests run
+both on the same programs). Its whole state lives in a :class:`MachineState` of plain arrays,
+so a run that stopped for want of program bits (status ``bits_limit``) can be resumed later
+with a longer program: the machine always stops at an instruction boundary, having consumed
+nothing of the instruction it could not finish.
+
+Safety: numba does not check bounds, so every array access below is bounded by construction
+or by an explicit check that ends the run in ``fault``:
+  - data stack, memory, call stack, loop stack, open-block stack, subroutine table: checked
+    against the language limits (the arrays are sized by exactly those limits);
+  - decoded code: one entry per decoded instruction, and every codeword is >= 1 bit long, so
+    at most (program bits) entries; the array has one more than that;
+  - eval: at most ``eval_depth`` levels below the main program (checked); a child's program
+    is a bit-string value of at most 62 bits, so its code and bit arrays (63 wide) suffice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._numba import jit
+from .language import HAS_OPERAND, MAX_LITERAL_EXPONENT, MAX_PACKED_BITS, MNEMONICS, SEMANTIC_ID, Language
+from .machine import Fault, RunResult, Status, array_to_bits, bits_to_array
+
+# Semantic ids of the instructions (numba treats these module globals as constants).
+OP_PUSH, OP_DUP, OP_DROP, OP_SWAP, OP_OVER, OP_ROT = (SEMANTIC_ID[m] for m in ("push", "dup", "drop", "swap", "over", "rot"))
+OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD, OP_INC = (SEMANTIC_ID[m] for m in ("add", "sub", "mul", "div", "mod", "inc"))
+OP_EQ, OP_LT, OP_NOT, OP_AND, OP_OR, OP_XOR, OP_SHR, OP_MIX = (
+    SEMANTIC_ID[m] for m in ("eq", "lt", "not", "and", "or", "xor", "shr", "mix"))
+OP_LOAD, OP_STORE = SEMANTIC_ID["load"], SEMANTIC_ID["store"]
+OP_IF, OP_ELSE, OP_END, OP_REP, OP_LOOP, OP_BRK, OP_IDX = (
+    SEMANTIC_ID[m] for m in ("if", "else", "end", "rep", "loop", "brk", "idx"))
+OP_DEF, OP_CALL, OP_RET = SEMANTIC_ID["def"], SEMANTIC_ID["call"], SEMANTIC_ID["ret"]
+OP_OUT, OP_READ, OP_EVAL = SEMANTIC_ID["out"], SEMANTIC_ID["read"], SEMANTIC_ID["eval"]
+assert len(MNEMONICS) == 35, "a new instruction needs a dispatch branch in both interpreters"
+
+# Status and fault codes as plain ints for the kernel.
+HALTED, STEP_LIMIT, OUTPUT_LIMIT, BITS_LIMIT, FAULT = (int(s) for s in Status)
+RUNNING = -1
+F_UNDERFLOW, F_OVERFLOW, F_ADDRESS, F_ZERO = (int(f) for f in (
+    Fault.STACK_UNDERFLOW, Fault.STACK_OVERFLOW, Fault.MEMORY_ADDRESS, Fault.DIVISION_BY_ZERO))
+F_READ_WIDTH, F_UNDEFINED, F_CALL_DEPTH, F_LOOP_DEPTH = (int(f) for f in (
+    Fault.READ_WIDTH, Fault.UNDEFINED_SUBROUTINE, Fault.CALL_DEPTH, Fault.LOOP_DEPTH))
+F_NESTING, F_TOO_MANY_DEFS, F_ELSE, F_BREAK, F_INDEX = (int(f) for f in (
+    Fault.BLOCK_NESTING, Fault.TOO_MANY_SUBROUTINES, Fault.MISPLACED_ELSE, Fault.BREAK_OUTSIDE_LOOP,
+    Fault.INDEX_OUTSIDE_LOOP))
+F_LITERAL, F_EVAL_DEPTH, F_BAD_BITS, F_INTERNAL = (int(f) for f in (
+    Fault.LITERAL_TOO_LARGE, Fault.EVAL_DEPTH, Fault.BAD_BIT_STRING, Fault.INTERNAL))
+
+# Per-level registers: regs[level, R_*].
+(R_PC, R_SP, R_CALLS, R_LOOPS, R_OPEN, R_NCODE, R_POSITION, R_NDEFS, R_NBITS, R_PACKED_OUT,
+ R_NOUT, R_OUTPUT_LIMIT, R_STEP_END, R_FAULT) = range(14)
+NREGS = 14
+# Global registers: g[G_*].
+G_STEPS, G_LEVEL = 0, 1
+# Fields of the decoded code: code[level, C_*, index].
+C_OP, C_ARG, C_MATCH, C_ELSE = 0, 1, 2, 3
+# Limits as an array, in this order.
+LIMIT_ORDER = ("stack_depth", "memory_cells", "call_depth", "loop_depth", "block_nesting",
+               "max_subroutines", "eval_depth")
+L_STACK, L_MEMORY, L_CALLS, L_LOOPS, L_NESTING, L_DEFS, L_EVAL = range(7)
+
+U30, U27, U31, U2, U1 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(2), np.uint64(1)
+GOLDEN, MIX_A, MIX_B = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB)
+
+
+@jit
+def _mix(a, b):
+    """splitmix64 finaliser of a + phi*(b+1) (mod 2^64), top 62 bits: the ``mix`` primitive."""
+    x = np.uint64(a) + GOLDEN * (np.uint64(b) + U1)
+    x = x ^ (x >> U30)
+    x = x * MIX_A
+    x = x ^ (x >> U27)
+    x = x * MIX_B
+    x = x ^ (x >> U31)
+    return np.int64(x >> U2)
+
+
+@jit
+def _bit(level, position, program, child_bits):
+    """Program bit ``position`` of the program running at ``level`` (caller checks the range)."""
+    if level == 0:
+        return np.int64(program[position])
+    return np.int64(child_bits[level, position])
+
+
+@jit
+def _decode_one(level, trie, has_operand, limits, program, nprog, child_bits, regs, code, open_blocks, defs):
+    """Decode the instruction at the read position and append it to the code.
+
+    Returns RUNNING on success, BITS_LIMIT (nothing consumed) or FAULT (reason in regs).
+    """
+    position = regs[level, R_POSITION]
+    nbits = nprog if level == 0 else regs[level, R_NBITS]
+    node = 0
+    while True:
+        if position >= nbits:
+            return BITS_LIMIT
+        following = trie[node, _bit(level, position, program, child_bits)]
+        position += 1
+        if following < 0:
+            op = -following - 1
+            break
+        node = following
+    operand = 0
+    if has_operand[op]:
+        zeros = 0
+        while True:
+            if position >= nbits:
+                return BITS_LIMIT
+            bit = _bit(level, position, program, child_bits)
+            position += 1
+            if bit == 1:
+                break
+            zeros += 1
+            if zeros > MAX_LITERAL_EXPONENT:
+                regs[level, R_POSITION] = position
+                regs[level, R_FAULT] = F_LITERAL
+                return FAULT
+        if position + zeros > nbits:
+            return BITS_LIMIT
+        value = 1
+        for offset in range(zeros):
+            value = value * 2 + _bit(level, position + offset, program, child_bits)
+        position += zeros
+        operand = value - 1
+    regs[level, R_POSITION] = position
+    index = regs[level, R_NCODE]
+    code[level, C_OP, index] = op
+    code[level, C_ARG, index] = operand
+    code[level, C_MATCH, index] = -1
+    code[level, C_ELSE, index] = -1
+    regs[level, R_NCODE] = index + 1
+    nopen = regs[level, R_OPEN]
+    if op == OP_IF or op == OP_REP or op == OP_LOOP or op == OP_DEF:
+        if nopen >= limits[L_NESTING]:
+            regs[level, R_FAULT] = F_NESTING
+            return FAULT
+        if op == OP_DEF:
+            ndefs = regs[level, R_NDEFS]
+            if ndefs >= limits[L_DEFS]:
+                regs[level, R_FAULT] = F_TOO_MANY_DEFS
+                return FAULT
+            defs[level, ndefs] = index
+            regs[level, R_NDEFS] = ndefs + 1
+        open_blocks[level, nopen] = index
+        regs[level, R_OPEN] = nopen + 1
+    elif op == OP_ELSE:
+        if nopen > 0:
+            opener = open_blocks[level, nopen - 1]
+            if code[level, C_OP, opener] == OP_IF and code[level, C_ELSE, opener] < 0:
+                code[level, C_ELSE, opener] = index
+                code[level, C_MATCH, index] = opener
+    elif op == OP_END:
+        if nopen > 0:
+            opener = open_blocks[level, nopen - 1]
+            regs[level, R_OPEN] = nopen - 1
+            code[level, C_MATCH, opener] = index
+            code[level, C_MATCH, index] = opener
+    return RUNNING
+
+
+@jit
+def _close(level, opener, trie, has_operand, limits, program, nprog, child_bits, regs, code, open_blocks, defs):
+    """Decode until the block opened at ``opener`` has its end. RUNNING, or why not."""
+    while code[level, C_MATCH, opener] < 0:
+        result = _decode_one(level, trie, has_operand, limits, program, nprog, child_bits, regs, code,
+                             open_blocks, defs)
+        if result != RUNNING:
+            return result
+    return RUNNING
+
+
+@jit
+def _loop_base(level, regs, calls):
+    """Loop-stack height when the current call began (0 in the main program)."""
+    ncalls = regs[level, R_CALLS]
+    if ncalls == 0:
+        return 0
+    return calls[level, 1, ncalls - 1]
+
+
+@jit
+def _execute(trie, has_operand, limits, program, nprog, regs, stack, memory, code, open_blocks, defs, calls,
+             loops, child_bits, out, g):
+    """Run (or resume) the machine until it stops; return the status of the main program.
+
+    The state arrays are updated in place; ``g[G_STEPS]`` holds the steps used.
+    """
+    level = g[G_LEVEL]
+    steps = g[G_STEPS]
+    pc = regs[level, R_PC]
+    sp = regs[level, R_SP]
+    step_end = regs[level, R_STEP_END]
+    stack_depth = limits[L_STACK]
+    memory_cells = limits[L_MEMORY]
+    while True:
+        status = RUNNING
+        fault = 0
+        if steps >= step_end:
+            status = STEP_LIMIT
+        elif pc >= regs[level, R_NCODE]:
+            status = _decode_one(level, trie, has_operand, limits, program, nprog, child_bits, regs, code,
+                                 open_blocks, defs)
+        else:
+            op = code[level, C_OP, pc]
+            # -- push n
+            if op == OP_PUSH:
+                if sp >= stack_depth:
+                    fault = F_OVERFLOW
+                else:
+                    stack[level, sp] = code[level, C_ARG, pc]
+                    sp += 1
+                    pc += 1
+                    steps += 1
+            # -- dup drop swap over rot
+            elif op == OP_DUP:
+                if sp < 1:
+                    fault = F_UNDERFLOW
+                elif sp >= stack_depth:
+                    fault = F_OVERFLOW
+                else:
+                    stack[level, sp] = stack[level, sp - 1]
+                    sp += 1
+                    pc += 1
+                    steps += 1
+            elif op == OP_DROP:
+                if sp < 1:
+                    fault = F_UNDERFLOW
+                else:
+                    sp -= 1
+                    pc += 1
+                    steps += 1
+            elif op == OP_SWAP:
+                if sp < 2:
+                    fault = F_UNDERFLOW
+                else:
+                    top = stack[level, sp - 1]
+                    stack[level, sp - 1] = stack[level, sp - 2]
+                    stack[level, sp - 2] = top
+                    pc += 1
+                    steps += 1
+            elif op == OP_OVER:
+                if sp < 2:
+                    fault = F_UNDERFLOW
+                elif sp >= stack_depth:
+                    fault = F_OVERFLOW
+                else:
+                    stack[level, sp] = stack[level, sp - 2]
+                    sp += 1
+                    pc += 1
+                    steps += 1
+            elif op == OP_ROT:
+                if sp < 3:
+                    fault = F_UNDERFLOW
+                else:
+                    third = stack[level, sp - 3]
+                    stack[level, sp - 3] = stack[level, sp - 2]
+                    stack[level, sp - 2] = stack[level, sp - 1]
+                    stack[level, sp - 1] = third
+                    pc += 1
+                    steps += 1
+            # -- a b -- f(a, b): arithmetic, comparison, bits, mix
+            elif (op == OP_ADD or op == OP_SUB or op == OP_MUL or op == OP_DIV or op == OP_MOD or op == OP_EQ
+                  or op == OP_LT or op == OP_AND or op == OP_OR or op == OP_XOR or op == OP_SHR or op == OP_MIX):
+                if sp < 2:
+                    fault = F_UNDERFLOW
+                else:
+                    a = stack[level, sp - 2]
+                    b = stack[level, sp - 1]
+                    result = np.int64(0)
+                    if op == OP_ADD:
+                        result = a + b
+                    elif op == OP_SUB:
+                        result = a - b
+                    elif op == OP_MUL:
+                        result = a * b
+                    elif op == OP_DIV or op == OP_MOD:
+                        if b == 0:
+                            fault = F_ZERO
+                        elif b == -1:  # avoid the hardware trap of MIN // -1; wraps like the reference
+                            result = np.int64(0) - a if op == OP_DIV else np.int64(0)
+                        elif op == OP_DIV:
+                            result = a // b
+                        else:
+                            result = a % b
+                    elif op == OP_EQ:
+                        result = np.int64(a == b)
+                    elif op == OP_LT:
+                        result = np.int64(a < b)
+                    elif op == OP_AND:
+                        result = a & b
+                    elif op == OP_OR:
+                        result = a | b
+                    elif op == OP_XOR:
+                        result = a ^ b
+                    elif op == OP_SHR:
+                        result = a >> min(max(b, np.int64(0)), np.int64(63))
+                    else:
+                        result = _mix(a, b)
+                    if fault == 0:
+                        stack[level, sp - 2] = result
+                        sp -= 1
+                        pc += 1
+                        steps += 1
+            # -- inc not
+            elif op == OP_INC or op == OP_NOT:
+                if sp < 1:
+                    fault = F_UNDERFLOW
+                else:
+                    a = stack[level, sp - 1]
+                    stack[level, sp - 1] = a + 1 if op == OP_INC else np.int64(a == 0)
+                    pc += 1
+                    steps += 1
+            # -- load store
+            elif op == OP_LOAD:
+                if sp < 1:
+                    fault = F_UNDERFLOW
+                else:
+                    address = stack[level, sp - 1]
+                    if address < 0 or address >= memory_cells:
+                        fault = F_ADDRESS
+                    else:
+                        stack[level, sp - 1] = memory[level, address]
+                        pc += 1
+                        steps += 1
+            elif op == OP_STORE:
+                if sp < 2:
+                    fault = F_UNDERFLOW
+                else:
+                    address = stack[level, sp - 1]
+                    if address < 0 or address >= memory_cells:
+                        fault = F_ADDRESS
+                    else:
+                        memory[level, address] = stack[level, sp - 2]
+                        sp -= 2
+                        pc += 1
+                        steps += 1
+            # -- if ... [else ...] end
+            elif op == OP_IF:
+                if sp < 1:
+                    fault = F_UNDERFLOW
+                elif stack[level, sp - 1] != 0:
+                    sp -= 1
+                    pc += 1
+                    steps += 1
+                else:
+                    status = _close(level, pc, trie, has_operand, limits, program, nprog, child_bits, regs, code,
+                                    open_blocks, defs)
+                    if status == RUNNING:
+                        target = code[level, C_ELSE, pc]
+                        if target < 0:
+                            target = code[level, C_MATCH, pc]
+                        sp -= 1
+                        pc = target + 1
+                        steps += 1
+            # -- else: from the then-branch, jump past the end
+            elif op == OP_ELSE:
+                opener = code[level, C_MATCH, pc]
+                if opener < 0:
+                    fault = F_ELSE
+                else:
+                    status = _close(level, opener, trie, has_operand, limits, program, nprog, child_bits, regs,
+                                    code, open_blocks, defs)
+                    if status == RUNNING:
+                        pc = code[level, C_MATCH, opener] + 1
+                        steps += 1
+            # -- end: loop back, fall through, return, or (unmatched) halt
+            elif op == OP_END:
+                opener = code[level, C_MATCH, pc]
+                kind = code[level, C_OP, opener] if opener >= 0 else -1
+                if opener < 0:
+                    steps += 1
+                    status = HALTED
+                elif kind == OP_REP or kind == OP_LOOP:
+                    nloops = regs[level, R_LOOPS]
+                    if nloops <= _loop_base(level, regs, calls) or loops[level, 0, nloops - 1] != opener:
+                        fault = F_INTERNAL
+                    else:
+                        index = loops[level, 2, nloops - 1] + 1
+                        loops[level, 2, nloops - 1] = index
+                        if kind == OP_LOOP or index < loops[level, 1, nloops - 1]:
+                            pc = opener + 1
+                        else:
+                            regs[level, R_LOOPS] = nloops - 1
+                            pc += 1
+                        steps += 1
+                elif kind == OP_DEF:
+                    ncalls = regs[level, R_CALLS]
+                    steps += 1
+                    if ncalls == 0:
+                        status = HALTED
+                    else:
+                        pc = calls[level, 0, ncalls - 1]
+                        regs[level, R_LOOPS] = calls[level, 1, ncalls - 1]
+                        regs[level, R_CALLS] = ncalls - 1
+                else:
+                    pc += 1
+                    steps += 1
+            # -- rep ... end: n times
+            elif op == OP_REP:
+                if sp < 1:
+                    fault = F_UNDERFLOW
+                else:
+                    count = stack[level, sp - 1]
+                    if count <= 0:
+                        status = _close(level, pc, trie, has_operand, limits, program, nprog, child_bits, regs,
+                                        code, open_blocks, defs)
+                        if status == RUNNING:
+                            sp -= 1
+                            pc = code[level, C_MATCH, pc] + 1
+                            steps += 1
+                    else:
+                        nloops = regs[level, R_LOOPS]
+                        if nloops >= limits[L_LOOPS]:
+                            fault = F_LOOP_DEPTH
+                        else:
+                            loops[level, 0, nloops] = pc
+                            loops[level, 1, nloops] = count
+                            loops[level, 2, nloops] = 0
+                            regs[level, R_LOOPS] = nloops + 1
+                            sp -= 1
+                            pc += 1
+                            steps += 1
+            # -- loop ... end: forever
+            elif op == OP_LOOP:
+                nloops = regs[level, R_LOOPS]
+                if nloops >= limits[L_LOOPS]:
+                    fault = F_LOOP_DEPTH
+                else:
+                    loops[level, 0, nloops] = pc
+                    loops[level, 1, nloops] = -1
+                    loops[level, 2, nloops] = 0
+                    regs[level, R_LOOPS] = nloops + 1
+                    pc += 1
+                    steps += 1
+            # -- brk: leave the innermost loop if the top is non-zero
+            elif op == OP_BRK:
+                if sp < 1:
+                    fault = F_UNDERFLOW
+                elif stack[level, sp - 1] == 0:
+                    sp -= 1
+                    pc += 1
+                    steps += 1
+                else:
+                    nloops = regs[level, R_LOOPS]
+                    if nloops <= _loop_base(level, regs, calls):
+                        fault = F_BREAK
+                    else:
+                        opener = loops[level, 0, nloops - 1]
+                        status = _close(level, opener, trie, has_operand, limits, program, nprog, child_bits, regs,
+                                        code, open_blocks, defs)
+                        if status == RUNNING:
+                            regs[level, R_LOOPS] = nloops - 1
+                            sp -= 1
+                            pc = code[level, C_MATCH, opener] + 1
+                            steps += 1
+            # -- idx
+            elif op == OP_IDX:
+                nloops = regs[level, R_LOOPS]
+                if nloops <= _loop_base(level, regs, calls):
+                    fault = F_INDEX
+                elif sp >= stack_depth:
+                    fault = F_OVERFLOW
+                else:
+                    stack[level, sp] = loops[level, 2, nloops - 1]
+                    sp += 1
+                    pc += 1
+                    steps += 1
+            # -- def ... end: skip the body
+            elif op == OP_DEF:
+                status = _close(level, pc, trie, has_operand, limits, program, nprog, child_bits, regs, code,
+                                open_blocks, defs)
+                if status == RUNNING:
+                    pc = code[level, C_MATCH, pc] + 1
+                    steps += 1
+            # -- call n
+            elif op == OP_CALL:
+                target = code[level, C_ARG, pc]
+                ncalls = regs[level, R_CALLS]
+                if target >= regs[level, R_NDEFS]:
+                    fault = F_UNDEFINED
+                elif ncalls >= limits[L_CALLS]:
+                    fault = F_CALL_DEPTH
+                else:
+                    calls[level, 0, ncalls] = pc + 1
+                    calls[level, 1, ncalls] = regs[level, R_LOOPS]
+                    regs[level, R_CALLS] = ncalls + 1
+                    pc = defs[level, target] + 1
+                    steps += 1
+            # -- ret (in the main program: halt)
+            elif op == OP_RET:
+                ncalls = regs[level, R_CALLS]
+                steps += 1
+                if ncalls == 0:
+                    status = HALTED
+                else:
+                    pc = calls[level, 0, ncalls - 1]
+                    regs[level, R_LOOPS] = calls[level, 1, ncalls - 1]
+                    regs[level, R_CALLS] = ncalls - 1
+            # -- out
+            elif op == OP_OUT:
+                if sp < 1:
+                    fault = F_UNDERFLOW
+                else:
+                    nout = regs[level, R_NOUT]
+                    if nout >= regs[level, R_OUTPUT_LIMIT]:
+                        status = OUTPUT_LIMIT
+                    else:
+                        bit = stack[level, sp - 1] & 1
+                        if level == 0:
+                            out[nout] = bit
+                        else:
+                            regs[level, R_PACKED_OUT] = regs[level, R_PACKED_OUT] * 2 + bit
+                        regs[level, R_NOUT] = nout + 1
+                        sp -= 1
+                        pc += 1
+                        steps += 1
+                        if nout + 1 >= regs[level, R_OUTPUT_LIMIT]:
+                            status = OUTPUT_LIMIT
+            # -- read: k program bits as data
+            elif op == OP_READ:
+                if sp < 1:
+                    fault = F_UNDERFLOW
+                else:
+                    width = stack[level, sp - 1]
+                    position = regs[level, R_POSITION]
+                    nbits = nprog if level == 0 else regs[level, R_NBITS]
+                    if width < 0 or width > MAX_PACKED_BITS:
+                        fault = F_READ_WIDTH
+                    elif position + width > nbits:
+                        status = BITS_LIMIT
+                    else:
+                        value = np.int64(0)
+                        for offset in range(width):
+                            value = value * 2 + _bit(level, position + offset, program, child_bits)
+                        stack[level, sp - 1] = value
+                        regs[level, R_POSITION] = position + width
+                        pc += 1
+                        steps += 1
+            # -- eval: run a bit-string value as a program, one level down
+            elif op == OP_EVAL:
+                if sp < 3:
+                    fault = F_UNDERFLOW
+                elif level >= limits[L_EVAL]:
+                    fault = F_EVAL_DEPTH
+                elif stack[level, sp - 3] < 1:
+                    fault = F_BAD_BITS
+                else:
+                    packed = stack[level, sp - 3]
+                    budget = max(stack[level, sp - 2], np.int64(0))
+                    width = min(max(stack[level, sp - 1], np.int64(0)), np.int64(MAX_PACKED_BITS))
+                    sp -= 3
+                    steps += 1
+                    budget = min(budget, step_end - steps)
+                    regs[level, R_PC] = pc
+                    regs[level, R_SP] = sp
+                    level += 1
+                    nbits = 0
+                    while (packed >> (nbits + 1)) > 0:
+                        nbits += 1
+                    for offset in range(nbits):
+                        child_bits[level, offset] = (packed >> (nbits - 1 - offset)) & 1
+                    for register in range(NREGS):
+                        regs[level, register] = 0
+                    regs[level, R_NBITS] = nbits
+                    regs[level, R_PACKED_OUT] = 1
+                    regs[level, R_OUTPUT_LIMIT] = width
+                    regs[level, R_STEP_END] = steps + budget
+                    for cell in range(memory_cells):
+                        memory[level, cell] = 0
+                    g[G_LEVEL] = level
+                    pc = 0
+                    sp = 0
+                    step_end = steps + budget
+            else:
+                fault = F_INTERNAL
+        if fault != 0:
+            regs[level, R_FAULT] = fault
+            status = FAULT
+        if status != RUNNING:
+            regs[level, R_PC] = pc
+            regs[level, R_SP] = sp
+            if level == 0:
+                g[G_STEPS] = steps
+                return status
+            # a child stopped: push its output and status on the parent's stack, continue there
+            packed_output = regs[level, R_PACKED_OUT]
+            level -= 1
+            g[G_LEVEL] = level
+            pc = regs[level, R_PC] + 1
+            sp = regs[level, R_SP]
+            step_end = regs[level, R_STEP_END]
+            stack[level, sp] = packed_output
+            stack[level, sp + 1] = status
+            sp += 2
+
+
+@dataclass
+class MachineState:
+    """The complete state of a (possibly suspended) run, as arrays the kernel updates in place.
+
+    Level 0 is the main program; levels 1..eval_depth are nested evals. Copying every array
+    (:meth:`copy`) snapshots the machine.
+    """
+
+    regs: np.ndarray
+    stack: np.ndarray
+    memory: np.ndarray
+    code: np.ndarray
+    open_blocks: np.ndarray
+    defs: np.ndarray
+    calls: np.ndarray
+    loops: np.ndarray
+    child_bits: np.ndarray
+    out: np.ndarray
+    g: np.ndarray
+
+    @classmethod
+    def new(cls, language: Language, max_program_bits: int, max_steps: int, max_output_bits: int):
+        """A machine at its start, for programs of at most ``max_program_bits`` bits."""
+        limits = language.limits
+        levels = limits["eval_depth"] + 1
+        code_capacity = max(max_program_bits, MAX_PACKED_BITS) + 1
+        state = cls(
+            regs=np.zeros((levels, NREGS), dtype=np.int64),
+            stack=np.zeros((levels, limits["stack_depth"]), dtype=np.int64),
+            memory=np.zeros((levels, limits["memory_cells"]), dtype=np.int64),
+            code=np.zeros((levels, 4, code_capacity), dtype=np.int64),
+            open_blocks=np.zeros((levels, limits["block_nesting"]), dtype=np.int64),
+            defs=np.zeros((levels, limits["max_subroutines"]), dtype=np.int64),
+            calls=np.zeros((levels, 2, limits["call_depth"]), dtype=np.int64),
+            loops=np.zeros((levels, 3, limits["loop_depth"]), dtype=np.int64),
+            child_bits=np.zeros((levels, MAX_PACKED_BITS + 1), dtype=np.uint8),
+            out=np.zeros(max(max_output_bits, 1), dtype=np.uint8),
+            g=np.zeros(2, dtype=np.int64),
+        )
+        state.regs[0, R_STEP_END] = max_steps
+        state.regs[0, R_OUTPUT_LIMIT] = max_output_bits
+        return state
+
+    def copy(self) -> "MachineState":
+        """An independent snapshot."""
+        return MachineState(*(getattr(self, name).copy() for name in self.__dataclass_fields__))
+
+    @property
+    def steps(self) -> int:
+        """Steps used so far."""
+        return int(self.g[G_STEPS])
+
+    @property
+    def output(self) -> str:
+        """Output bits emitted so far by the main program."""
+        return array_to_bits(self.out[: self.regs[0, R_NOUT]])
+
+
+class Kernel:
+    """A language compiled to the arrays the kernel reads (decoding trie, operand flags, limits)."""
+
+    def __init__(self, language: Language):
+        self.language = language
+        self.trie = language.trie
+        self.has_operand = np.array([HAS_OPERAND[m] for m in MNEMONICS], dtype=np.uint8)
+        self.limits = np.array([language.limits[name] for name in LIMIT_ORDER], dtype=np.int64)
+
+    def resume(self, state: MachineState, program: np.ndarray) -> Status:
+        """Continue ``state`` on ``program`` (which must extend the bits it has read) until it stops."""
+        if program.size + 1 > state.code.shape[2]:
+            raise ValueError(f"state was made for programs of at most {state.code.shape[2] - 1} bits")
+        status = _execute(self.trie, self.has_operand, self.limits, program, program.size, state.regs, state.stack,
+                          state.memory, state.code, state.open_blocks, state.defs, state.calls, state.loops,
+                          state.child_bits, state.out, state.g)
+        return Status(status)
+
+
+def _check_budget(name: str, value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must be >= 0, got {value}")
+    if value > 2 ** 62:
+        raise ValueError(f"{name} must be at most 2**62, got {value}")
+    return int(value)
+
+
+_KERNELS: dict = {}
+
+
+def kernel_for(language: Language) -> Kernel:
+    """The (cached) compiled form of a language."""
+    key = (language.name, language.spec_hash)
+    if key not in _KERNELS:
+        _KERNELS[key] = Kernel(language)
+    return _KERNELS[key]
+
+
+def run(language: Language, bits, max_steps: int, max_output_bits: int) -> RunResult:
+    """Run ``bits`` as a program of ``language`` with the numba kernel.
+
+    ``bits`` is a bit string ('0110…'), a 0/1 sequence or a uint8 array. The run stops at the
+    first of: halting, ``max_steps`` steps, ``max_output_bits`` output bits, needing a program bit
+    beyond ``bits`` (``bits_limit``), or a fault. Same result as
+    :func:`toyinduction.reference.run_reference`, faster.
+    """
+    max_steps = _check_budget("max_steps", max_steps)
+    max_output_bits = _check_budget("max_output_bits", max_output_bits)
+    if max_output_bits > 1 << 32:
+        raise ValueError(f"max_output_bits must be at most 2**32, got {max_output_bits}")
+    program = np.ascontiguousarray(bits_to_array(bits))
+    state = MachineState.new(language, program.size, max_steps, max_output_bits)
+    status = kernel_for(language).resume(state, program)
+    bits_read = program.size if status == Status.BITS_LIMIT else int(state.regs[0, R_POSITION])
+    return RunResult(status=status, output=state.output, steps=state.steps, bits_read=bits_read,
+                     fault=Fault(int(state.regs[0, R_FAULT])))

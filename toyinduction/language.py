@@ -1,0 +1,343 @@
+"""The toy language: ONE instruction table, the codes that encode it, and named variants.
+
+A program of the toy language is an (in principle infinite) bit stream read left to right.
+Instructions are decoded with a prefix-free code that is *complete* (its Kraft sum is exactly
+1), so every infinite bit string is a program and no prior mass is lost to syntax errors:
+
+    sum over instructions i of 2^-|codeword(i)| = 1.
+
+Integer operands (of ``push`` and ``call``) use the Elias gamma code of n+1, also complete:
+a natural number n costs 2*floor(log2(n+1)) + 1 bits.
+
+A :class:`Language` is the instruction set together with its codewords and its machine limits.
+Variants (drop instructions, reweight them, give codewords by hand) coexist by name and carry a
+``spec_hash`` that changes whenever anything that can change a run changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import json
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+#: Bumped whenever the meaning of any instruction changes; part of every spec hash.
+SEMANTICS_VERSION = 1
+
+# ---------------------------------------------------------------------------------------------
+# THE table. (mnemonic, default codeword, operand, stack effect, one-line semantics)
+# The row index is the instruction's fixed *semantic id*, which the interpreters dispatch on;
+# codewords may be changed per variant, semantics may not.
+# Conventions: "a b -- c" pops b (top) then a and pushes c. Arithmetic wraps modulo 2^64 as
+# signed 64-bit integers. A missing operand on the stack is a fault (stack underflow).
+# ---------------------------------------------------------------------------------------------
+INSTRUCTION_TABLE = (
+    # --- literals and stack --------------------------------------------------------------------
+    ("push",  "0000",     "n", "-- n",        "push the literal n >= 0 (operand: Elias gamma of n+1)"),
+    ("dup",   "0001",    "",  "a -- a a",     "duplicate the top"),
+    ("drop",  "01010",   "",  "a --",         "discard the top"),
+    ("swap",  "0010",   "",  "a b -- b a",   "exchange the top two"),
+    ("over",  "01011",   "",  "a b -- a b a", "copy the second to the top"),
+    ("rot",   "110000", "",  "a b c -- b c a", "rotate the third to the top"),
+    # --- arithmetic, comparison, bits ----------------------------------------------------------
+    ("add",   "0011",   "",  "a b -- a+b",   "sum"),
+    ("sub",   "01100",   "",  "a b -- a-b",   "difference"),
+    ("mul",   "110001",  "",  "a b -- a*b",   "product"),
+    ("div",   "110010", "",  "a b -- a//b",  "floor quotient; b = 0 is a fault"),
+    ("mod",   "110011",  "",  "a b -- a%b",   "floor remainder (sign of b); b = 0 is a fault"),
+    ("inc",   "01101",   "",  "a -- a+1",     "increment"),
+    ("eq",    "01110",   "",  "a b -- a==b",  "1 if equal else 0"),
+    ("lt",    "01111",   "",  "a b -- a<b",   "1 if a < b else 0"),
+    ("not",   "110100",  "",  "a -- !a",      "1 if a = 0 else 0"),
+    ("and",   "110101",  "",  "a b -- a&b",   "bitwise and"),
+    ("or",    "110110", "", "a b -- a|b",   "bitwise or"),
+    ("xor",   "110111",  "",  "a b -- a^b",   "bitwise exclusive or"),
+    ("shr",   "111000",  "",  "a k -- a>>k",  "arithmetic right shift by k clipped to 0..63"),
+    ("mix",   "111001",  "",  "a b -- h",     "hash: splitmix64 finaliser of a + phi*(b+1), top 62 bits (cheap physics)"),
+    # --- memory --------------------------------------------------------------------------------
+    ("load",  "10000",   "",  "addr -- v",    "read memory cell addr; outside 0..cells-1 is a fault"),
+    ("store", "10001",   "",  "v addr --",    "write v to memory cell addr; outside 0..cells-1 is a fault"),
+    # --- structured control --------------------------------------------------------------------
+    ("if",    "10010",   "",  "c --",         "if c != 0 run the block, else jump past the matching else/end"),
+    ("else",  "111010",  "",  "--",           "end of the then-branch: jump past the matching end"),
+    ("end",   "0100",    "",  "--",           "close the innermost open block; with no open block: halt"),
+    ("rep",   "10011",   "",  "n --",         "run the block n times (n <= 0: skip it)"),
+    ("loop",  "10100",   "",  "--",           "run the block forever (leave with brk)"),
+    ("brk",   "111011",  "",  "c --",         "if c != 0 leave the innermost loop of this call"),
+    ("idx",   "10101",   "",  "-- i",         "iteration index (from 0) of the innermost loop of this call"),
+    ("def",   "111100", "", "--",          "define the next subroutine (ids 0,1,... in text order); skip its body"),
+    ("call",  "10110",   "n", "--",           "call subroutine n (operand: Elias gamma of n+1); undefined is a fault"),
+    ("ret",   "111101", "", "--",          "return from the subroutine; in the main program: halt"),
+    # --- input, output, programs as data -------------------------------------------------------
+    ("out",   "10111",   "",  "a --",         "emit the bit a & 1"),
+    ("read",  "111110",    "",  "k -- v",       "read the next k program bits as data, MSB first (k in 0..62)"),
+    ("eval",  "111111", "",  "p t k -- o s", "run bit string p as a program for <= t steps and <= k output bits (k clipped to 0..62); push its output o and status s"),
+)
+
+#: Field names of a table row, for readers of the table.
+TABLE_COLUMNS = ("mnemonic", "codeword", "operand", "stack", "semantics")
+
+MNEMONICS = tuple(row[0] for row in INSTRUCTION_TABLE)
+SEMANTIC_ID = {mnemonic: index for index, mnemonic in enumerate(MNEMONICS)}
+HAS_OPERAND = {row[0]: row[2] == "n" for row in INSTRUCTION_TABLE}
+DEFAULT_CODEWORDS = {row[0]: row[1] for row in INSTRUCTION_TABLE}
+SEMANTICS = {row[0]: row[4] for row in INSTRUCTION_TABLE}
+STACK_EFFECT = {row[0]: row[3] for row in INSTRUCTION_TABLE}
+
+#: Instructions that open a block closed by ``end``.
+BLOCK_OPENERS = ("if", "rep", "loop", "def")
+
+#: Largest value a bit-string value (for eval) or a read may carry, in bits.
+MAX_PACKED_BITS = 62
+#: Largest Elias-gamma exponent accepted for a literal; larger is a fault (value would overflow).
+MAX_LITERAL_EXPONENT = 62
+
+#: Machine limits of the default language. Part of the spec (and its hash).
+DEFAULT_LIMITS = {
+    "stack_depth": 256,      # values on the data stack
+    "memory_cells": 256,     # int64 memory cells, addresses 0..cells-1
+    "call_depth": 64,        # nested subroutine calls
+    "loop_depth": 64,        # nested running loops (rep/loop) over all calls
+    "block_nesting": 64,     # textual nesting of if/rep/loop/def
+    "max_subroutines": 64,   # def blocks in one program
+    "eval_depth": 3,         # nested eval levels below the main program
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# The operand code: Elias gamma of n + 1 (complete and self-delimiting).
+# ---------------------------------------------------------------------------------------------
+def encode_natural(n: int) -> str:
+    """Elias gamma code of n + 1 for a natural number n >= 0: z zeros then the z+1 binary digits."""
+    if n < 0:
+        raise ValueError(f"natural numbers only, got {n}")
+    binary = bin(n + 1)[2:]
+    return "0" * (len(binary) - 1) + binary
+
+
+def natural_code_length(n: int) -> int:
+    """Length in bits of :func:`encode_natural` (n): 2*floor(log2(n+1)) + 1."""
+    return 2 * ((n + 1).bit_length() - 1) + 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Codes: Kraft sum, completeness, Huffman.
+# ---------------------------------------------------------------------------------------------
+def kraft_sum(codewords) -> Fraction:
+    """Exact Kraft sum  sum_w 2^-|w|  of an iterable of codewords."""
+    return sum((Fraction(1, 2 ** len(word)) for word in codewords), Fraction(0))
+
+
+def check_complete_prefix_code(codewords: dict) -> None:
+    """Raise ValueError unless the codewords are non-empty bit strings, prefix-free, Kraft sum 1."""
+    if len(codewords) < 2:
+        raise ValueError("a language needs at least two instructions")
+    for mnemonic, word in codewords.items():
+        if not word or set(word) - {"0", "1"}:
+            raise ValueError(f"codeword of {mnemonic!r} must be a non-empty bit string, got {word!r}")
+    ordered = sorted(codewords.items(), key=lambda item: item[1])
+    for (name_a, word_a), (name_b, word_b) in zip(ordered, ordered[1:]):
+        if word_b.startswith(word_a):
+            raise ValueError(f"codeword {word_a!r} of {name_a!r} is a prefix of {word_b!r} of {name_b!r}")
+    total = kraft_sum(codewords.values())
+    if total != 1:
+        raise ValueError(f"the code is not complete: Kraft sum is {total}, must be exactly 1")
+
+
+def huffman_codewords(weights: dict) -> dict:
+    """Canonical Huffman codewords for positive instruction weights.
+
+    Code lengths come from Huffman's algorithm (ties broken by table order, so the result is
+    deterministic); codewords are then assigned canonically (shorter first, then table order).
+    The result is complete: Kraft sum exactly 1.
+    """
+    if len(weights) < 2:
+        raise ValueError("a language needs at least two instructions")
+    order = {name: SEMANTIC_ID.get(name, len(SEMANTIC_ID)) for name in weights}
+    heap = []
+    for tiebreak, name in enumerate(sorted(weights, key=order.get)):
+        weight = weights[name]
+        if not weight > 0:
+            raise ValueError(f"weight of {name!r} must be positive, got {weight}")
+        heap.append((float(weight), tiebreak, [name]))
+    heapq.heapify(heap)
+    lengths = {name: 0 for name in weights}
+    tiebreak = len(heap)
+    while len(heap) > 1:
+        weight_a, _, names_a = heapq.heappop(heap)
+        weight_b, _, names_b = heapq.heappop(heap)
+        for name in names_a + names_b:
+            lengths[name] += 1
+        heapq.heappush(heap, (weight_a + weight_b, tiebreak, names_a + names_b))
+        tiebreak += 1
+    codewords, code, previous_length = {}, 0, None
+    for name in sorted(weights, key=lambda n: (lengths[n], order[n])):
+        if previous_length is not None:
+            code = (code + 1) << (lengths[name] - previous_length)
+        previous_length = lengths[name]
+        codewords[name] = format(code, f"0{lengths[name]}b")
+    return codewords
+
+
+# ---------------------------------------------------------------------------------------------
+# The language object.
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Language:
+    """A variant of the toy language: which instructions exist, their codewords, machine limits.
+
+    ``trie`` is the decoding automaton used by the fast interpreter: row k is an internal node,
+    ``trie[k, bit]`` is the next node (>= 0) or ``-(semantic_id + 1)`` for a decoded instruction.
+    """
+
+    name: str
+    codewords: dict
+    limits: dict = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+
+    def __post_init__(self):
+        unknown = set(self.codewords) - set(MNEMONICS)
+        if unknown:
+            raise ValueError(f"unknown instruction(s) {sorted(unknown)}; known: {', '.join(MNEMONICS)}")
+        check_complete_prefix_code(self.codewords)
+        missing = set(DEFAULT_LIMITS) - set(self.limits)
+        extra = set(self.limits) - set(DEFAULT_LIMITS)
+        if missing or extra:
+            raise ValueError(f"limits must name exactly {sorted(DEFAULT_LIMITS)}")
+        for key, value in self.limits.items():
+            if not isinstance(value, int) or not 1 <= value <= 1 << 20:
+                if not (key == "eval_depth" and value == 0):
+                    raise ValueError(f"limit {key} must be an integer in 1..{1 << 20}, got {value!r}")
+
+    # -- derived views -------------------------------------------------------------------------
+    @property
+    def mnemonics(self) -> tuple:
+        """The instructions of this variant, in table order."""
+        return tuple(m for m in MNEMONICS if m in self.codewords)
+
+    @property
+    def spec(self) -> dict:
+        """Everything that determines a run, as plain JSON data (the name is not part of it)."""
+        return {
+            "semantics_version": SEMANTICS_VERSION,
+            "operand_code": "elias-gamma(n+1)",
+            "codewords": {m: self.codewords[m] for m in self.mnemonics},
+            "limits": dict(sorted(self.limits.items())),
+        }
+
+    @property
+    def spec_hash(self) -> str:
+        """Stable 16-hex-digit hash of :attr:`spec`; results are keyed by it."""
+        text = json.dumps(self.spec, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    @property
+    def decode_table(self) -> dict:
+        """Codeword -> mnemonic."""
+        return {word: m for m, word in self.codewords.items()}
+
+    @property
+    def trie(self) -> np.ndarray:
+        """Binary decoding trie as an int64 array of shape (internal nodes, 2); see class doc."""
+        nodes = [[0, 0]]
+        prefixes = {"": 0}
+        for mnemonic in self.mnemonics:
+            word = self.codewords[mnemonic]
+            for depth in range(len(word)):
+                prefix, bit = word[:depth], int(word[depth])
+                node = prefixes[prefix]
+                if depth == len(word) - 1:
+                    nodes[node][bit] = -(SEMANTIC_ID[mnemonic] + 1)
+                else:
+                    child = word[: depth + 1]
+                    if child not in prefixes:
+                        prefixes[child] = len(nodes)
+                        nodes.append([0, 0])
+                    nodes[node][bit] = prefixes[child]
+        return np.array(nodes, dtype=np.int64)
+
+    def length_of(self, mnemonic: str, operand: int | None = None) -> int:
+        """Encoded length in bits of one instruction (with its operand, if it takes one)."""
+        bits = len(self.codewords[mnemonic])
+        return bits + (natural_code_length(operand) if HAS_OPERAND[mnemonic] else 0)
+
+    def to_json(self) -> dict:
+        """The variant as a JSON document that :func:`load_language` reads back."""
+        return {"name": self.name, "codewords": dict(self.spec["codewords"]), "limits": dict(self.limits)}
+
+
+def variant(name: str, base: Language | None = None, *, drop=(), weights=None, codewords=None,
+            limits=None) -> Language:
+    """A new named variant of ``base`` (default: ``toy``).
+
+    ``drop`` removes instructions; ``weights`` (mnemonic -> positive number, for every kept
+    instruction not given a weight the weight 1) derives a canonical Huffman code; ``codewords``
+    gives the code by hand (it must be complete). With only ``drop``, the kept instructions are
+    re-coded by Huffman from the base's implied weights 2^-|codeword|, so the code stays
+    complete and as close to the base's as possible.
+    """
+    base = base if base is not None else TOY
+    kept = [m for m in base.mnemonics if m not in set(drop)]
+    unknown = set(drop) - set(base.mnemonics)
+    if unknown:
+        raise ValueError(f"cannot drop {sorted(unknown)}: not in {base.name}")
+    if codewords is not None and weights is not None:
+        raise ValueError("give weights or codewords, not both")
+    if codewords is not None:
+        code = dict(codewords)
+    elif weights is not None:
+        unknown = set(weights) - set(kept)
+        if unknown:
+            raise ValueError(f"weights name instruction(s) not in the variant: {sorted(unknown)}")
+        code = huffman_codewords({m: weights.get(m, 1) for m in kept})
+    elif drop:
+        code = huffman_codewords({m: 2.0 ** -len(base.codewords[m]) for m in kept})
+    else:
+        code = {m: base.codewords[m] for m in kept}
+    merged_limits = dict(base.limits)
+    merged_limits.update(limits or {})
+    return Language(name=name, codewords=code, limits=merged_limits)
+
+
+#: The reference language.
+TOY = Language(name="toy", codewords=dict(DEFAULT_CODEWORDS))
+
+#: Registered variants, by name.
+LANGUAGES = {
+    "toy": TOY,
+    "toy-noeval": variant("toy-noeval", TOY, drop=("eval",)),
+    "toy-uniform": variant("toy-uniform", TOY, weights={m: 1 for m in MNEMONICS}),
+}
+
+
+def load_language(name_or_path: str) -> Language:
+    """A registered variant by name, or a variant described by a JSON file.
+
+    The file holds ``{"name": ..., "base": "toy", "drop": [...], "weights": {...}}`` or
+    ``{"name": ..., "codewords": {...}}``, optionally with ``"limits": {...}`` overrides.
+    """
+    if name_or_path in LANGUAGES:
+        return LANGUAGES[name_or_path]
+    path = Path(name_or_path)
+    if not path.suffix == ".json" and not path.exists():
+        raise ValueError(f"unknown language {name_or_path!r}; known: {', '.join(LANGUAGES)} (or a .json file)")
+    try:
+        document = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise ValueError(f"language file {name_or_path} does not exist") from None
+    except (OSError, json.JSONDecodeError) as error:
+        raise ValueError(f"language file {name_or_path} is not readable JSON: {error}") from None
+    if not isinstance(document, dict):
+        raise ValueError(f"language file {name_or_path} must hold a JSON object")
+    allowed = {"name", "base", "drop", "weights", "codewords", "limits"}
+    if set(document) - allowed:
+        raise ValueError(f"language file {name_or_path}: unknown key(s) {sorted(set(document) - allowed)}")
+    base_name = document.get("base", "toy")
+    if base_name not in LANGUAGES:
+        raise ValueError(f"language file {name_or_path}: unknown base {base_name!r}")
+    return variant(document.get("name", path.stem), LANGUAGES[base_name], drop=tuple(document.get("drop", ())),
+                   weights=document.get("weights"), codewords=document.get("codewords"),
+                   limits=document.get("limits"))

@@ -1,0 +1,128 @@
+"""The machine's interface: how a run ends, what it reports, how bit strings are passed.
+
+Every run of a toy program ends in exactly one named :class:`Status`:
+
+    halted        the program executed a halting instruction (top-level ``end`` or ``ret``)
+    step_limit    the step budget was used up (steps counts executed instructions, the halting
+                  one included; an ``eval`` costs 1 plus every step its child ran)
+    output_limit  the output reached the requested number of bits
+    bits_limit    the program needed a program bit beyond the bits it was given
+    fault         the program did something undefined (see :class:`Fault`)
+
+and reports ``steps``, ``bits_read`` (program bits consumed, as instructions or as data) and its
+``output``. Both interpreters (the pure-Python reference and the numba kernel) return the same
+:class:`RunResult`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+import numpy as np
+
+
+class Status(enum.IntEnum):
+    """How a run ended. The integer values are what ``eval`` pushes for its child."""
+
+    HALTED = 0
+    STEP_LIMIT = 1
+    OUTPUT_LIMIT = 2
+    BITS_LIMIT = 3
+    FAULT = 4
+
+    @property
+    def label(self) -> str:
+        """Lower-case name used in JSON and on the command line."""
+        return self.name.lower()
+
+
+class Fault(enum.IntEnum):
+    """Why a run ended in :attr:`Status.FAULT` (0 = no fault)."""
+
+    NONE = 0
+    STACK_UNDERFLOW = 1
+    STACK_OVERFLOW = 2
+    MEMORY_ADDRESS = 3
+    DIVISION_BY_ZERO = 4
+    READ_WIDTH = 5            # read of k bits with k outside 0..62
+    UNDEFINED_SUBROUTINE = 6
+    CALL_DEPTH = 7
+    LOOP_DEPTH = 8
+    BLOCK_NESTING = 9
+    TOO_MANY_SUBROUTINES = 10
+    MISPLACED_ELSE = 11       # else executed that belongs to no if
+    BREAK_OUTSIDE_LOOP = 12
+    INDEX_OUTSIDE_LOOP = 13
+    LITERAL_TOO_LARGE = 14    # Elias gamma exponent above 62
+    EVAL_DEPTH = 15
+    BAD_BIT_STRING = 16       # eval of a value < 1
+    INTERNAL = 17             # a broken invariant; reported instead of crashing (never seen)
+
+    @property
+    def label(self) -> str:
+        """Lower-case name used in JSON."""
+        return self.name.lower()
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one run of a program reports."""
+
+    status: Status
+    output: str          # the emitted bits, as a string of 0/1
+    steps: int
+    bits_read: int
+    fault: Fault = Fault.NONE
+
+    def to_json(self) -> dict:
+        """Plain-data form for ``--json`` output."""
+        document = {"output": self.output, "status": self.status.label, "steps": self.steps,
+                    "bits_read": self.bits_read}
+        if self.status == Status.FAULT:
+            document["fault"] = self.fault.label
+        return document
+
+
+def bits_to_array(bits) -> np.ndarray:
+    """A bit string ('0110'), a sequence of 0/1, or an array -> a uint8 numpy array of 0/1.
+
+    Raises ValueError naming the first character that is not a bit.
+    """
+    if isinstance(bits, np.ndarray):
+        array = bits.astype(np.uint8, copy=False)
+        if array.ndim != 1 or (array.size and array.max() > 1):
+            raise ValueError("bit arrays must be one-dimensional and hold only 0 and 1")
+        return array
+    if isinstance(bits, str):
+        for position, character in enumerate(bits):
+            if character not in "01":
+                raise ValueError(f"not a bit string: character {character!r} at position {position}")
+        return np.frombuffer(bits.encode(), dtype=np.uint8) - ord("0")
+    array = np.asarray(list(bits), dtype=np.int64)
+    if array.size and (array.min() < 0 or array.max() > 1):
+        raise ValueError("bit sequences may hold only 0 and 1")
+    return array.astype(np.uint8)
+
+
+def array_to_bits(array) -> str:
+    """A sequence of 0/1 -> the bit string '0110…'."""
+    return "".join("1" if bit else "0" for bit in array)
+
+
+def pack_bits(bits: str) -> int:
+    """A bit string of at most 62 bits -> its bit-string value 1b₁b₂…: a leading 1, then the bits.
+
+    This is how ``eval`` receives programs and returns outputs: every value v >= 1 is the bit
+    string of v's binary digits after the leading 1 (so 1 is the empty string).
+    """
+    if len(bits) > 62:
+        raise ValueError(f"bit-string values hold at most 62 bits, got {len(bits)}")
+    return int("1" + bits, 2)
+
+
+def unpack_bits(value: int) -> str:
+    """Inverse of :func:`pack_bits` for a value >= 1."""
+    if value < 1:
+        raise ValueError(f"bit-string values are >= 1, got {value}")
+    return bin(value)[3:]
