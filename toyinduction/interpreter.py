@@ -53,8 +53,10 @@ F_LITERAL, F_EVAL_DEPTH, F_BAD_BITS, F_INTERNAL = (int(f) for f in (
 
 # Per-level registers: regs[level, R_*].
 (R_PC, R_SP, R_CALLS, R_LOOPS, R_OPEN, R_NCODE, R_POSITION, R_NDEFS, R_NBITS, R_PACKED_OUT,
- R_NOUT, R_OUTPUT_LIMIT, R_STEP_END, R_FAULT) = range(14)
-NREGS = 14
+ R_NOUT, R_OUTPUT_LIMIT, R_STEP_END, R_FAULT, R_REQUESTED_END) = range(15)
+NREGS = 15
+#: Step budgets are capped here so that step counts plus budgets never overflow int64.
+MAX_STEPS = 2 ** 61
 # Global registers: g[G_*].
 G_STEPS, G_LEVEL = 0, 1
 # Fields of the decoded code: code[level, C_*, index].
@@ -202,6 +204,13 @@ def _execute(trie, has_operand, limits, program, nprog, regs, stack, memory, cod
         status = RUNNING
         fault = 0
         if steps >= step_end:
+            if steps >= regs[0, R_STEP_END]:
+                # the main program's budget is spent: suspend right here, at any level, so that
+                # a larger budget can resume exactly (see _set_budget)
+                regs[level, R_PC] = pc
+                regs[level, R_SP] = sp
+                g[G_STEPS] = steps
+                return STEP_LIMIT
             status = STEP_LIMIT
         elif pc >= regs[level, R_NCODE]:
             status = _decode_one(level, trie, has_operand, limits, program, nprog, child_bits, regs, code,
@@ -552,10 +561,11 @@ def _execute(trie, has_operand, limits, program, nprog, regs, stack, memory, cod
                     fault = F_BAD_BITS
                 else:
                     packed = stack[level, sp - 3]
-                    budget = max(stack[level, sp - 2], np.int64(0))
+                    budget = min(max(stack[level, sp - 2], np.int64(0)), np.int64(MAX_STEPS))
                     width = min(max(stack[level, sp - 1], np.int64(0)), np.int64(MAX_PACKED_BITS))
                     sp -= 3
                     steps += 1
+                    requested_end = steps + budget
                     budget = min(budget, step_end - steps)
                     regs[level, R_PC] = pc
                     regs[level, R_SP] = sp
@@ -571,6 +581,7 @@ def _execute(trie, has_operand, limits, program, nprog, regs, stack, memory, cod
                     regs[level, R_PACKED_OUT] = 1
                     regs[level, R_OUTPUT_LIMIT] = width
                     regs[level, R_STEP_END] = steps + budget
+                    regs[level, R_REQUESTED_END] = requested_end
                     for cell in range(memory_cells):
                         memory[level, cell] = 0
                     g[G_LEVEL] = level
@@ -598,6 +609,45 @@ def _execute(trie, has_operand, limits, program, nprog, regs, stack, memory, cod
             stack[level, sp] = packed_output
             stack[level, sp + 1] = status
             sp += 2
+
+
+@jit
+def _set_budget(regs, g, max_steps):
+    """Give the main program the step budget ``max_steps`` (and every running eval its share)."""
+    regs[0, R_STEP_END] = max_steps
+    for level in range(1, g[G_LEVEL] + 1):
+        regs[level, R_STEP_END] = min(regs[level, R_REQUESTED_END], regs[level - 1, R_STEP_END])
+
+
+@jit
+def _run_batch(trie, has_operand, limits, programs, lengths, max_steps, max_output_bits, regs, stack, memory, code,
+               open_blocks, defs, calls, loops, child_bits, out, g, statuses, steps, bits_read, outputs):
+    """Run each row of ``programs`` (its first ``lengths[i]`` bits) from a fresh machine.
+
+    Writes each run's status, steps, bits read and output bits (outputs[i, :n], n = steps of
+    output, rest left as 2) into the result arrays.
+    """
+    for index in range(programs.shape[0]):
+        for register in range(NREGS):
+            regs[0, register] = 0
+        regs[0, R_STEP_END] = max_steps
+        regs[0, R_OUTPUT_LIMIT] = max_output_bits
+        for cell in range(memory.shape[1]):
+            memory[0, cell] = 0
+        g[G_STEPS] = 0
+        g[G_LEVEL] = 0
+        length = lengths[index]
+        status = _execute(trie, has_operand, limits, programs[index], length, regs, stack, memory, code,
+                          open_blocks, defs, calls, loops, child_bits, out, g)
+        statuses[index] = status
+        steps[index] = g[G_STEPS]
+        bits_read[index] = length if status == BITS_LIMIT else regs[0, R_POSITION]
+        for position in range(regs[0, R_NOUT]):
+            outputs[index, position] = out[position]
+        for position in range(regs[0, R_NOUT], outputs.shape[1]):
+            outputs[index, position] = 2
+        if status == FAULT:
+            statuses[index] = FAULT + regs[0, R_FAULT] * 8
 
 
 @dataclass
@@ -682,8 +732,8 @@ def _check_budget(name: str, value) -> int:
         raise ValueError(f"{name} must be an integer, got {value!r}")
     if value < 0:
         raise ValueError(f"{name} must be >= 0, got {value}")
-    if value > 2 ** 62:
-        raise ValueError(f"{name} must be at most 2**62, got {value}")
+    if value > MAX_STEPS:
+        raise ValueError(f"{name} must be at most 2**61, got {value}")
     return int(value)
 
 
@@ -698,21 +748,69 @@ def kernel_for(language: Language) -> Kernel:
     return _KERNELS[key]
 
 
-def run(language: Language, bits, max_steps: int, max_output_bits: int) -> RunResult:
+def run_many(language: Language, programs, max_steps: int, max_output_bits: int) -> list[RunResult]:
+    """Run many programs (bit strings or 0/1 sequences) in one kernel call; same results as :func:`run`."""
+    max_steps = _check_budget("max_steps", max_steps)
+    max_output_bits = _check_budget("max_output_bits", max_output_bits)
+    if max_output_bits > 1 << 20:
+        raise ValueError(f"max_output_bits for run_many must be at most 2**20, got {max_output_bits}")
+    arrays = [bits_to_array(program) for program in programs]
+    count, width = len(arrays), max((a.size for a in arrays), default=0)
+    matrix = np.zeros((count, max(width, 1)), dtype=np.uint8)
+    lengths = np.zeros(count, dtype=np.int64)
+    for index, array in enumerate(arrays):
+        matrix[index, : array.size] = array
+        lengths[index] = array.size
+    state = MachineState.new(language, width, max_steps, max_output_bits)
+    statuses, steps, bits_read = (np.zeros(count, dtype=np.int64) for _ in range(3))
+    outputs = np.zeros((count, max_output_bits), dtype=np.uint8)
+    kernel = kernel_for(language)
+    _run_batch(kernel.trie, kernel.has_operand, kernel.limits, matrix, lengths, max_steps, max_output_bits,
+               state.regs, state.stack, state.memory, state.code, state.open_blocks, state.defs, state.calls,
+               state.loops, state.child_bits, state.out, state.g, statuses, steps, bits_read, outputs)
+    results = []
+    for index in range(count):
+        code = int(statuses[index])
+        status, fault = (Status.FAULT, Fault(code // 8)) if code >= 8 or code == FAULT else (Status(code), Fault.NONE)
+        row = outputs[index]
+        produced = int(np.argmax(row == 2)) if (row == 2).any() else max_output_bits
+        results.append(RunResult(status=status, output=array_to_bits(row[:produced]), steps=int(steps[index]),
+                                 bits_read=int(bits_read[index]), fault=fault))
+    return results
+
+
+def run(language: Language, bits, max_steps: int, max_output_bits: int, chunk_steps: int | None = None,
+        on_chunk=None) -> RunResult:
     """Run ``bits`` as a program of ``language`` with the numba kernel.
 
     ``bits`` is a bit string ('0110…'), a 0/1 sequence or a uint8 array. The run stops at the
     first of: halting, ``max_steps`` steps, ``max_output_bits`` output bits, needing a program bit
     beyond ``bits`` (``bits_limit``), or a fault. Same result as
     :func:`toyinduction.reference.run_reference`, faster.
+
+    With ``chunk_steps`` the kernel runs in slices of that many steps, calling
+    ``on_chunk(steps_so_far)`` between slices (for progress bars; Ctrl-C is honoured there).
+    The result is identical to an unsliced run: a spent budget suspends the machine in place.
     """
     max_steps = _check_budget("max_steps", max_steps)
     max_output_bits = _check_budget("max_output_bits", max_output_bits)
     if max_output_bits > 1 << 32:
         raise ValueError(f"max_output_bits must be at most 2**32, got {max_output_bits}")
+    if chunk_steps is not None and _check_budget("chunk_steps", chunk_steps) < 1:
+        raise ValueError("chunk_steps must be >= 1")
     program = np.ascontiguousarray(bits_to_array(bits))
     state = MachineState.new(language, program.size, max_steps, max_output_bits)
-    status = kernel_for(language).resume(state, program)
+    kernel = kernel_for(language)
+    if chunk_steps is None:
+        status = kernel.resume(state, program)
+    else:
+        while True:
+            _set_budget(state.regs, state.g, min(state.steps + chunk_steps, max_steps))
+            status = kernel.resume(state, program)
+            if on_chunk is not None:
+                on_chunk(state.steps)
+            if status != Status.STEP_LIMIT or state.steps >= max_steps:
+                break
     bits_read = program.size if status == Status.BITS_LIMIT else int(state.regs[0, R_POSITION])
     return RunResult(status=status, output=state.output, steps=state.steps, bits_read=bits_read,
                      fault=Fault(int(state.regs[0, R_FAULT])))

@@ -1,0 +1,78 @@
+"""Speed measurements: the numba kernel against the pure-Python reference, in one run.
+
+Two workloads:
+  loop_heavy       a counted loop of arithmetic (``0 N rep idx xor 1 and end``), the
+                   interpreter's inner loop with no decoding: instructions per second.
+  random_programs  uniformly random bit strings run to a step budget, decoding included;
+                   most end early in a fault, so this measures per-program overhead too.
+Ratios compare the two interpreters on the same workload, measured in the same run.
+"""
+
+from __future__ import annotations
+
+import platform
+import random
+import time
+
+import numba
+
+from .assembler import assemble
+from .interpreter import run, run_many
+from .language import Language
+from .reference import run_reference
+
+LOOP_HEAVY_SOURCE = "0 4611686018427387903 rep idx xor 1 and end halt"
+
+
+def _timed(function):
+    start = time.perf_counter()
+    value = function()
+    return value, time.perf_counter() - start
+
+
+def loop_heavy(language: Language, kernel_steps: int = 200_000_000, reference_steps: int = 300_000) -> dict:
+    """Steps per second of both interpreters on the loop-heavy workload."""
+    bits = assemble(LOOP_HEAVY_SOURCE, language)
+    run(language, bits, 1000, 1)  # compile or load from cache outside the timing
+    kernel_result, kernel_seconds = _timed(lambda: run(language, bits, kernel_steps, 1))
+    reference_result, reference_seconds = _timed(lambda: run_reference(language, bits, reference_steps, 1))
+    kernel_rate = kernel_result.steps / kernel_seconds
+    reference_rate = reference_result.steps / reference_seconds
+    return {"program": LOOP_HEAVY_SOURCE, "kernel_steps": kernel_result.steps, "kernel_seconds": kernel_seconds,
+            "kernel_steps_per_second": kernel_rate, "reference_steps": reference_result.steps,
+            "reference_seconds": reference_seconds, "reference_steps_per_second": reference_rate,
+            "ratio": kernel_rate / reference_rate}
+
+
+def random_programs(language: Language, count: int = 100_000, reference_count: int = 5_000, bits: int = 64,
+                    max_steps: int = 1000, seed: int = 0) -> dict:
+    """Programs and steps per second of both interpreters on seeded random bit strings."""
+    rng = random.Random(seed)
+    programs = ["".join(rng.choice("01") for _ in range(bits)) for _ in range(count)]
+    run_many(language, programs[:10], max_steps, 64)
+    kernel_results, kernel_seconds = _timed(lambda: run_many(language, programs, max_steps, 64))
+    sample = programs[:reference_count]
+    reference_results, reference_seconds = _timed(
+        lambda: [run_reference(language, program, max_steps, 64) for program in sample])
+    kernel_steps = sum(result.steps for result in kernel_results)
+    reference_steps = sum(result.steps for result in reference_results)
+    return {"programs": count, "bits": bits, "max_steps": max_steps, "seed": seed,
+            "kernel_seconds": kernel_seconds, "kernel_programs_per_second": count / kernel_seconds,
+            "kernel_steps_per_second": kernel_steps / kernel_seconds,
+            "reference_programs": reference_count, "reference_seconds": reference_seconds,
+            "reference_programs_per_second": reference_count / reference_seconds,
+            "reference_steps_per_second": reference_steps / reference_seconds,
+            "ratio_programs_per_second": (count / kernel_seconds) / (reference_count / reference_seconds)}
+
+
+def benchmark(language: Language, quick: bool = False) -> dict:
+    """Both workloads (smaller with ``quick``), with the machine they ran on."""
+    scale = 10 if quick else 1
+    return {
+        "language": language.name, "spec_hash": language.spec_hash,
+        "loop_heavy": loop_heavy(language, kernel_steps=200_000_000 // scale, reference_steps=300_000 // scale),
+        "random_programs": random_programs(language, count=100_000 // scale, reference_count=5_000 // scale),
+        "machine": {"python": platform.python_version(), "numba": numba.__version__,
+                    "processor": platform.processor() or platform.machine()},
+        "target_steps_per_second": 100_000_000,
+    }
