@@ -31,6 +31,9 @@ from dataclasses import dataclass, field
 from .language import BLOCK_OPENERS, HAS_OPERAND, MAX_PACKED_BITS, MNEMONICS, Language, encode_natural
 from .machine import pack_bits
 
+#: Largest push operand: Elias gamma of n + 1 with exponent <= 62.
+MAX_LITERAL = 2 ** 63 - 2
+
 
 class AssemblyError(ValueError):
     """A problem in assembly text, with its place: ``file:line:column: message``."""
@@ -154,8 +157,8 @@ class Parser:
             raise self.error(token, f"number expected, found {token.text!r}")
         if value < 0:
             raise self.error(token, f"negative literal {value}: push takes n >= 0 (write 0 {-value} sub)")
-        if value >= 2 ** 63:
-            raise self.error(token, f"literal {value} does not fit in a signed 64-bit cell")
+        if value > MAX_LITERAL:
+            raise self.error(token, f"literal {value} is too large: push takes at most 2**63 - 2")
         return value
 
     def instruction(self, mnemonic: str, token: Token, operand=None) -> Op:
@@ -177,7 +180,7 @@ class Parser:
             if closing is not None and token.text == closing:
                 break
             items.extend(self.parse_word(token, scope))
-        if scope.blocks:
+        if scope.blocks and self.strict:
             block = scope.blocks[-1]
             raise self.error(block.token, f"{block.mnemonic!r} block is never closed by 'end'")
         return items
@@ -208,6 +211,8 @@ class Parser:
             self.define_name(name)
             body = []
             while True:
+                if self.position >= len(self.tokens):
+                    raise self.error(token, f"macro {name.text!r} is never closed by 'endmacro'")
                 inner = self.next_token(token, "'endmacro'")
                 if inner.text.lower() == "endmacro":
                     break

@@ -624,8 +624,8 @@ def _run_batch(trie, has_operand, limits, programs, lengths, max_steps, max_outp
                open_blocks, defs, calls, loops, child_bits, out, g, statuses, steps, bits_read, outputs):
     """Run each row of ``programs`` (its first ``lengths[i]`` bits) from a fresh machine.
 
-    Writes each run's status, steps, bits read and output bits (outputs[i, :n], n = steps of
-    output, rest left as 2) into the result arrays.
+    Writes each run's status (for a fault: FAULT + 8 * reason), steps, bits read and output
+    bits (outputs[i, :n] for n output bits, the rest set to 2) into the result arrays.
     """
     for index in range(programs.shape[0]):
         for register in range(NREGS):
@@ -748,34 +748,56 @@ def kernel_for(language: Language) -> Kernel:
     return _KERNELS[key]
 
 
-def run_many(language: Language, programs, max_steps: int, max_output_bits: int) -> list[RunResult]:
-    """Run many programs (bit strings or 0/1 sequences) in one kernel call; same results as :func:`run`."""
+def run_batch(language: Language, programs: np.ndarray, lengths: np.ndarray, max_steps: int,
+              max_output_bits: int) -> dict:
+    """Run every row of a uint8 matrix of program bits (row i: its first ``lengths[i]`` bits).
+
+    The array-level form of :func:`run_many`, with no per-program Python objects. Returns
+    arrays: ``status`` (Status values), ``fault`` (Fault values), ``steps``, ``bits_read``,
+    ``outputs`` (rows of output bits, padded with 2 after each run's output).
+    """
     max_steps = _check_budget("max_steps", max_steps)
     max_output_bits = _check_budget("max_output_bits", max_output_bits)
     if max_output_bits > 1 << 20:
-        raise ValueError(f"max_output_bits for run_many must be at most 2**20, got {max_output_bits}")
+        raise ValueError(f"max_output_bits for a batch must be at most 2**20, got {max_output_bits}")
+    programs = np.ascontiguousarray(programs, dtype=np.uint8)
+    lengths = np.ascontiguousarray(lengths, dtype=np.int64)
+    if programs.ndim != 2 or lengths.shape != (programs.shape[0],):
+        raise ValueError("programs must be a matrix with one length per row")
+    if lengths.size and (lengths.min() < 0 or lengths.max() > programs.shape[1]):
+        raise ValueError("every length must be between 0 and the matrix width")
+    if programs.size and programs.max() > 1:
+        raise ValueError("program matrices may hold only 0 and 1")
+    count = programs.shape[0]
+    state = MachineState.new(language, programs.shape[1], max_steps, max_output_bits)
+    codes, steps, bits_read = (np.zeros(count, dtype=np.int64) for _ in range(3))
+    outputs = np.zeros((count, max_output_bits), dtype=np.uint8)
+    kernel = kernel_for(language)
+    _run_batch(kernel.trie, kernel.has_operand, kernel.limits, programs, lengths, max_steps, max_output_bits,
+               state.regs, state.stack, state.memory, state.code, state.open_blocks, state.defs, state.calls,
+               state.loops, state.child_bits, state.out, state.g, codes, steps, bits_read, outputs)
+    is_fault = codes >= FAULT
+    return {"status": np.where(is_fault, FAULT, codes), "fault": np.where(is_fault, codes // 8, 0),
+            "steps": steps, "bits_read": bits_read, "outputs": outputs}
+
+
+def run_many(language: Language, programs, max_steps: int, max_output_bits: int) -> list[RunResult]:
+    """Run many programs (bit strings or 0/1 sequences) in one kernel call; same results as :func:`run`."""
     arrays = [bits_to_array(program) for program in programs]
-    count, width = len(arrays), max((a.size for a in arrays), default=0)
-    matrix = np.zeros((count, max(width, 1)), dtype=np.uint8)
-    lengths = np.zeros(count, dtype=np.int64)
+    width = max((a.size for a in arrays), default=0)
+    matrix = np.zeros((len(arrays), max(width, 1)), dtype=np.uint8)
+    lengths = np.zeros(len(arrays), dtype=np.int64)
     for index, array in enumerate(arrays):
         matrix[index, : array.size] = array
         lengths[index] = array.size
-    state = MachineState.new(language, width, max_steps, max_output_bits)
-    statuses, steps, bits_read = (np.zeros(count, dtype=np.int64) for _ in range(3))
-    outputs = np.zeros((count, max_output_bits), dtype=np.uint8)
-    kernel = kernel_for(language)
-    _run_batch(kernel.trie, kernel.has_operand, kernel.limits, matrix, lengths, max_steps, max_output_bits,
-               state.regs, state.stack, state.memory, state.code, state.open_blocks, state.defs, state.calls,
-               state.loops, state.child_bits, state.out, state.g, statuses, steps, bits_read, outputs)
+    batch = run_batch(language, matrix, lengths, max_steps, max_output_bits)
     results = []
-    for index in range(count):
-        code = int(statuses[index])
-        status, fault = (Status.FAULT, Fault(code // 8)) if code >= 8 or code == FAULT else (Status(code), Fault.NONE)
-        row = outputs[index]
-        produced = int(np.argmax(row == 2)) if (row == 2).any() else max_output_bits
-        results.append(RunResult(status=status, output=array_to_bits(row[:produced]), steps=int(steps[index]),
-                                 bits_read=int(bits_read[index]), fault=fault))
+    for index in range(len(arrays)):
+        row = batch["outputs"][index]
+        produced = int(np.argmax(row == 2)) if (row == 2).any() else row.size
+        results.append(RunResult(status=Status(int(batch["status"][index])), output=array_to_bits(row[:produced]),
+                                 steps=int(batch["steps"][index]), bits_read=int(batch["bits_read"][index]),
+                                 fault=Fault(int(batch["fault"][index]))))
     return results
 
 

@@ -1,0 +1,31 @@
+"""Run by test_kernel_never_reads_out_of_bounds with NUMBA_BOUNDSCHECK=1 (a separate build)."""
+
+import glob
+import random
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from random_programs import structured_bits, uniform_bits  # noqa: E402
+
+import numba  # noqa: E402
+from toyinduction.assembler import assemble_file  # noqa: E402
+from toyinduction.interpreter import run, run_many  # noqa: E402
+from toyinduction.language import TOY, variant  # noqa: E402
+from toyinduction.reference import run_reference  # noqa: E402
+
+assert numba.config.BOUNDSCHECK, "expected NUMBA_BOUNDSCHECK=1"
+rng = random.Random(2024)
+tiny = variant("tiny", limits={"stack_depth": 3, "memory_cells": 4, "call_depth": 2, "loop_depth": 2,
+                               "block_nesting": 2, "max_subroutines": 2, "eval_depth": 1})
+count = 0
+for language in (TOY, tiny):
+    programs = [uniform_bits(rng, 200) for _ in range(1500)] + [structured_bits(rng, TOY) for _ in range(1500)]
+    for program, result in zip(programs, run_many(language, programs, 3000, 40)):
+        assert result == run_reference(language, program, 3000, 40), program
+        count += 1
+root = Path(__file__).resolve().parent.parent
+for path in sorted(glob.glob(str(root / "programs" / "*.toy"))):
+    run(TOY, assemble_file(path, TOY), 2_000_000, 256)
+    count += 1
+print(f"checked {count} runs with bounds checking on")

@@ -1,0 +1,100 @@
+"""The shipped programs: pinned lengths, outputs checked against independent generators."""
+
+import pytest
+
+import naive
+from toyinduction.assembler import assemble_file
+import numpy as np
+
+from toyinduction.interpreter import run, run_batch
+from toyinduction.language import TOY, variant
+from toyinduction.programs import program_files, programs_dir, summary
+from toyinduction.reference import run_reference
+
+#: Exact lengths in bits under the `toy` language. A change here means the code table or a
+#: program changed: update deliberately (later results are keyed by these lengths).
+PINNED_LENGTHS = {
+    "alternate.toy": 19, "constant.toy": 21, "counter.toy": 130, "eca_rule110.toy": 403, "eca_rule30.toy": 399,
+    "eval_replay.toy": 282, "fibonacci_word.toy": 357, "period3.toy": 46, "period5.toy": 65,
+    "primes.toy": 248, "program_search.toy": 272, "select_pattern.toy": 93, "thue_morse.toy": 100,
+}
+
+#: name -> (independent generator of the first n bits, n)
+EXPECTED = {
+    "constant.toy": (naive.constant, 300),
+    "alternate.toy": (naive.alternate, 300),
+    "period3.toy": (lambda n: naive.periodic("001", n), 300),
+    "period5.toy": (lambda n: naive.periodic("01101", n), 300),
+    "counter.toy": (naive.binary_counter, 400),
+    "thue_morse.toy": (naive.thue_morse, 512),
+    "fibonacci_word.toy": (naive.fibonacci_word, 400),
+    "primes.toy": (naive.primes_indicator, 400),
+    "eca_rule30.toy": (lambda n: naive.eca_column(30, n), 200),
+    "eca_rule110.toy": (lambda n: naive.eca_column(110, n, offset=1), 200),
+    "eval_replay.toy": (lambda n: naive.periodic("001", n), 120),
+    "select_pattern.toy": (lambda n: naive.periodic("0110", n), 200),
+}
+
+
+def bits_of(name):
+    return assemble_file(programs_dir() / name, TOY)
+
+
+def test_at_least_twelve_programs_with_pinned_lengths():
+    names = {path.name for path in program_files()}
+    assert len(names) >= 12
+    assert {name: len(bits_of(name)) for name in names} == PINNED_LENGTHS
+    assert any("thue" in name for name in names)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_program_output_matches_an_independent_generator(name):
+    generator, n = EXPECTED[name]
+    result = run(TOY, bits_of(name), 50_000_000, n)
+    assert result.status.label == "output_limit"
+    assert result.output == generator(n)
+
+
+@pytest.mark.parametrize("name", sorted(PINNED_LENGTHS))
+def test_both_interpreters_agree_on_every_program(name):
+    bits = bits_of(name)
+    for max_steps, output_bits in ((30_000, 64), (2_000, 500)):
+        assert run(TOY, bits, max_steps, output_bits) == run_reference(TOY, bits, max_steps, output_bits)
+
+
+def test_one_prefix_serves_every_selection():
+    """select_pattern: the code is a shared prefix; only the 4 trailing selection bits differ."""
+    prefix = bits_of("select_pattern.toy")[:-4]
+    for selection in range(16):
+        pattern = format(selection, "04b")
+        assert run(TOY, prefix + pattern, 10_000, 40).output == naive.periodic(pattern, 40)
+
+
+def test_program_search_keeps_the_first_candidate_that_passes():
+    """Redo the search outside the toy machine and check the program found the same winner."""
+    result = run(TOY, bits_of("program_search.toy"), 100_000_000, 100)
+    assert result.status.label == "halted" and len(result.output) == 60
+    # a candidate runs one eval level down in the toy program: give the outside runs one level less
+    as_child = variant("as-child", limits={"eval_depth": TOY.limits["eval_depth"] - 1})
+    target = np.array([0, 1, 0, 1, 0, 1], dtype=np.uint8)
+    winner = None
+    for length in range(0, 25):  # candidates "0", "1", "00", ... in the search's order
+        values = np.arange(2 ** length, dtype=np.int64)
+        matrix = ((values[:, None] >> np.arange(length - 1, -1, -1)) & 1).astype(np.uint8)
+        if length == 0:
+            continue  # the search starts at "0": the empty string is not a candidate
+        batch = run_batch(as_child, matrix, np.full(values.size, length), 64, 6)
+        passing = np.flatnonzero((batch["outputs"] == target).all(axis=1))
+        if passing.size:
+            winner = "".join(map(str, matrix[passing[0]]))
+            break
+    assert winner is not None
+    assert result.output == run(as_child, winner, 1000, 60).output
+    assert result.output.startswith("010101")
+
+
+def test_summary_lists_every_program():
+    rows = summary(TOY, output_bits=8)
+    assert [row["name"] for row in rows] == sorted(PINNED_LENGTHS)
+    assert all(row["length"] == PINNED_LENGTHS[row["name"]] for row in rows)
+    assert all(row["description"] for row in rows)
