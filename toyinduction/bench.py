@@ -3,8 +3,9 @@
 Two workloads:
   loop_heavy       a counted loop of arithmetic (``0 N rep idx xor 1 and end``), the
                    interpreter's inner loop with no decoding: instructions per second.
-  random_programs  uniformly random bit strings run to a step budget, decoding included;
-                   most end early in a fault, so this measures per-program overhead too.
+  random_programs  uniformly random bit strings (a seeded matrix, run with run_batch) to a
+                   step budget, decoding included; most end within a few steps in a fault,
+                   so this measures per-program overhead as much as execution.
 Ratios compare the two interpreters on the same workload, measured in the same run.
 """
 
@@ -15,10 +16,12 @@ import random
 import time
 
 import numba
+import numpy as np
 
 from .assembler import assemble
-from .interpreter import run, run_many
+from .interpreter import run, run_batch
 from .language import Language
+from .machine import array_to_bits
 from .reference import run_reference
 
 LOOP_HEAVY_SOURCE = "0 4611686018427387903 rep idx xor 1 and end halt"
@@ -44,19 +47,20 @@ def loop_heavy(language: Language, kernel_steps: int = 200_000_000, reference_st
             "ratio": kernel_rate / reference_rate}
 
 
-def random_programs(language: Language, count: int = 100_000, reference_count: int = 5_000, bits: int = 64,
+def random_programs(language: Language, count: int = 1_000_000, reference_count: int = 20_000, bits: int = 64,
                     max_steps: int = 1000, seed: int = 0) -> dict:
     """Programs and steps per second of both interpreters on seeded random bit strings."""
-    rng = random.Random(seed)
-    programs = ["".join(rng.choice("01") for _ in range(bits)) for _ in range(count)]
-    run_many(language, programs[:10], max_steps, 64)
-    kernel_results, kernel_seconds = _timed(lambda: run_many(language, programs, max_steps, 64))
-    sample = programs[:reference_count]
+    matrix = np.random.default_rng(seed).integers(0, 2, size=(count, bits), dtype=np.uint8)
+    lengths = np.full(count, bits, dtype=np.int64)
+    run_batch(language, matrix[:10], lengths[:10], max_steps, 64)  # compile or load outside the timing
+    kernel_results, kernel_seconds = _timed(lambda: run_batch(language, matrix, lengths, max_steps, 64))
+    sample = [array_to_bits(row) for row in matrix[:reference_count]]
     reference_results, reference_seconds = _timed(
         lambda: [run_reference(language, program, max_steps, 64) for program in sample])
-    kernel_steps = sum(result.steps for result in kernel_results)
+    kernel_steps = int(kernel_results["steps"].sum())
     reference_steps = sum(result.steps for result in reference_results)
     return {"programs": count, "bits": bits, "max_steps": max_steps, "seed": seed,
+            "mean_steps": kernel_steps / count,
             "kernel_seconds": kernel_seconds, "kernel_programs_per_second": count / kernel_seconds,
             "kernel_steps_per_second": kernel_steps / kernel_seconds,
             "reference_programs": reference_count, "reference_seconds": reference_seconds,
@@ -71,7 +75,7 @@ def benchmark(language: Language, quick: bool = False) -> dict:
     return {
         "language": language.name, "spec_hash": language.spec_hash,
         "loop_heavy": loop_heavy(language, kernel_steps=200_000_000 // scale, reference_steps=300_000 // scale),
-        "random_programs": random_programs(language, count=100_000 // scale, reference_count=5_000 // scale),
+        "random_programs": random_programs(language, count=1_000_000 // scale, reference_count=20_000 // scale),
         "machine": {"python": platform.python_version(), "numba": numba.__version__,
                     "processor": platform.processor() or platform.machine()},
         "target_steps_per_second": 100_000_000,

@@ -24,12 +24,16 @@ def program_files(directory: Path | None = None) -> list[Path]:
 
 
 def describe(path: Path) -> str:
-    """The first line of a program's header comment, without the file name."""
+    """The first sentence of a program's header comment (after "name.toy —")."""
+    header = []
     for line in Path(path).read_text().splitlines():
-        if line.startswith(";"):
-            text = line.lstrip("; ").strip()
-            return text.split("—", 1)[1].strip() if "—" in text else text
-    return ""
+        if not line.startswith(";"):
+            break
+        header.append(line.lstrip(";").strip())
+    text = " ".join(header)
+    text = text.split("—", 1)[1].strip() if "—" in text else text
+    end = text.find(". ")
+    return text if end < 0 else text[: end + 1]
 
 
 def summary(language: Language, directory: Path | None = None, output_bits: int = 32,
