@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from random_programs import structured_bits, uniform_bits
 from toyinduction.assembler import assemble
-from toyinduction.interpreter import run, run_many
+from toyinduction.interpreter import MachineState, kernel_for, run, run_many
+from toyinduction.machine import bits_to_array
 from toyinduction.language import TOY, encode_natural, variant
 from toyinduction.machine import Fault, Status
 from toyinduction.reference import mix, run_reference
@@ -181,6 +182,31 @@ def test_sliced_runs_equal_whole_runs(chunk):
     programs.append(assemble("[ loop end ] 50 0 eval drop drop [ 0 loop 1 out end ] 40 9 eval out out halt", TOY))
     for bits in programs:
         assert run(TOY, bits, 3000, 32, chunk_steps=chunk) == run(TOY, bits, 3000, 32)
+
+
+def _grow_bit_by_bit(language, bits, max_steps, output_bits):
+    """Run on ever longer prefixes of ``bits``, resuming the same machine each time it stops for
+    want of bits (what an enumerator does); the final status of the last resume."""
+    state = MachineState.new(language, len(bits), max_steps, output_bits)
+    kernel = kernel_for(language)
+    program = bits_to_array(bits)
+    for length in range(len(bits) + 1):
+        status = kernel.resume(state, program[:length].copy())
+        if status != Status.BITS_LIMIT:
+            return status, state
+    return status, state
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_resuming_with_more_bits_equals_a_fresh_run(seed):
+    """A machine stopped for want of bits and resumed with a longer program (one bit at a time)
+    ends exactly like a fresh run on the whole program: bits_limit leaves no trace."""
+    rng = random.Random(50 + seed)
+    programs = [structured_bits(rng, TOY) for _ in range(400)] + [uniform_bits(rng) for _ in range(400)]
+    for bits in programs:
+        status, state = _grow_bit_by_bit(TOY, bits, 3000, 32)
+        fresh = run(TOY, bits, 3000, 32)
+        assert (status, state.output, state.steps) == (fresh.status, fresh.output, fresh.steps), bits
 
 
 def test_run_validates_its_arguments():

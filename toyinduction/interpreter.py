@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._numba import jit
-from .language import HAS_OPERAND, MAX_LITERAL_EXPONENT, MAX_PACKED_BITS, MNEMONICS, SEMANTIC_ID, Language
+from .language import (HAS_OPERAND, MAX_LITERAL_EXPONENT, MAX_PACKED_BITS, MNEMONICS, SEMANTIC_ID, STACK_GROWS,
+                       STACK_NEEDS, Language)
 from .machine import Fault, RunResult, Status, array_to_bits, bits_to_array
 
 # Semantic ids of the instructions (numba treats these module globals as constants).
@@ -37,6 +38,9 @@ OP_IF, OP_ELSE, OP_END, OP_REP, OP_LOOP, OP_BRK, OP_IDX = (
 OP_DEF, OP_CALL, OP_RET = SEMANTIC_ID["def"], SEMANTIC_ID["call"], SEMANTIC_ID["ret"]
 OP_OUT, OP_READ, OP_EVAL = SEMANTIC_ID["out"], SEMANTIC_ID["read"], SEMANTIC_ID["eval"]
 assert len(MNEMONICS) == 35, "a new instruction needs a dispatch branch in both interpreters"
+# Stack effects by semantic id (global arrays are compile-time constants for numba).
+STACK_NEEDS = np.array([STACK_NEEDS[m] for m in MNEMONICS], dtype=np.int64)
+STACK_GROWS = np.array([STACK_GROWS[m] for m in MNEMONICS], dtype=np.int64)
 
 # Status and fault codes as plain ints for the kernel.
 HALTED, STEP_LIMIT, OUTPUT_LIMIT, BITS_LIMIT, FAULT = (int(s) for s in Status)
@@ -187,6 +191,17 @@ def _loop_base(level, regs, calls):
 
 
 @jit
+def _return(level, regs, calls):
+    """ret, or the end of a def: (return address, RUNNING), or (-, HALTED) in the main program."""
+    ncalls = regs[level, R_CALLS]
+    if ncalls == 0:
+        return np.int64(-1), HALTED
+    regs[level, R_LOOPS] = calls[level, 1, ncalls - 1]
+    regs[level, R_CALLS] = ncalls - 1
+    return calls[level, 0, ncalls - 1], RUNNING
+
+
+@jit
 def _execute(trie, has_operand, limits, program, nprog, regs, stack, memory, code, open_blocks, defs, calls,
              loops, child_bits, out, g):
     """Run (or resume) the machine until it stops; return the status of the main program.
@@ -217,156 +232,96 @@ def _execute(trie, has_operand, limits, program, nprog, regs, stack, memory, cod
                                  open_blocks, defs)
         else:
             op = code[level, C_OP, pc]
+            next_pc = pc + 1
+            refused = False  # set when an instruction stops the run without completing
+            # every instruction first checks its stack effect (the table's "stack" column)
+            if sp < STACK_NEEDS[op]:
+                fault = F_UNDERFLOW
+            elif sp + STACK_GROWS[op] > stack_depth:
+                fault = F_OVERFLOW
             # -- push n
-            if op == OP_PUSH:
-                if sp >= stack_depth:
-                    fault = F_OVERFLOW
-                else:
-                    stack[level, sp] = code[level, C_ARG, pc]
-                    sp += 1
-                    pc += 1
-                    steps += 1
+            elif op == OP_PUSH:
+                stack[level, sp] = code[level, C_ARG, pc]
+                sp += 1
             # -- dup drop swap over rot
             elif op == OP_DUP:
-                if sp < 1:
-                    fault = F_UNDERFLOW
-                elif sp >= stack_depth:
-                    fault = F_OVERFLOW
-                else:
-                    stack[level, sp] = stack[level, sp - 1]
-                    sp += 1
-                    pc += 1
-                    steps += 1
+                stack[level, sp] = stack[level, sp - 1]
+                sp += 1
             elif op == OP_DROP:
-                if sp < 1:
-                    fault = F_UNDERFLOW
-                else:
-                    sp -= 1
-                    pc += 1
-                    steps += 1
+                sp -= 1
             elif op == OP_SWAP:
-                if sp < 2:
-                    fault = F_UNDERFLOW
-                else:
-                    top = stack[level, sp - 1]
-                    stack[level, sp - 1] = stack[level, sp - 2]
-                    stack[level, sp - 2] = top
-                    pc += 1
-                    steps += 1
+                top = stack[level, sp - 1]
+                stack[level, sp - 1] = stack[level, sp - 2]
+                stack[level, sp - 2] = top
             elif op == OP_OVER:
-                if sp < 2:
-                    fault = F_UNDERFLOW
-                elif sp >= stack_depth:
-                    fault = F_OVERFLOW
-                else:
-                    stack[level, sp] = stack[level, sp - 2]
-                    sp += 1
-                    pc += 1
-                    steps += 1
+                stack[level, sp] = stack[level, sp - 2]
+                sp += 1
             elif op == OP_ROT:
-                if sp < 3:
-                    fault = F_UNDERFLOW
-                else:
-                    third = stack[level, sp - 3]
-                    stack[level, sp - 3] = stack[level, sp - 2]
-                    stack[level, sp - 2] = stack[level, sp - 1]
-                    stack[level, sp - 1] = third
-                    pc += 1
-                    steps += 1
+                third = stack[level, sp - 3]
+                stack[level, sp - 3] = stack[level, sp - 2]
+                stack[level, sp - 2] = stack[level, sp - 1]
+                stack[level, sp - 1] = third
             # -- a b -- f(a, b): arithmetic, comparison, bits, mix
             elif (op == OP_ADD or op == OP_SUB or op == OP_MUL or op == OP_DIV or op == OP_MOD or op == OP_EQ
                   or op == OP_LT or op == OP_AND or op == OP_OR or op == OP_XOR or op == OP_SHR or op == OP_MIX):
-                if sp < 2:
-                    fault = F_UNDERFLOW
-                else:
-                    a = stack[level, sp - 2]
-                    b = stack[level, sp - 1]
-                    result = np.int64(0)
-                    if op == OP_ADD:
-                        result = a + b
-                    elif op == OP_SUB:
-                        result = a - b
-                    elif op == OP_MUL:
-                        result = a * b
-                    elif op == OP_DIV or op == OP_MOD:
-                        if b == 0:
-                            fault = F_ZERO
-                        elif b == -1:  # avoid the hardware trap of MIN // -1; wraps like the reference
-                            result = np.int64(0) - a if op == OP_DIV else np.int64(0)
-                        elif op == OP_DIV:
-                            result = a // b
-                        else:
-                            result = a % b
-                    elif op == OP_EQ:
-                        result = np.int64(a == b)
-                    elif op == OP_LT:
-                        result = np.int64(a < b)
-                    elif op == OP_AND:
-                        result = a & b
-                    elif op == OP_OR:
-                        result = a | b
-                    elif op == OP_XOR:
-                        result = a ^ b
-                    elif op == OP_SHR:
-                        result = a >> min(max(b, np.int64(0)), np.int64(63))
+                a = stack[level, sp - 2]
+                b = stack[level, sp - 1]
+                result = np.int64(0)
+                if op == OP_ADD:
+                    result = a + b
+                elif op == OP_SUB:
+                    result = a - b
+                elif op == OP_MUL:
+                    result = a * b
+                elif op == OP_DIV or op == OP_MOD:
+                    if b == 0:
+                        fault = F_ZERO
+                    elif b == -1:  # avoid the hardware trap of MIN // -1; wraps like the reference
+                        result = np.int64(0) - a if op == OP_DIV else np.int64(0)
+                    elif op == OP_DIV:
+                        result = a // b
                     else:
-                        result = _mix(a, b)
-                    if fault == 0:
-                        stack[level, sp - 2] = result
-                        sp -= 1
-                        pc += 1
-                        steps += 1
+                        result = a % b
+                elif op == OP_EQ:
+                    result = np.int64(a == b)
+                elif op == OP_LT:
+                    result = np.int64(a < b)
+                elif op == OP_AND:
+                    result = a & b
+                elif op == OP_OR:
+                    result = a | b
+                elif op == OP_XOR:
+                    result = a ^ b
+                elif op == OP_SHR:
+                    result = a >> min(max(b, np.int64(0)), np.int64(63))
+                else:
+                    result = _mix(a, b)
+                stack[level, sp - 2] = result
+                sp -= 1
             # -- inc not
-            elif op == OP_INC or op == OP_NOT:
-                if sp < 1:
-                    fault = F_UNDERFLOW
-                else:
-                    a = stack[level, sp - 1]
-                    stack[level, sp - 1] = a + 1 if op == OP_INC else np.int64(a == 0)
-                    pc += 1
-                    steps += 1
+            elif op == OP_INC:
+                stack[level, sp - 1] += 1
+            elif op == OP_NOT:
+                stack[level, sp - 1] = np.int64(stack[level, sp - 1] == 0)
             # -- load store
-            elif op == OP_LOAD:
-                if sp < 1:
-                    fault = F_UNDERFLOW
+            elif op == OP_LOAD or op == OP_STORE:
+                address = stack[level, sp - 1]
+                if address < 0 or address >= memory_cells:
+                    fault = F_ADDRESS
+                elif op == OP_LOAD:
+                    stack[level, sp - 1] = memory[level, address]
                 else:
-                    address = stack[level, sp - 1]
-                    if address < 0 or address >= memory_cells:
-                        fault = F_ADDRESS
-                    else:
-                        stack[level, sp - 1] = memory[level, address]
-                        pc += 1
-                        steps += 1
-            elif op == OP_STORE:
-                if sp < 2:
-                    fault = F_UNDERFLOW
-                else:
-                    address = stack[level, sp - 1]
-                    if address < 0 or address >= memory_cells:
-                        fault = F_ADDRESS
-                    else:
-                        memory[level, address] = stack[level, sp - 2]
-                        sp -= 2
-                        pc += 1
-                        steps += 1
+                    memory[level, address] = stack[level, sp - 2]
+                    sp -= 2
             # -- if ... [else ...] end
             elif op == OP_IF:
-                if sp < 1:
-                    fault = F_UNDERFLOW
-                elif stack[level, sp - 1] != 0:
-                    sp -= 1
-                    pc += 1
-                    steps += 1
-                else:
+                if stack[level, sp - 1] == 0:
                     status = _close(level, pc, trie, has_operand, limits, program, nprog, child_bits, regs, code,
                                     open_blocks, defs)
-                    if status == RUNNING:
-                        target = code[level, C_ELSE, pc]
-                        if target < 0:
-                            target = code[level, C_MATCH, pc]
-                        sp -= 1
-                        pc = target + 1
-                        steps += 1
+                    target = code[level, C_ELSE, pc]
+                    next_pc = (target if target >= 0 else code[level, C_MATCH, pc]) + 1
+                if status == RUNNING:  # (a stop for want of bits must leave the state as it was)
+                    sp -= 1
             # -- else: from the then-branch, jump past the end
             elif op == OP_ELSE:
                 opener = code[level, C_MATCH, pc]
@@ -375,15 +330,12 @@ def _execute(trie, has_operand, limits, program, nprog, regs, stack, memory, cod
                 else:
                     status = _close(level, opener, trie, has_operand, limits, program, nprog, child_bits, regs,
                                     code, open_blocks, defs)
-                    if status == RUNNING:
-                        pc = code[level, C_MATCH, opener] + 1
-                        steps += 1
-            # -- end: loop back, fall through, return, or (unmatched) halt
+                    next_pc = code[level, C_MATCH, opener] + 1
+            # -- end: fall through, loop back, return, or (unmatched) halt
             elif op == OP_END:
                 opener = code[level, C_MATCH, pc]
                 kind = code[level, C_OP, opener] if opener >= 0 else -1
                 if opener < 0:
-                    steps += 1
                     status = HALTED
                 elif kind == OP_REP or kind == OP_LOOP:
                     nloops = regs[level, R_LOOPS]
@@ -393,48 +345,28 @@ def _execute(trie, has_operand, limits, program, nprog, regs, stack, memory, cod
                         index = loops[level, 2, nloops - 1] + 1
                         loops[level, 2, nloops - 1] = index
                         if kind == OP_LOOP or index < loops[level, 1, nloops - 1]:
-                            pc = opener + 1
+                            next_pc = opener + 1
                         else:
                             regs[level, R_LOOPS] = nloops - 1
-                            pc += 1
-                        steps += 1
                 elif kind == OP_DEF:
-                    ncalls = regs[level, R_CALLS]
-                    steps += 1
-                    if ncalls == 0:
-                        status = HALTED
-                    else:
-                        pc = calls[level, 0, ncalls - 1]
-                        regs[level, R_LOOPS] = calls[level, 1, ncalls - 1]
-                        regs[level, R_CALLS] = ncalls - 1
-                else:
-                    pc += 1
-                    steps += 1
+                    next_pc, status = _return(level, regs, calls)
             # -- rep ... end: n times
             elif op == OP_REP:
-                if sp < 1:
-                    fault = F_UNDERFLOW
+                count = stack[level, sp - 1]
+                nloops = regs[level, R_LOOPS]
+                if count <= 0:
+                    status = _close(level, pc, trie, has_operand, limits, program, nprog, child_bits, regs, code,
+                                    open_blocks, defs)
+                    next_pc = code[level, C_MATCH, pc] + 1
+                elif nloops >= limits[L_LOOPS]:
+                    fault = F_LOOP_DEPTH
                 else:
-                    count = stack[level, sp - 1]
-                    if count <= 0:
-                        status = _close(level, pc, trie, has_operand, limits, program, nprog, child_bits, regs,
-                                        code, open_blocks, defs)
-                        if status == RUNNING:
-                            sp -= 1
-                            pc = code[level, C_MATCH, pc] + 1
-                            steps += 1
-                    else:
-                        nloops = regs[level, R_LOOPS]
-                        if nloops >= limits[L_LOOPS]:
-                            fault = F_LOOP_DEPTH
-                        else:
-                            loops[level, 0, nloops] = pc
-                            loops[level, 1, nloops] = count
-                            loops[level, 2, nloops] = 0
-                            regs[level, R_LOOPS] = nloops + 1
-                            sp -= 1
-                            pc += 1
-                            steps += 1
+                    loops[level, 0, nloops] = pc
+                    loops[level, 1, nloops] = count
+                    loops[level, 2, nloops] = 0
+                    regs[level, R_LOOPS] = nloops + 1
+                if status == RUNNING:
+                    sp -= 1
             # -- loop ... end: forever
             elif op == OP_LOOP:
                 nloops = regs[level, R_LOOPS]
@@ -445,18 +377,10 @@ def _execute(trie, has_operand, limits, program, nprog, regs, stack, memory, cod
                     loops[level, 1, nloops] = -1
                     loops[level, 2, nloops] = 0
                     regs[level, R_LOOPS] = nloops + 1
-                    pc += 1
-                    steps += 1
             # -- brk: leave the innermost loop if the top is non-zero
             elif op == OP_BRK:
-                if sp < 1:
-                    fault = F_UNDERFLOW
-                elif stack[level, sp - 1] == 0:
-                    sp -= 1
-                    pc += 1
-                    steps += 1
-                else:
-                    nloops = regs[level, R_LOOPS]
+                nloops = regs[level, R_LOOPS]
+                if stack[level, sp - 1] != 0:
                     if nloops <= _loop_base(level, regs, calls):
                         fault = F_BREAK
                     else:
@@ -465,28 +389,22 @@ def _execute(trie, has_operand, limits, program, nprog, regs, stack, memory, cod
                                         code, open_blocks, defs)
                         if status == RUNNING:
                             regs[level, R_LOOPS] = nloops - 1
-                            sp -= 1
-                            pc = code[level, C_MATCH, opener] + 1
-                            steps += 1
+                            next_pc = code[level, C_MATCH, opener] + 1
+                if status == RUNNING:
+                    sp -= 1
             # -- idx
             elif op == OP_IDX:
                 nloops = regs[level, R_LOOPS]
                 if nloops <= _loop_base(level, regs, calls):
                     fault = F_INDEX
-                elif sp >= stack_depth:
-                    fault = F_OVERFLOW
                 else:
                     stack[level, sp] = loops[level, 2, nloops - 1]
                     sp += 1
-                    pc += 1
-                    steps += 1
             # -- def ... end: skip the body
             elif op == OP_DEF:
                 status = _close(level, pc, trie, has_operand, limits, program, nprog, child_bits, regs, code,
                                 open_blocks, defs)
-                if status == RUNNING:
-                    pc = code[level, C_MATCH, pc] + 1
-                    steps += 1
+                next_pc = code[level, C_MATCH, pc] + 1
             # -- call n
             elif op == OP_CALL:
                 target = code[level, C_ARG, pc]
@@ -499,63 +417,44 @@ def _execute(trie, has_operand, limits, program, nprog, regs, stack, memory, cod
                     calls[level, 0, ncalls] = pc + 1
                     calls[level, 1, ncalls] = regs[level, R_LOOPS]
                     regs[level, R_CALLS] = ncalls + 1
-                    pc = defs[level, target] + 1
-                    steps += 1
+                    next_pc = defs[level, target] + 1
             # -- ret (in the main program: halt)
             elif op == OP_RET:
-                ncalls = regs[level, R_CALLS]
-                steps += 1
-                if ncalls == 0:
-                    status = HALTED
-                else:
-                    pc = calls[level, 0, ncalls - 1]
-                    regs[level, R_LOOPS] = calls[level, 1, ncalls - 1]
-                    regs[level, R_CALLS] = ncalls - 1
+                next_pc, status = _return(level, regs, calls)
             # -- out
             elif op == OP_OUT:
-                if sp < 1:
-                    fault = F_UNDERFLOW
+                nout = regs[level, R_NOUT]
+                if nout >= regs[level, R_OUTPUT_LIMIT]:
+                    status = OUTPUT_LIMIT
+                    refused = True
                 else:
-                    nout = regs[level, R_NOUT]
-                    if nout >= regs[level, R_OUTPUT_LIMIT]:
-                        status = OUTPUT_LIMIT
+                    bit = stack[level, sp - 1] & 1
+                    if level == 0:
+                        out[nout] = bit
                     else:
-                        bit = stack[level, sp - 1] & 1
-                        if level == 0:
-                            out[nout] = bit
-                        else:
-                            regs[level, R_PACKED_OUT] = regs[level, R_PACKED_OUT] * 2 + bit
-                        regs[level, R_NOUT] = nout + 1
-                        sp -= 1
-                        pc += 1
-                        steps += 1
-                        if nout + 1 >= regs[level, R_OUTPUT_LIMIT]:
-                            status = OUTPUT_LIMIT
+                        regs[level, R_PACKED_OUT] = regs[level, R_PACKED_OUT] * 2 + bit
+                    regs[level, R_NOUT] = nout + 1
+                    sp -= 1
+                    if nout + 1 >= regs[level, R_OUTPUT_LIMIT]:
+                        status = OUTPUT_LIMIT
             # -- read: k program bits as data
             elif op == OP_READ:
-                if sp < 1:
-                    fault = F_UNDERFLOW
+                width = stack[level, sp - 1]
+                position = regs[level, R_POSITION]
+                nbits = nprog if level == 0 else regs[level, R_NBITS]
+                if width < 0 or width > MAX_PACKED_BITS:
+                    fault = F_READ_WIDTH
+                elif position + width > nbits:
+                    status = BITS_LIMIT
                 else:
-                    width = stack[level, sp - 1]
-                    position = regs[level, R_POSITION]
-                    nbits = nprog if level == 0 else regs[level, R_NBITS]
-                    if width < 0 or width > MAX_PACKED_BITS:
-                        fault = F_READ_WIDTH
-                    elif position + width > nbits:
-                        status = BITS_LIMIT
-                    else:
-                        value = np.int64(0)
-                        for offset in range(width):
-                            value = value * 2 + _bit(level, position + offset, program, child_bits)
-                        stack[level, sp - 1] = value
-                        regs[level, R_POSITION] = position + width
-                        pc += 1
-                        steps += 1
+                    value = np.int64(0)
+                    for offset in range(width):
+                        value = value * 2 + _bit(level, position + offset, program, child_bits)
+                    stack[level, sp - 1] = value
+                    regs[level, R_POSITION] = position + width
             # -- eval: run a bit-string value as a program, one level down
             elif op == OP_EVAL:
-                if sp < 3:
-                    fault = F_UNDERFLOW
-                elif level >= limits[L_EVAL]:
+                if level >= limits[L_EVAL]:
                     fault = F_EVAL_DEPTH
                 elif stack[level, sp - 3] < 1:
                     fault = F_BAD_BITS
@@ -564,7 +463,7 @@ def _execute(trie, has_operand, limits, program, nprog, regs, stack, memory, cod
                     budget = min(max(stack[level, sp - 2], np.int64(0)), np.int64(MAX_STEPS))
                     width = min(max(stack[level, sp - 1], np.int64(0)), np.int64(MAX_PACKED_BITS))
                     sp -= 3
-                    steps += 1
+                    steps += 1  # eval's own step, paid up front
                     requested_end = steps + budget
                     budget = min(budget, step_end - steps)
                     regs[level, R_PC] = pc
@@ -588,8 +487,13 @@ def _execute(trie, has_operand, limits, program, nprog, regs, stack, memory, cod
                     pc = 0
                     sp = 0
                     step_end = steps + budget
+                    continue
             else:
                 fault = F_INTERNAL
+            # the instruction completed unless it faulted, ran out of bits, or was refused
+            if fault == 0 and status != BITS_LIMIT and status != FAULT and not refused:
+                pc = next_pc
+                steps += 1
         if fault != 0:
             regs[level, R_FAULT] = fault
             status = FAULT

@@ -88,6 +88,16 @@ DEFAULT_CODEWORDS = {row[0]: row[1] for row in INSTRUCTION_TABLE}
 SEMANTICS = {row[0]: row[4] for row in INSTRUCTION_TABLE}
 STACK_EFFECT = {row[0]: row[3] for row in INSTRUCTION_TABLE}
 
+def _stack_counts(effect: str) -> tuple[int, int]:
+    before, after = effect.split("--")
+    return len(before.split()), len(after.split())
+
+
+#: Values each instruction needs on the stack (fewer is a stack underflow), from its stack effect.
+STACK_NEEDS = {m: _stack_counts(effect)[0] for m, effect in STACK_EFFECT.items()}
+#: How much each instruction can grow the stack (more than the depth is a stack overflow).
+STACK_GROWS = {m: max(_stack_counts(effect)[1] - _stack_counts(effect)[0], 0) for m, effect in STACK_EFFECT.items()}
+
 #: Instructions that open a block closed by ``end``.
 BLOCK_OPENERS = ("if", "rep", "loop", "def")
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .language import HAS_OPERAND, MAX_LITERAL_EXPONENT, MAX_PACKED_BITS, Language
+from .language import HAS_OPERAND, MAX_LITERAL_EXPONENT, MAX_PACKED_BITS, STACK_GROWS, STACK_NEEDS, Language
 from .machine import Fault, RunResult, Status, pack_bits, unpack_bits
 
 WORD = 2 ** 64
@@ -198,6 +198,9 @@ class ReferenceMachine:
         """Execute the instruction at pc; advance pc; count one step."""
         m, pc, code = instruction.mnemonic, self.pc, self.code
         next_pc = pc + 1
+        # every instruction first checks its stack effect (the table's "stack" column)
+        self.need(STACK_NEEDS[m])
+        self.room(STACK_GROWS[m])
         # -- push n: a literal
         if m == "push":
             self.push(instruction.operand)
