@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -108,3 +109,13 @@ def test_console_script_is_installed():
     completed = subprocess.run([sys.executable, "-m", "toyinduction.cli", "--version"], capture_output=True,
                                text=True)
     assert completed.returncode == 0 and "toyinduction" in completed.stdout
+
+
+def test_language_speed_experiment_writes_its_report(tmp_path):
+    script = Path(__file__).resolve().parent.parent / "experiments" / "language_speed.py"
+    out = tmp_path / "speed.json"
+    completed = subprocess.run([sys.executable, str(script), "--quick", "--out", str(out)], capture_output=True,
+                               text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    report = json.loads(out.read_text())
+    assert report["loop_heavy"]["ratio"] > 0 and report["language"] == "toy"
