@@ -28,4 +28,15 @@ root = Path(__file__).resolve().parent.parent
 for path in sorted(glob.glob(str(root / "programs" / "*.toy"))):
     run(TOY, assemble_file(path, TOY), 2_000_000, 256)
     count += 1
+# the enumeration kernel (snapshots, restores, tries) and the Turing-machine kernel (tape, keys)
+from toyinduction.enumeration import enumerate_programs  # noqa: E402
+from toyinduction.turing import ctm, run_machine  # noqa: E402
+
+for language in (TOY, tiny):
+    for workers in (1, 2):
+        count += enumerate_programs(language, 14, 300, 10, workers=workers, split_bits=4).programs
+for reduce in (True, False):
+    count += ctm(3, 60, reduce=reduce, workers=2, split_depth=2)["tree_leaves"]
+count += ctm(2, 992)["tree_leaves"]  # the longest outputs the keys hold
+run_machine("1RB1LC_1RC1RB_1RD0LE_1LA1LD_1RZ0LA")
 print(f"checked {count} runs with bounds checking on")

@@ -47,3 +47,25 @@ def eca_column(rule, steps, offset=0, width=4001):
         column.append(str(row[seed - offset]))
         row = [(rule >> (4 * row[i - 1] + 2 * row[i] + row[(i + 1) % width])) & 1 for i in range(width)]
     return "".join(column)
+
+
+def enumerate_naively(language, max_bits, max_steps, output_bits):
+    """Every program up to max_bits bits, each run from scratch by the reference interpreter.
+
+    Breadth first over bit strings: a string whose run stops for want of bits (and is shorter
+    than max_bits) is extended by 0 and 1; any other string is a leaf. Returns a list of
+    (program bits, RunResult) in lexicographic order of program bits.
+    """
+    from toyinduction.reference import run_reference
+
+    leaves, frontier = [], [""]
+    while frontier:
+        expanded = []
+        for bits in frontier:
+            result = run_reference(language, bits, max_steps, output_bits)
+            if result.status.label == "bits_limit" and len(bits) < max_bits:
+                expanded += [bits + "0", bits + "1"]
+            else:
+                leaves.append((bits, result))
+        frontier = expanded
+    return sorted(leaves)

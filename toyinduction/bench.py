@@ -80,3 +80,30 @@ def benchmark(language: Language, quick: bool = False) -> dict:
                     "processor": platform.processor() or platform.machine()},
         "target_steps_per_second": 100_000_000,
     }
+
+
+def enumeration_speed(language: Language, max_bits: int = 24, max_steps: int = 1000, output_bits: int = 16,
+                      workers: int = 2) -> dict:
+    """Every toy program up to ``max_bits`` bits, ``max_steps`` steps each (target: 24 bits in 60 s)."""
+    from .enumeration import enumerate_programs
+
+    enumerate_programs(language, 8, 10, 4, workers=workers)  # compile or load outside the timing
+    result, seconds = _timed(lambda: enumerate_programs(language, max_bits, max_steps, output_bits, workers=workers,
+                                                        keep_leaves=0))
+    return {"max_bits": max_bits, "max_steps": max_steps, "output_bits": output_bits, "workers": workers,
+            "programs": result.programs, "steps": result.steps, "seconds": seconds,
+            "programs_per_second": result.programs / seconds, "steps_per_second": result.steps / seconds,
+            "target_seconds": 60}
+
+
+def ctm_speed(states: int = 4, max_steps: int = 107, workers: int = 2) -> dict:
+    """The CTM enumeration of all n-state machines (target: D(4), cutoff 107, in 2 s; D(5), cutoff
+    500, in 30 minutes)."""
+    from .turing import ctm
+
+    ctm(2, 10, workers=workers)  # compile or load outside the timing
+    result, seconds = _timed(lambda: ctm(states, max_steps, workers=workers))
+    return {"states": states, "max_steps": max_steps, "workers": workers, "machines": result["machines"],
+            "halting": result["halting"], "tree_leaves": result["tree_leaves"],
+            "steps_simulated": result["steps_simulated"], "seconds": seconds,
+            "target_seconds": 2 if states <= 4 else 1800}

@@ -202,23 +202,195 @@ def programs(language_name, directory, output_bits, as_json):
 
 @main.command()
 @language_option
-@click.option("--quick", is_flag=True, help="Ten times smaller workloads.")
+@click.option("--quick", is_flag=True, help="Ten times smaller interpreter workloads.")
+@click.option("--enumeration", is_flag=True, help="Also: every program up to 24 bits, 1,000 steps each.")
+@click.option("--tm", "turing", is_flag=True, help="Also: D(4), all 4-state machines with cutoff 107.")
+@click.option("--d5", is_flag=True, help="Also: D(5), all 5-state machines with cutoff 500 (minutes).")
+@click.option("--workers", default=None, type=click.IntRange(1, 256), help="Threads (default: all cores).")
 @json_option
 @library_errors
-def bench(language_name, quick, as_json):
-    """Measure the kernel's speed against the pure-Python reference (same run)."""
-    from .bench import benchmark
+def bench(language_name, quick, enumeration, turing, d5, workers, as_json):
+    """Measure the kernel's speed against the pure-Python reference (same run), and optionally
+    the enumeration and Turing-machine targets."""
+    import os
 
-    report = benchmark(load_language(language_name), quick=quick)
+    from .bench import benchmark, ctm_speed, enumeration_speed
+
+    workers = workers or os.cpu_count() or 1
+    language = load_language(language_name)
+    report = benchmark(language, quick=quick)
     loop, rand = report["loop_heavy"], report["random_programs"]
-    text = (f"loop-heavy: kernel {loop['kernel_steps_per_second'] / 1e6:.1f} M steps/s, reference "
-            f"{loop['reference_steps_per_second'] / 1e6:.3f} M steps/s, ratio {loop['ratio']:.0f}x "
-            f"(target {report['target_steps_per_second'] / 1e6:.0f} M)\n"
-            f"random programs ({rand['bits']} bits, {rand['max_steps']} steps): kernel "
-            f"{rand['kernel_programs_per_second']:.0f} programs/s ({rand['kernel_steps_per_second'] / 1e6:.1f} M steps/s), "
-            f"reference {rand['reference_programs_per_second']:.0f} programs/s, ratio "
-            f"{rand['ratio_programs_per_second']:.0f}x")
-    emit(report, as_json, text)
+    lines = [f"loop-heavy: kernel {loop['kernel_steps_per_second'] / 1e6:.1f} M steps/s, reference "
+             f"{loop['reference_steps_per_second'] / 1e6:.3f} M steps/s, ratio {loop['ratio']:.0f}x "
+             f"(target {report['target_steps_per_second'] / 1e6:.0f} M)",
+             f"random programs ({rand['bits']} bits, {rand['max_steps']} steps): kernel "
+             f"{rand['kernel_programs_per_second']:.0f} programs/s ({rand['kernel_steps_per_second'] / 1e6:.1f} M steps/s), "
+             f"reference {rand['reference_programs_per_second']:.0f} programs/s, ratio "
+             f"{rand['ratio_programs_per_second']:.0f}x"]
+    if enumeration:
+        found = report["enumeration"] = enumeration_speed(language, workers=workers)
+        lines.append(f"enumeration: {found['programs']} programs up to {found['max_bits']} bits in "
+                     f"{found['seconds']:.2f} s on {workers} threads (target {found['target_seconds']} s)")
+    for flag, states, cutoff in ((turing, 4, 107), (d5, 5, 500)):
+        if flag:
+            found = report[f"ctm_{states}"] = ctm_speed(states, cutoff, workers)
+            lines.append(f"D({states}), cutoff {cutoff}: {found['halting']} of {found['machines']} machines halt; "
+                         f"{found['seconds']:.2f} s on {workers} threads (target {found['target_seconds']} s)")
+    emit(report, as_json, "\n".join(lines))
+
+
+def store_option(command):
+    """--store DIR: where results are kept and found again."""
+    return click.option("--store", "store_dir", default="runs", show_default=True,
+                        help="Run store directory (results are reused from here).")(command)
+
+
+class ProgressBar:
+    """A click progress bar on stderr when it is a terminal; silent otherwise."""
+
+    def __init__(self, label: str, enabled: bool = True):
+        self.label, self.enabled, self.bar, self.done = label, enabled and sys.stderr.isatty(), None, 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            self.bar = click.progressbar(length=max(total, 1), label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.done)
+        self.done = done
+        if done >= total:
+            self.bar.__exit__(None, None, None)
+
+
+@main.command("enumerate")
+@language_option
+@click.option("--max-bits", default=20, show_default=True, type=click.IntRange(0, 62), help="Program-length limit L.")
+@budget("--max-steps", 1000, "Step budget per program.")
+@click.option("--output-bits", default=16, show_default=True, type=click.IntRange(0, 1 << 16),
+              help="Stop a program after this many output bits.")
+@click.option("--workers", default=None, type=click.IntRange(1, 256), help="Threads (default: all cores).")
+@store_option
+@click.option("--fresh", is_flag=True, help="Run even if the store has this result (and replace it).")
+@json_option
+@library_errors
+def enumerate_command(language_name, max_bits, max_steps, output_bits, workers, store_dir, fresh, as_json):
+    """Run every program of up to --max-bits bits; exact prior mass per bucket."""
+    import os
+
+    from .enumeration import enumerate_or_load
+    from .store import RunStore
+
+    language = load_language(language_name)
+    store = RunStore(store_dir)
+    workers = workers or os.cpu_count() or 1
+    result, loaded = enumerate_or_load(language, max_bits, max_steps, output_bits, None if fresh else store,
+                                       workers=workers, progress=ProgressBar("subtrees", not as_json))
+    if fresh:
+        from .enumeration import save_enumeration
+
+        save_enumeration(store, language, result)
+    document = dict(result.summary(), loaded_from_store=loaded)
+    lines = [f"{language.name} ({language.spec_hash}): {result.programs} programs up to {max_bits} bits, "
+             f"{max_steps} steps, {output_bits} output bits" + (" (from the store)" if loaded else "")]
+    lines += [f"  {name:12s} {row['programs']:>10d} programs  mass {row['mass']:>24s}  ({row['mass_float']:.6f})"
+              for name, row in document["buckets"].items()]
+    lines.append(f"  total mass {document['total_mass']}; {result.steps} steps in {result.seconds:.2f} s"
+                 + (f" ({document['programs_per_second']:.0f} programs/s, {document['steps_per_second']:.0f} steps/s)"
+                    if result.seconds else ""))
+    emit(document, as_json, "\n".join(lines))
+
+
+@main.command()
+@store_option
+@json_option
+@library_errors
+def runs(store_dir, as_json):
+    """List the results in the run store."""
+    from .store import RunStore
+
+    rows = RunStore(store_dir).entries()
+    text = "\n".join(f"{row['name']:32s} " + (row["error"] if "error" in row else
+                      f"{row.get('language', '')} {json.dumps(row.get('parameters', {}))} {row.get('created', '')}")
+                      for row in rows) or f"no results in {store_dir}"
+    emit({"store": store_dir, "runs": rows}, as_json, text)
+
+
+@main.group()
+def tm():
+    """Turing machines: CTM output frequencies and Busy Beaver runs (DESIGN.md section 4)."""
+
+
+@tm.command("ctm")
+@click.option("--states", required=True, type=click.IntRange(1, 6), help="Number of states n.")
+@click.option("--max-steps", required=True, type=click.IntRange(1, 992), help="Cutoff in steps (halting step included).")
+@click.option("--workers", default=None, type=click.IntRange(1, 256), help="Threads (default: all cores).")
+@click.option("--no-reduce", is_flag=True, help="Enumerate without the relabelling and mirror reductions.")
+@click.option("--top", default=None, type=click.IntRange(1, None), help="Only the TOP most frequent outputs.")
+@store_option
+@click.option("--fresh", is_flag=True, help="Run even if the store has this result (and replace it).")
+@json_option
+@library_errors
+def tm_ctm(states, max_steps, workers, no_reduce, top, store_dir, fresh, as_json):
+    """Count, for every output, the n-state machines that halt with it (blank tape of 0s)."""
+    import os
+
+    from .store import RunStore
+    from .turing import algorithmic_probability, ctm, ctm_or_load, save_ctm
+
+    workers = workers or os.cpu_count() or 1
+    store = RunStore(store_dir)
+    progress = ProgressBar("subtrees", not as_json)
+    if no_reduce:  # a check of the reductions: never stored in place of the reduced run
+        result, loaded = ctm(states, max_steps, reduce=False, workers=workers, progress=progress), False
+    else:
+        result, loaded = ctm_or_load(states, max_steps, None if fresh else store, workers=workers, progress=progress)
+        if fresh:
+            save_ctm(store, result)
+    counts = result["counts"]
+    if top is not None:
+        counts = dict(sorted(counts.items(), key=lambda item: (-item[1], len(item[0]), item[0]))[:top])
+    document = dict(result, counts=counts, loaded_from_store=loaded)
+    frequent = sorted(result["counts"].items(), key=lambda item: (-item[1], len(item[0]), item[0]))[:10]
+    lines = [f"{states} states, cutoff {max_steps}: {result['halting']} of {result['machines']} machines halt"
+             + (" (from the store)" if loaded else f" ({result['seconds']:.2f} s)"),
+             f"{len(result['counts'])} distinct outputs; the most frequent, with D(s) = (c0(s) + c0(~s)) / 2H:"]
+    lines += [f"  {output:>12s}  c0 = {count:>14d}  D = {float(algorithmic_probability(result, output)):.9f}"
+              for output, count in frequent]
+    emit(document, as_json, "\n".join(lines))
+
+
+@tm.command("run")
+@click.argument("machine")
+@budget("--max-steps", 10 ** 9, "Step budget.")
+@json_option
+@library_errors
+def tm_run(machine, max_steps, as_json):
+    """Run MACHINE, given in bbchallenge notation (e.g. 1RB1LB_1LA1RZ), from a blank tape."""
+    from .turing import run_machine
+
+    result = run_machine(machine, max_steps)
+    emit({key: result[key] for key in ("steps", "ones", "status")}, as_json,
+         f"{result['status']} after {result['steps']} steps with {result['ones']} ones")
+
+
+@tm.command("bb")
+@click.option("--states", required=True, type=click.IntRange(1, 4), help="Number of states n (1..4).")
+@click.option("--max-steps", default=500, show_default=True, type=click.IntRange(1, 992),
+              help="Cutoff: machines still running then are not decided.")
+@click.option("--workers", default=None, type=click.IntRange(1, 256), help="Threads (default: all cores).")
+@json_option
+@library_errors
+def tm_bb(states, max_steps, workers, as_json):
+    """The most steps S(n) and ones Σ(n) among n-state machines that halt within the cutoff."""
+    import os
+
+    from .turing import busy_beaver
+
+    result = busy_beaver(states, max_steps, workers or os.cpu_count() or 1, ProgressBar("subtrees", not as_json))
+    emit(result, as_json, f"{states} states, cutoff {max_steps}: S = {result['max_steps_halting']}, "
+         f"Σ = {result['max_ones_halting']} among {result['halting']} halting machines; "
+         f"{result['still_running_at_cutoff']} machines still running at the cutoff (not decided)")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -57,8 +57,8 @@ F_LITERAL, F_EVAL_DEPTH, F_BAD_BITS, F_INTERNAL = (int(f) for f in (
 
 # Per-level registers: regs[level, R_*].
 (R_PC, R_SP, R_CALLS, R_LOOPS, R_OPEN, R_NCODE, R_POSITION, R_NDEFS, R_NBITS, R_PACKED_OUT,
- R_NOUT, R_OUTPUT_LIMIT, R_STEP_END, R_FAULT, R_REQUESTED_END) = range(15)
-NREGS = 15
+ R_NOUT, R_OUTPUT_LIMIT, R_STEP_END, R_FAULT, R_REQUESTED_END, R_MEMORY_HIGH) = range(16)
+NREGS = 16
 #: Step budgets are capped here so that step counts plus budgets never overflow int64.
 MAX_STEPS = 2 ** 61
 # Global registers: g[G_*].
@@ -313,6 +313,8 @@ def _execute(trie, has_operand, limits, program, nprog, regs, stack, memory, cod
                 else:
                     memory[level, address] = stack[level, sp - 2]
                     sp -= 2
+                    if address >= regs[level, R_MEMORY_HIGH]:  # cells at and above it are all zero
+                        regs[level, R_MEMORY_HIGH] = address + 1
             # -- if ... [else ...] end
             elif op == OP_IF:
                 if stack[level, sp - 1] == 0:

@@ -1,0 +1,447 @@
+"""Exhaustive enumeration of every program up to L bits, with exact prior accounting.
+
+Programs are explored as a tree of *reads*. The machine runs until it needs a program bit it
+has not been given (status ``bits_limit``); there the tree branches: the machine state is
+snapshotted, the next bit is fixed to 0 and the run resumes; later the snapshot is restored
+and the bit is fixed to 1. Programs that share a prefix therefore share its execution, and
+nothing is ever re-run from scratch.
+
+Every node of the tree at which the machine stops for another reason is a *leaf*: a set of
+infinite bit strings (all extensions of the bits read) of prior mass 2^-(bits read). A node
+that needs bit L+1 is a leaf of the *program-length limit* bucket. So every unit of prior mass
+ends in exactly one leaf, and therefore in exactly one bucket:
+
+    halted        the program halted: its output is final
+    output_limit  the output reached N bits: known to N bits
+    step_limit    the step budget ran out: output so far is a prefix of the final one
+    bits_limit    the program needs more than L bits (the program-length limit)
+    fault         the program faulted: its output is final
+
+Masses are exact integers in units of 2^-L (the sum of all buckets is exactly 2^L). For an
+output prefix x, the universal (monotone) semimeasure M(x) = Σ 2^-|p| over programs whose
+output starts with x is bounded by
+
+    lower(x) = mass of leaves whose output already starts with x
+    upper(x) = lower(x) + mass of unresolved leaves (step_limit, bits_limit) whose output is a
+               proper prefix of x (they might still go on to produce x).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+
+from ._numba import jit
+from .interpreter import (BITS_LIMIT, FAULT, G_STEPS, HALTED, NREGS, OUTPUT_LIMIT, R_CALLS, R_FAULT, R_LOOPS,
+                          R_MEMORY_HIGH, R_NCODE, R_NDEFS, R_NOUT, R_OPEN, R_OUTPUT_LIMIT, R_SP, R_STEP_END,
+                          STEP_LIMIT, MachineState, _execute, kernel_for)
+from .language import Language
+from .machine import Status
+from .parallel import run_subtrees
+
+#: Bucket order used in every array: the Status values.
+BUCKETS = tuple(status.label for status in Status)
+#: Output tries are dense arrays indexed (1 << length) | bits for outputs of up to this many bits.
+MAX_TRIE_BITS = 20
+#: Program-length limits above this would overflow the integer mass units.
+MAX_BITS = 62
+
+# totals[...] fields
+T_LEAVES, T_STEPS, T_KEPT, T_OVERFLOW = 0, 1, 2, 3
+
+
+@jit
+def _save(depth, regs, stack, memory, code, open_blocks, defs, calls, loops, out, g,
+          s_regs, s_stack, s_memory, s_code, s_open, s_defs, s_calls, s_loops, s_out, s_g):
+    """Copy the live part of the main program's state into snapshot slot ``depth``."""
+    for register in range(NREGS):
+        s_regs[depth, register] = regs[0, register]
+    for i in range(regs[0, R_SP]):
+        s_stack[depth, i] = stack[0, i]
+    for i in range(regs[0, R_MEMORY_HIGH]):
+        s_memory[depth, i] = memory[0, i]
+    for i in range(regs[0, R_NCODE]):
+        for f in range(4):
+            s_code[depth, f, i] = code[0, f, i]
+    for i in range(regs[0, R_OPEN]):
+        s_open[depth, i] = open_blocks[0, i]
+    for i in range(regs[0, R_NDEFS]):
+        s_defs[depth, i] = defs[0, i]
+    for i in range(regs[0, R_CALLS]):
+        s_calls[depth, 0, i] = calls[0, 0, i]
+        s_calls[depth, 1, i] = calls[0, 1, i]
+    for i in range(regs[0, R_LOOPS]):
+        for f in range(3):
+            s_loops[depth, f, i] = loops[0, f, i]
+    for i in range(regs[0, R_NOUT]):
+        s_out[depth, i] = out[i]
+    s_g[depth, 0] = g[0]
+    s_g[depth, 1] = g[1]
+
+
+@jit
+def _restore(depth, regs, stack, memory, code, open_blocks, defs, calls, loops, out, g,
+             s_regs, s_stack, s_memory, s_code, s_open, s_defs, s_calls, s_loops, s_out, s_g):
+    """Put the main program back in the state saved in snapshot slot ``depth``."""
+    for i in range(s_regs[depth, R_MEMORY_HIGH], regs[0, R_MEMORY_HIGH]):
+        memory[0, i] = 0  # cells written after the snapshot
+    for register in range(NREGS):
+        regs[0, register] = s_regs[depth, register]
+    for i in range(regs[0, R_SP]):
+        stack[0, i] = s_stack[depth, i]
+    for i in range(regs[0, R_MEMORY_HIGH]):
+        memory[0, i] = s_memory[depth, i]
+    for i in range(regs[0, R_NCODE]):
+        for f in range(4):
+            code[0, f, i] = s_code[depth, f, i]
+    for i in range(regs[0, R_OPEN]):
+        open_blocks[0, i] = s_open[depth, i]
+    for i in range(regs[0, R_NDEFS]):
+        defs[0, i] = s_defs[depth, i]
+    for i in range(regs[0, R_CALLS]):
+        calls[0, 0, i] = s_calls[depth, 0, i]
+        calls[0, 1, i] = s_calls[depth, 1, i]
+    for i in range(regs[0, R_LOOPS]):
+        for f in range(3):
+            loops[0, f, i] = s_loops[depth, f, i]
+    for i in range(regs[0, R_NOUT]):
+        out[i] = s_out[depth, i]
+    g[0] = s_g[depth, 0]
+    g[1] = s_g[depth, 1]
+
+
+@jit
+def _record_leaf(status, program, length, max_bits, trie_bits, regs, out, g, trie_mass, length_mass, length_count,
+                 totals, leaf_bits, leaf_length, leaf_status, leaf_steps, leaf_output, leaf_output_length):
+    """Add the leaf program[:length] (mass 2^-length) to the tallies; keep it if there is room."""
+    mass = np.int64(1) << (max_bits - length)
+    nout = regs[0, R_NOUT]
+    node = np.int64(1)
+    for i in range(min(nout, trie_bits)):
+        node = node * 2 + out[i]
+    trie_mass[status, node] += mass
+    length_mass[status, length] += mass
+    length_count[status, length] += 1
+    kept = totals[T_KEPT]
+    if kept < leaf_bits.shape[0]:
+        packed = np.int64(0)
+        for i in range(length):
+            packed = packed * 2 + program[i]
+        leaf_bits[kept] = packed
+        leaf_length[kept] = length
+        leaf_status[kept] = status if status != FAULT else FAULT + 8 * regs[0, R_FAULT]
+        leaf_steps[kept] = g[G_STEPS]
+        packed = np.int64(0)
+        for i in range(min(nout, 62)):
+            packed = packed * 2 + out[i]
+        leaf_output[kept] = packed
+        leaf_output_length[kept] = nout
+        totals[T_KEPT] = kept + 1
+    else:
+        totals[T_OVERFLOW] = 1
+    return 1
+
+
+@jit
+def _enumerate_subtree(trie, has_operand, limits, program, root_length, max_bits, max_steps, output_bits,
+                       trie_bits, split_depth, roots, regs, stack, memory, code, open_blocks, defs, calls, loops, child_bits, out, g,
+                       s_regs, s_stack, s_memory, s_code, s_open, s_defs, s_calls, s_loops, s_out, s_g,
+                       trie_mass, length_mass, length_count, totals, leaf_bits, leaf_length, leaf_status,
+                       leaf_steps, leaf_output, leaf_output_length):
+    """Enumerate every program extending ``program[:root_length]`` (depth first, 0 before 1).
+
+    Adds each leaf's mass (units of 2^-max_bits) to ``trie_mass[bucket, node of its output]``
+    and ``length_mass[bucket, bits read]``; keeps the leaf itself while capacity lasts.
+    A node at ``split_depth`` that needs more bits is not expanded: its prefix is appended to
+    ``roots`` (roots[0] counts them) for a later call. Returns the number of leaves.
+    """
+    for register in range(NREGS):
+        regs[0, register] = 0
+    regs[0, R_STEP_END] = max_steps
+    regs[0, R_OUTPUT_LIMIT] = output_bits
+    for cell in range(memory.shape[1]):
+        memory[0, cell] = 0
+    g[0] = 0
+    g[1] = 0
+    length = root_length
+    leaves = 0
+    while True:
+        before = g[G_STEPS]
+        status = _execute(trie, has_operand, limits, program, length, regs, stack, memory, code, open_blocks,
+                          defs, calls, loops, child_bits, out, g)
+        totals[T_STEPS] += g[G_STEPS] - before
+        if status == BITS_LIMIT and length == split_depth:
+            packed = np.int64(0)
+            for i in range(length):
+                packed = packed * 2 + program[i]
+            roots[0] += 1
+            roots[roots[0]] = packed
+        elif status == BITS_LIMIT and length < max_bits:
+            _save(length, regs, stack, memory, code, open_blocks, defs, calls, loops, out, g,
+                  s_regs, s_stack, s_memory, s_code, s_open, s_defs, s_calls, s_loops, s_out, s_g)
+            program[length] = 0
+            length += 1
+            continue
+        else:
+            # a leaf: all infinite extensions of program[:length], mass 2^-length
+            leaves += _record_leaf(status, program, length, max_bits, trie_bits, regs, out, g, trie_mass,
+                                   length_mass, length_count, totals, leaf_bits, leaf_length, leaf_status, leaf_steps,
+                                   leaf_output, leaf_output_length)
+        # backtrack to the deepest node whose 1-branch is still to do
+        # backtrack to the deepest node whose 1-branch is still to do
+        while True:
+            if length == root_length:
+                totals[T_LEAVES] += leaves
+                return leaves
+            if program[length - 1] == 0:
+                _restore(length - 1, regs, stack, memory, code, open_blocks, defs, calls, loops, out, g,
+                         s_regs, s_stack, s_memory, s_code, s_open, s_defs, s_calls, s_loops, s_out, s_g)
+                program[length - 1] = 1
+                break
+            length -= 1
+
+
+@dataclass
+class Enumeration:
+    """The result of enumerating every program of ``language`` up to ``max_bits`` bits.
+
+    Masses are exact integers in units of 2^-max_bits: ``trie_mass[b, node]`` is the mass of
+    leaves in bucket b whose output (truncated to ``trie_bits``) is the node's string
+    (node = (1 << length) | bits); ``length_mass[b, k]`` the mass of leaves that read k bits.
+    ``leaves`` (when kept) has one row per program, in lexicographic order of program bits.
+    """
+
+    language: str
+    spec_hash: str
+    max_bits: int
+    max_steps: int
+    output_bits: int
+    trie_bits: int
+    trie_mass: np.ndarray
+    length_mass: np.ndarray
+    length_count: np.ndarray
+    programs: int
+    steps: int
+    seconds: float = 0.0
+    leaves: dict | None = None
+    workers: int = 1
+
+    # ----- exact accounting ---------------------------------------------------------------------
+    def bucket_mass(self) -> dict:
+        """Exact prior mass per bucket (Fractions summing to exactly 1)."""
+        scale = 2 ** self.max_bits
+        return {name: Fraction(int(self.length_mass[index].sum()), scale) for index, name in enumerate(BUCKETS)}
+
+    def bucket_programs(self) -> dict:
+        """Number of leaves (programs) per bucket."""
+        return {name: int(self.length_count[index].sum()) for index, name in enumerate(BUCKETS)}
+
+    def mass_bounds(self, prefix: str) -> tuple[Fraction, Fraction]:
+        """Exact (lower, upper) bounds on M(prefix), the prior mass of programs whose output
+        starts with ``prefix`` (see the module docstring)."""
+        if len(prefix) > self.trie_bits:
+            raise ValueError(f"prefix of {len(prefix)} bits is longer than the output trie ({self.trie_bits} bits)")
+        node = int("1" + prefix, 2)
+        lower = int(self._subtree_mass(node).sum())
+        unresolved = 0
+        for k in range(len(prefix)):  # proper prefixes of x, including the empty output
+            proper = int("1" + prefix[:k], 2)
+            unresolved += int(self.trie_mass[Status.STEP_LIMIT, proper] + self.trie_mass[Status.BITS_LIMIT, proper])
+        scale = 2 ** self.max_bits
+        return Fraction(lower, scale), Fraction(lower + unresolved, scale)
+
+    def _subtree_mass(self, node: int) -> np.ndarray:
+        """Mass per bucket of every trie node at or below ``node``."""
+        total = np.zeros(len(BUCKETS), dtype=object)
+        first, last, depth = node, node, node.bit_length() - 1
+        while depth <= self.trie_bits:
+            total += self.trie_mass[:, first:last + 1].sum(axis=1).astype(object)
+            first, last, depth = first * 2, last * 2 + 1, depth + 1
+        return total
+
+    def summary(self) -> dict:
+        """Counts and exact masses per bucket, speeds and budgets, as plain JSON data."""
+        masses = self.bucket_mass()
+        return {
+            "language": self.language, "spec_hash": self.spec_hash, "max_bits": self.max_bits,
+            "max_steps": self.max_steps, "output_bits": self.output_bits, "programs": self.programs,
+            "buckets": {name: {"programs": self.bucket_programs()[name], "mass": str(masses[name]),
+                               "mass_float": float(masses[name])} for name in BUCKETS},
+            "total_mass": str(sum(masses.values())), "steps": self.steps, "seconds": self.seconds,
+            "programs_per_second": self.programs / self.seconds if self.seconds else None,
+            "steps_per_second": self.steps / self.seconds if self.seconds else None, "workers": self.workers,
+        }
+
+
+class _Worker:
+    """Per-thread machine, snapshot slots and result arrays for enumerating subtrees."""
+
+    def __init__(self, language: Language, max_bits: int, max_steps: int, output_bits: int, trie_bits: int,
+                 leaf_capacity: int):
+        self.kernel = kernel_for(language)
+        self.state = MachineState.new(language, max_bits, max_steps, output_bits)
+        slots = max_bits + 1
+        limits = language.limits
+        self.s_regs = np.zeros((slots, NREGS), dtype=np.int64)
+        self.s_stack = np.zeros((slots, limits["stack_depth"]), dtype=np.int64)
+        self.s_memory = np.zeros((slots, limits["memory_cells"]), dtype=np.int64)
+        self.s_code = np.zeros((slots, 4, self.state.code.shape[2]), dtype=np.int64)
+        self.s_open = np.zeros((slots, limits["block_nesting"]), dtype=np.int64)
+        self.s_defs = np.zeros((slots, limits["max_subroutines"]), dtype=np.int64)
+        self.s_calls = np.zeros((slots, 2, limits["call_depth"]), dtype=np.int64)
+        self.s_loops = np.zeros((slots, 3, limits["loop_depth"]), dtype=np.int64)
+        self.s_out = np.zeros((slots, max(output_bits, 1)), dtype=np.uint8)
+        self.s_g = np.zeros((slots, 2), dtype=np.int64)
+        self.max_bits, self.max_steps, self.output_bits, self.trie_bits = max_bits, max_steps, output_bits, trie_bits
+        # this worker's exact tallies, summed over every subtree it runs
+        self.trie_mass = np.zeros((len(BUCKETS), 2 << trie_bits), dtype=np.int64)
+        self.length_mass = np.zeros((len(BUCKETS), max_bits + 1), dtype=np.int64)
+        self.length_count = np.zeros((len(BUCKETS), max_bits + 1), dtype=np.int64)
+        self.totals = np.zeros(4, dtype=np.int64)
+        self.leaf_buffers = {name: np.zeros(leaf_capacity, dtype=np.int64) for name in LEAF_FIELDS}
+
+    def subtree(self, prefix: str, split_depth: int = -1, keep: bool = True) -> dict:
+        """Enumerate every program extending ``prefix`` into this worker's tallies. Returns the
+        subtree's leaves (if ``keep`` and they fit) and, with a ``split_depth``, the prefixes of
+        the subtrees left unexpanded there."""
+        program = np.zeros(self.max_bits + 1, dtype=np.uint8)
+        for i, bit in enumerate(prefix):
+            program[i] = int(bit)
+        roots = np.zeros((1 << max(split_depth, 0)) + 1, dtype=np.int64)
+        self.totals[T_KEPT] = 0
+        self.totals[T_OVERFLOW] = 0
+        buffers = self.leaf_buffers if keep else {name: array[:0] for name, array in self.leaf_buffers.items()}
+        state, k = self.state, self.kernel
+        _enumerate_subtree(k.trie, k.has_operand, k.limits, program, len(prefix), self.max_bits, self.max_steps,
+                           self.output_bits, self.trie_bits, split_depth, roots, state.regs, state.stack,
+                           state.memory, state.code, state.open_blocks, state.defs, state.calls, state.loops,
+                           state.child_bits, state.out, state.g, self.s_regs, self.s_stack, self.s_memory,
+                           self.s_code, self.s_open, self.s_defs, self.s_calls, self.s_loops, self.s_out, self.s_g,
+                           self.trie_mass, self.length_mass, self.length_count, self.totals,
+                           *(buffers[name] for name in LEAF_FIELDS))
+        kept = int(self.totals[T_KEPT])
+        return {"overflow": bool(self.totals[T_OVERFLOW]) or not keep,
+                "leaves": {name: array[:kept].copy() for name, array in buffers.items()},
+                "roots": [format(int(bits), f"0{split_depth}b") for bits in roots[1:roots[0] + 1]]}
+
+
+LEAF_FIELDS = ("bits", "length", "status", "steps", "output", "output_length")
+
+
+def enumerate_programs(language: Language, max_bits: int, max_steps: int, output_bits: int, workers: int = 1,
+                       keep_leaves: int = 200_000, split_bits: int | None = None, progress=None) -> Enumeration:
+    """Enumerate every program of ``language`` of at most ``max_bits`` bits.
+
+    Each program runs for at most ``max_steps`` steps and ``output_bits`` output bits. With
+    ``workers`` > 1 the tree is first enumerated to ``split_bits`` bits; the nodes there that
+    need more bits are subtrees, run on that many threads (the kernel releases the GIL). The
+    merged result is identical to a serial run. Leaves are kept when there are at most
+    ``keep_leaves`` of them. ``progress(done, total)`` is called as subtrees finish.
+    """
+    for name, value, low, high in (("max_bits", max_bits, 0, MAX_BITS), ("max_steps", max_steps, 0, 2 ** 61),
+                                   ("output_bits", output_bits, 0, 1 << 16), ("workers", workers, 1, 256),
+                                   ("keep_leaves", keep_leaves, 0, 1 << 28)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
+            raise ValueError(f"{name} must be an integer in {low}..{high}, got {value!r}")
+    trie_bits = min(output_bits, MAX_TRIE_BITS)
+    start = time.perf_counter()
+    if split_bits is None:
+        split_bits = 0 if workers == 1 else min(max_bits, 10)
+    split_bits = min(split_bits, max_bits)
+    capacity = min(keep_leaves, 1 << 20) + 1
+    workers_by_thread: dict = {}
+    leaves_so_far = [0]
+    lock = threading.Lock()
+
+    def worker() -> _Worker:
+        key = threading.get_ident()
+        if key not in workers_by_thread:
+            workers_by_thread[key] = _Worker(language, max_bits, max_steps, output_bits, trie_bits, capacity)
+        return workers_by_thread[key]
+
+    def run_root(root: str, split_depth: int = -1) -> dict:
+        with lock:
+            keep = leaves_so_far[0] <= keep_leaves  # once there are too many, none will be kept
+        part = worker().subtree(root, split_depth, keep)
+        with lock:
+            leaves_so_far[0] += len(part["leaves"]["bits"]) if not part["overflow"] else keep_leaves + 1
+        return part
+
+    parts, roots = [], [""]
+    if split_bits > 0:
+        shallow = run_root("", split_bits)
+        parts.append(shallow)
+        roots = shallow["roots"]
+    parts.extend(run_subtrees(run_root, roots, workers, progress))
+    return _merge(language, list(workers_by_thread.values()), parts, max_bits, max_steps, output_bits, trie_bits,
+                  keep_leaves, time.perf_counter() - start, workers)
+
+
+def _merge(language, workers, parts, max_bits, max_steps, output_bits, trie_bits, keep_leaves, seconds,
+           worker_count):
+    """Sum the workers' exact tallies; concatenate the parts' leaves in lexicographic program order."""
+    trie_mass = sum(worker.trie_mass for worker in workers)
+    length_mass = sum(worker.length_mass for worker in workers)
+    length_count = sum(worker.length_count for worker in workers)
+    programs = int(sum(worker.totals[T_LEAVES] for worker in workers))
+    steps = int(sum(worker.totals[T_STEPS] for worker in workers))
+    leaves = None
+    if programs <= keep_leaves and not any(part["overflow"] for part in parts):
+        leaves = {name: np.concatenate([part["leaves"][name] for part in parts]) for name in LEAF_FIELDS}
+        order = np.argsort(leaves["bits"] << (63 - leaves["length"]), kind="stable")
+        leaves = {name: array[order] for name, array in leaves.items()}
+    return Enumeration(language=language.name, spec_hash=language.spec_hash, max_bits=max_bits,
+                       max_steps=max_steps, output_bits=output_bits, trie_bits=trie_bits, trie_mass=trie_mass,
+                       length_mass=length_mass, length_count=length_count, programs=programs, steps=steps,
+                       seconds=seconds, leaves=leaves, workers=worker_count)
+
+
+def _parameters(language: Language, max_bits: int, max_steps: int, output_bits: int) -> dict:
+    return {"language_spec": language.spec_hash, "max_bits": max_bits, "max_steps": max_steps,
+            "output_bits": output_bits}
+
+
+def save_enumeration(store, language: Language, result: Enumeration) -> str:
+    """Write an enumeration to the run store; returns the entry name."""
+    arrays = {"trie_mass": result.trie_mass, "length_mass": result.length_mass, "length_count": result.length_count}
+    if result.leaves is not None:
+        arrays.update({f"leaf_{name}": array for name, array in result.leaves.items()})
+    metadata = {"language": result.language, "spec_hash": result.spec_hash, "programs": result.programs,
+                "steps": result.steps, "seconds": result.seconds, "workers": result.workers,
+                "trie_bits": result.trie_bits, "leaves_kept": result.leaves is not None}
+    return store.save("enumeration", _parameters(language, result.max_bits, result.max_steps, result.output_bits),
+                      metadata, arrays)
+
+
+def load_enumeration(store, language: Language, max_bits: int, max_steps: int, output_bits: int):
+    """The stored enumeration with exactly these parameters, or None."""
+    found = store.load("enumeration", _parameters(language, max_bits, max_steps, output_bits))
+    if found is None:
+        return None
+    metadata, arrays = found
+    leaves = None
+    if metadata.get("leaves_kept"):
+        leaves = {name: arrays[f"leaf_{name}"] for name in LEAF_FIELDS}
+    return Enumeration(language=language.name, spec_hash=language.spec_hash, max_bits=max_bits, max_steps=max_steps,
+                       output_bits=output_bits, trie_bits=metadata["trie_bits"], trie_mass=arrays["trie_mass"],
+                       length_mass=arrays["length_mass"], length_count=arrays["length_count"],
+                       programs=metadata["programs"], steps=metadata["steps"], seconds=metadata["seconds"],
+                       leaves=leaves, workers=metadata["workers"])
+
+
+def enumerate_or_load(language: Language, max_bits: int, max_steps: int, output_bits: int, store=None,
+                      **options) -> tuple[Enumeration, bool]:
+    """A stored enumeration if the store has one with these exact parameters, else a new one
+    (then stored). Returns (result, loaded_from_store)."""
+    if store is not None:
+        found = load_enumeration(store, language, max_bits, max_steps, output_bits)
+        if found is not None:
+            return found, True
+    result = enumerate_programs(language, max_bits, max_steps, output_bits, **options)
+    if store is not None:
+        save_enumeration(store, language, result)
+    return result, False

@@ -1,0 +1,93 @@
+"""The run store: results on disk (npz arrays + JSON metadata), keyed by everything that made them.
+
+An entry's key is a hash of its kind (e.g. ``enumeration``), its parameters (language spec hash,
+budgets, ...) and :data:`STORE_FORMAT`; a changed language, budget or format therefore never
+finds a stale entry. Entries are written to temporary files and renamed into place, so an
+interrupted write leaves no half entry. A damaged entry is reported, never silently replaced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import __version__
+
+#: Bumped whenever stored arrays change meaning; part of every key.
+STORE_FORMAT = 1
+DEFAULT_STORE = "runs"
+
+
+class StoreError(ValueError):
+    """The store or one of its entries cannot be used."""
+
+
+class RunStore:
+    """A directory of stored results."""
+
+    def __init__(self, directory=DEFAULT_STORE):
+        self.directory = Path(directory)
+        if self.directory.exists() and not self.directory.is_dir():
+            raise StoreError(f"run store {self.directory} is not a directory")
+
+    @staticmethod
+    def key(kind: str, parameters: dict) -> str:
+        """The entry name for a kind of result and its parameters."""
+        text = json.dumps({"kind": kind, "parameters": parameters, "format": STORE_FORMAT}, sort_keys=True)
+        return f"{kind}-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
+
+    def paths(self, name: str) -> tuple[Path, Path]:
+        return self.directory / f"{name}.json", self.directory / f"{name}.npz"
+
+    def load(self, kind: str, parameters: dict):
+        """(metadata, arrays) of the stored result, or None if there is none."""
+        name = self.key(kind, parameters)
+        meta_path, array_path = self.paths(name)
+        if not meta_path.exists():
+            return None
+        try:
+            metadata = json.loads(meta_path.read_text())
+            with np.load(array_path, allow_pickle=False) as archive:
+                arrays = {key: archive[key] for key in archive.files}
+        except (OSError, ValueError, json.JSONDecodeError) as error:
+            raise StoreError(f"run store entry {meta_path.with_suffix('')} is damaged ({type(error).__name__}: "
+                             f"{error}); remove its .json and .npz, or use another --store") from None
+        if metadata.get("parameters") != parameters or metadata.get("format") != STORE_FORMAT:
+            raise StoreError(f"run store entry {meta_path} does not match its key; remove it or use another --store")
+        return metadata, arrays
+
+    def save(self, kind: str, parameters: dict, metadata: dict, arrays: dict) -> str:
+        """Store a result; returns the entry name."""
+        name = self.key(kind, parameters)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        meta_path, array_path = self.paths(name)
+        document = dict(metadata, kind=kind, parameters=parameters, format=STORE_FORMAT, version=__version__,
+                        created=time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        with tempfile.NamedTemporaryFile(dir=self.directory, suffix=".npz", delete=False) as handle:
+            np.savez_compressed(handle, **arrays)
+        os.replace(handle.name, array_path)
+        with tempfile.NamedTemporaryFile("w", dir=self.directory, suffix=".json", delete=False) as handle:
+            json.dump(document, handle, indent=2)
+        os.replace(handle.name, meta_path)
+        return name
+
+    def entries(self) -> list[dict]:
+        """Metadata of every entry (damaged ones are listed with an error)."""
+        if not self.directory.is_dir():
+            return []
+        rows = []
+        for meta_path in sorted(self.directory.glob("*.json")):
+            try:
+                document = json.loads(meta_path.read_text())
+                document["name"] = meta_path.stem
+                document["bytes"] = meta_path.with_suffix(".npz").stat().st_size
+            except (OSError, json.JSONDecodeError) as error:
+                document = {"name": meta_path.stem, "error": f"damaged: {error}"}
+            rows.append(document)
+        return rows
