@@ -117,3 +117,13 @@ def test_ctm_store_round_trip(tmp_path):
     first, loaded = ctm_or_load(3, 40, store)
     second, loaded_again = ctm_or_load(3, 40, store)
     assert not loaded and loaded_again and second["counts"] == first["counts"]
+
+
+def test_enumerate_command_speaks_tm_too(tmp_path):
+    args = ["enumerate", "--language", "tm", "--states", "3", "--max-steps", "50", "--store", str(tmp_path), "--json"]
+    document = json.loads(CliRunner().invoke(main, args).output)
+    assert document["total_mass"] == "1" and document["machines"] == 7529536
+    assert document["buckets"]["halted"]["programs"] == 2147184
+    assert Fraction(document["buckets"]["halted"]["mass"]) == Fraction(2147184, 7529536)
+    missing = CliRunner().invoke(main, ["enumerate", "--language", "tm", "--store", str(tmp_path)])
+    assert missing.exit_code == 1 and "needs --states" in missing.output

@@ -12,7 +12,6 @@ Ratios compare the two interpreters on the same workload, measured in the same r
 from __future__ import annotations
 
 import platform
-import random
 import time
 
 import numba

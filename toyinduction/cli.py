@@ -270,20 +270,28 @@ class ProgressBar:
 @click.option("--output-bits", default=16, show_default=True, type=click.IntRange(0, 1 << 16),
               help="Stop a program after this many output bits.")
 @click.option("--workers", default=None, type=click.IntRange(1, 256), help="Threads (default: all cores).")
+@click.option("--states", default=None, type=click.IntRange(1, 6), help="With --language tm: states per machine.")
 @store_option
 @click.option("--fresh", is_flag=True, help="Run even if the store has this result (and replace it).")
 @json_option
 @library_errors
-def enumerate_command(language_name, max_bits, max_steps, output_bits, workers, store_dir, fresh, as_json):
-    """Run every program of up to --max-bits bits; exact prior mass per bucket."""
+def enumerate_command(language_name, max_bits, max_steps, output_bits, workers, states, store_dir, fresh, as_json):
+    """Run every program of up to --max-bits bits; exact prior mass per bucket.
+
+    With --language tm --states n: every n-state Turing machine (a tree of reads over
+    transition entries of arity 4n+2), up to --max-steps steps."""
     import os
 
     from .enumeration import enumerate_or_load
     from .store import RunStore
 
-    language = load_language(language_name)
     store = RunStore(store_dir)
     workers = workers or os.cpu_count() or 1
+    if language_name == "tm":
+        return enumerate_machines(states, max_steps, workers, store, fresh, as_json)
+    if states is not None:
+        raise ValueError("--states goes with --language tm")
+    language = load_language(language_name)
     result, loaded = enumerate_or_load(language, max_bits, max_steps, output_bits, None if fresh else store,
                                        workers=workers, progress=ProgressBar("subtrees", not as_json))
     if fresh:
@@ -298,6 +306,42 @@ def enumerate_command(language_name, max_bits, max_steps, output_bits, workers, 
     lines.append(f"  total mass {document['total_mass']}; {result.steps} steps in {result.seconds:.2f} s"
                  + (f" ({document['programs_per_second']:.0f} programs/s, {document['steps_per_second']:.0f} steps/s)"
                     if result.seconds else ""))
+    emit(document, as_json, "\n".join(lines))
+
+
+def enumerate_machines(states, max_steps, workers, store, fresh, as_json):
+    """`enumerate --language tm`: the CTM tree reported in buckets with exact masses."""
+    from fractions import Fraction
+
+    from .enumeration import BUCKETS
+    from .turing import MAX_CTM_STEPS, ctm_or_load, save_ctm
+
+    if states is None:
+        raise ValueError("--language tm needs --states n")
+    if not 1 <= max_steps <= MAX_CTM_STEPS:
+        raise ValueError(f"--max-steps for tm must be in 1..{MAX_CTM_STEPS}")
+    result, loaded = ctm_or_load(states, max_steps, None if fresh else store, workers=workers,
+                                 progress=ProgressBar("subtrees", not as_json))
+    if fresh:
+        save_ctm(store, result)
+    machines = result["machines"]
+    tallies = {"halted": result["halting"], "step_limit": result["non_halting"]}
+    buckets = {name: {"programs": tallies.get(name, 0), "mass": str(Fraction(tallies.get(name, 0), machines)),
+                      "mass_float": tallies.get(name, 0) / machines} for name in BUCKETS}
+    seconds = result["seconds"]
+    document = {"language": "tm", "states": states, "max_steps": max_steps, "machines": machines,
+                "tree_leaves": result["tree_leaves"], "buckets": buckets,
+                "total_mass": str(sum(Fraction(row["mass"]) for row in buckets.values())),
+                "steps": result["steps_simulated"], "seconds": seconds,
+                "programs_per_second": result["tree_leaves"] / seconds if seconds else None,
+                "steps_per_second": result["steps_simulated"] / seconds if seconds else None,
+                "loaded_from_store": loaded}
+    lines = [f"tm: all {machines} machines with {states} states, cutoff {max_steps}"
+             + (" (from the store)" if loaded else "")]
+    lines += [f"  {name:12s} {row['programs']:>16d} machines  mass {row['mass']}" for name, row in buckets.items()
+              if row["programs"]]
+    lines.append(f"  total mass {document['total_mass']}; {result['tree_leaves']} tree leaves, "
+                 f"{result['steps_simulated']} steps in {seconds:.2f} s")
     emit(document, as_json, "\n".join(lines))
 
 

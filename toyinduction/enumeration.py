@@ -30,15 +30,14 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
 from ._numba import jit
-from .interpreter import (BITS_LIMIT, FAULT, G_STEPS, HALTED, NREGS, OUTPUT_LIMIT, R_CALLS, R_FAULT, R_LOOPS,
-                          R_MEMORY_HIGH, R_NCODE, R_NDEFS, R_NOUT, R_OPEN, R_OUTPUT_LIMIT, R_SP, R_STEP_END,
-                          STEP_LIMIT, MachineState, _execute, kernel_for)
+from .interpreter import (BITS_LIMIT, FAULT, G_STEPS, NREGS, R_CALLS, R_FAULT, R_LOOPS, R_MEMORY_HIGH, R_NCODE,
+                          R_NDEFS, R_NOUT, R_OPEN, R_SP, MachineState, _execute, _reset, kernel_for)
 from .language import Language
 from .machine import Status
 from .parallel import run_subtrees
@@ -159,14 +158,7 @@ def _enumerate_subtree(trie, has_operand, limits, program, root_length, max_bits
     A node at ``split_depth`` that needs more bits is not expanded: its prefix is appended to
     ``roots`` (roots[0] counts them) for a later call. Returns the number of leaves.
     """
-    for register in range(NREGS):
-        regs[0, register] = 0
-    regs[0, R_STEP_END] = max_steps
-    regs[0, R_OUTPUT_LIMIT] = output_bits
-    for cell in range(memory.shape[1]):
-        memory[0, cell] = 0
-    g[0] = 0
-    g[1] = 0
+    _reset(regs, memory, g, max_steps, output_bits)
     length = root_length
     leaves = 0
     while True:

@@ -526,6 +526,19 @@ def _set_budget(regs, g, max_steps):
 
 
 @jit
+def _reset(regs, memory, g, max_steps, max_output_bits):
+    """Put the main program's machine back at its start (no code read, empty memory)."""
+    for register in range(NREGS):
+        regs[0, register] = 0
+    regs[0, R_STEP_END] = max_steps
+    regs[0, R_OUTPUT_LIMIT] = max_output_bits
+    for cell in range(memory.shape[1]):
+        memory[0, cell] = 0
+    g[G_STEPS] = 0
+    g[G_LEVEL] = 0
+
+
+@jit
 def _run_batch(trie, has_operand, limits, programs, lengths, max_steps, max_output_bits, regs, stack, memory, code,
                open_blocks, defs, calls, loops, child_bits, out, g, statuses, steps, bits_read, outputs):
     """Run each row of ``programs`` (its first ``lengths[i]`` bits) from a fresh machine.
@@ -534,14 +547,7 @@ def _run_batch(trie, has_operand, limits, programs, lengths, max_steps, max_outp
     bits (outputs[i, :n] for n output bits, the rest set to 2) into the result arrays.
     """
     for index in range(programs.shape[0]):
-        for register in range(NREGS):
-            regs[0, register] = 0
-        regs[0, R_STEP_END] = max_steps
-        regs[0, R_OUTPUT_LIMIT] = max_output_bits
-        for cell in range(memory.shape[1]):
-            memory[0, cell] = 0
-        g[G_STEPS] = 0
-        g[G_LEVEL] = 0
+        _reset(regs, memory, g, max_steps, max_output_bits)
         length = lengths[index]
         status = _execute(trie, has_operand, limits, programs[index], length, regs, stack, memory, code,
                           open_blocks, defs, calls, loops, child_bits, out, g)
