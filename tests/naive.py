@@ -69,3 +69,103 @@ def enumerate_naively(language, max_bits, max_steps, output_bits):
                 leaves.append((bits, result))
         frontier = expanded
     return sorted(leaves)
+
+
+def predict_naively(language, sequence, max_bits, max_steps, named_bits=(), speed=0.0):
+    """The mixture's predictions computed literally, one hypothesis at a time.
+
+    Hypotheses: the naive enumeration's leaves and the named programs (bit strings), each run
+    by the reference interpreter to len(sequence) + 1 output bits. A named program longer
+    than max_bits has its mass 2^-|q| carved out of the leaf q[:max_bits]. Weights are exact
+    Fractions for speed = 0. Returns per step (p_one, p_lower, p_upper) and, after each
+    number of observed bits, (posterior of named programs, unresolved posterior).
+    """
+    from fractions import Fraction
+
+    from toyinduction.reference import run_reference
+
+    n = len(sequence)
+    hypotheses = []
+    for bits, result in enumerate_naively(language, max_bits, max_steps, n + 1):
+        hypotheses.append({"bits": bits, "mass": Fraction(1, 2 ** len(bits)), "result": result, "named": False})
+    for program in named_bits:
+        result = run_reference(language, program, 10 ** 7, n + 1)
+        effective = program[: result.bits_read]
+        if len(effective) <= max_bits:
+            next(h for h in hypotheses if h["bits"] == effective)["named"] = True
+            continue
+        container = next(h for h in hypotheses if h["bits"] == effective[:max_bits])
+        container["mass"] -= Fraction(1, 2 ** len(effective))
+        hypotheses.append({"bits": effective, "mass": Fraction(1, 2 ** len(effective)), "result": result,
+                           "named": True})
+    for h in hypotheses:
+        h["weight"] = h["mass"] if speed == 0 else float(h["mass"]) * max(h["result"].steps, 1) ** -speed
+        h["unresolved"] = h["result"].status.label in ("step_limit", "bits_limit")
+    steps, posteriors = [], []
+    for t in range(n + 1):
+        seen = sequence[:t]
+        consistent = named = unresolved = 0
+        for h in hypotheses:
+            output = h["result"].output
+            if output.startswith(seen):
+                consistent += h["weight"]
+                named += h["weight"] if h["named"] else 0
+            elif h["unresolved"] and seen.startswith(output):
+                unresolved += h["weight"] * Fraction(1, 2 ** (t - len(output)))
+        total = consistent + unresolved
+        posteriors.append((named / total, unresolved / total) if total else (0, 0))
+        if t == n:
+            break
+        resolved = {0: 0, 1: 0}
+        raw = coins = 0
+        for h in hypotheses:
+            output = h["result"].output
+            if len(output) > t and output[:t] == seen:
+                resolved[int(output[t])] += h["weight"]
+            elif h["unresolved"] and seen.startswith(output):
+                raw += h["weight"]
+                coins += h["weight"] * Fraction(1, 2 ** (t - len(output)))
+        denominator = resolved[0] + resolved[1] + coins
+        p_one = (resolved[1] + coins / 2) / denominator if denominator else Fraction(1, 2)
+        bound = resolved[0] + resolved[1] + raw
+        steps.append((p_one, resolved[1] / bound if bound else 0, (resolved[1] + raw) / bound if bound else 1))
+    return steps, posteriors
+
+
+def ctw_block_probability(sequence, depth):
+    """CTW probability of a whole sequence from its recursive definition (contexts padded with 0s):
+    P_w(s) = KT(s) at depth D, else 1/2 KT(s) + 1/2 P_w(0s) P_w(1s)."""
+    from fractions import Fraction
+
+    padded = [0] * depth + [int(c) for c in sequence]
+
+    def kt_probability(bits):
+        zeros = ones = 0
+        probability = Fraction(1)
+        for bit in bits:
+            probability *= Fraction(2 * (ones if bit else zeros) + 1, 2 * (zeros + ones + 1))
+            zeros, ones = zeros + (bit == 0), ones + (bit == 1)
+        return probability
+
+    def weighted(context):  # context: tuple, most recent bit first
+        bits = [padded[i] for i in range(depth, len(padded))
+                if tuple(padded[i - 1 - k] for k in range(len(context))) == context]
+        if len(context) == depth:
+            return kt_probability(bits)
+        return kt_probability(bits) / 2 + weighted(context + (0,)) * weighted(context + (1,)) / 2
+
+    return weighted(())
+
+
+def hash_stream(n):
+    """Bit t is the low bit of mix(t, 0): splitmix64's finaliser of t + φ, top 62 bits
+    (written out again here, independently of toyinduction.reference.mix)."""
+    mask = (1 << 64) - 1
+    bits = []
+    for t in range(n):
+        z = (t + 0x9E3779B97F4A7C15) & mask
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & mask
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & mask
+        z ^= z >> 31
+        bits.append(str((z >> 2) & 1))
+    return "".join(bits)

@@ -17,6 +17,7 @@ PINNED_LENGTHS = {
     "alternate.toy": 19, "constant.toy": 21, "counter.toy": 130, "eca_rule110.toy": 403, "eca_rule30.toy": 399,
     "eval_replay.toy": 282, "fibonacci_word.toy": 357, "period3.toy": 46, "period5.toy": 65,
     "primes.toy": 248, "program_search.toy": 272, "select_pattern.toy": 93, "thue_morse.toy": 100,
+    "hash_stream.toy": 30,
 }
 
 #: name -> (independent generator of the first n bits, n)
@@ -33,6 +34,7 @@ EXPECTED = {
     "eca_rule110.toy": (lambda n: naive.eca_column(110, n, offset=1), 200),
     "eval_replay.toy": (lambda n: naive.periodic("001", n), 120),
     "select_pattern.toy": (lambda n: naive.periodic("0110", n), 200),
+    "hash_stream.toy": (naive.hash_stream, 300),
 }
 
 

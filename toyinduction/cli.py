@@ -360,6 +360,125 @@ def runs(store_dir, as_json):
     emit({"store": store_dir, "runs": rows}, as_json, text)
 
 
+def observed_sequence(sequence: str, language, length: int) -> str:
+    """A bit string given as itself, as a file of bits, or as a .toy program (its first bits)."""
+    from .interpreter import run
+    from .machine import bits_to_array
+
+    path = Path(sequence)
+    if sequence.endswith(".toy") or (path.is_file() and path.suffix == ".toy"):
+        from .assembler import assemble_file
+
+        result = run(language, assemble_file(path, language), 100_000_000, length)
+        if len(result.output) < length:
+            raise ValueError(f"{sequence} wrote only {len(result.output)} bits ({result.status.label})")
+        return result.output
+    if path.is_file():
+        try:
+            sequence = "".join(path.read_text().split())
+        except (OSError, UnicodeDecodeError) as error:
+            raise ValueError(f"{path}: cannot read: {error}") from None
+    if not sequence:
+        raise ValueError("empty sequence: give bits, a file of bits, or a .toy program")
+    bits_to_array(sequence)
+    return sequence
+
+
+@main.command()
+@click.argument("sequence")
+@language_option
+@click.option("--max-bits", default=20, show_default=True, type=click.IntRange(1, 40),
+              help="Enumerate every program up to this many bits.")
+@budget("--max-steps", 1000, "Step budget of each enumerated program.")
+@click.option("--length", default=64, show_default=True, type=click.IntRange(1, 4096),
+              help="Bits to take when SEQUENCE is a .toy program.")
+@click.option("--program", "program_paths", multiple=True, help="Add a named program (a .toy file); repeatable.")
+@click.option("--all-programs", is_flag=True, help="Add every program in programs/ by name.")
+@click.option("--speed-prior", "speed", default=0.0, show_default=True, type=click.FloatRange(0, 1000),
+              help="λ: weight 2^-(length + λ·log2 steps).")
+@click.option("--step-cap", default=None, type=click.IntRange(0, None), help="Give runs longer than this weight 0.")
+@click.option("--top", default=5, show_default=True, type=click.IntRange(0, 100), help="Top hypotheses to show.")
+@click.option("--plot", "plot_dir", default=None, help="Write figures (PNG, SVG, GIF) into this directory.")
+@click.option("--workers", default=None, type=click.IntRange(1, 256), help="Threads (default: all cores).")
+@store_option
+@json_option
+@library_errors
+def predict(sequence, language_name, max_bits, max_steps, length, program_paths, all_programs, speed, step_cap, top,
+            plot_dir, workers, store_dir, as_json):
+    """Predict SEQUENCE (bits, a file of bits, or a .toy program's output) bit by bit with the
+    mixture over every program up to --max-bits bits (plus named programs)."""
+    import os
+
+    from .baselines import BASELINES, log_loss
+    from .enumeration import enumerate_or_load
+    from .posterior import NamedProgram, Weighting, build_pool, predict as run_prediction, top_hypotheses
+    from .programs import program_files
+    from .store import RunStore
+
+    language = load_language(language_name)
+    bits = observed_sequence(sequence, language, length)
+    paths = list(program_paths) + ([str(p) for p in program_files()] if all_programs else [])
+    named = [NamedProgram.from_file(path, language) for path in dict.fromkeys(paths)]
+    enumeration, loaded = enumerate_or_load(language, max_bits, max_steps, len(bits) + 1, RunStore(store_dir),
+                                            workers=workers or os.cpu_count() or 1, keep_leaves=4_000_000)
+    pool = build_pool(language, enumeration, len(bits) + 1, named)
+    prediction = run_prediction(pool, bits, Weighting(speed=speed, step_cap=step_cap))
+    baselines = {name: log_loss(function(bits)) for name, function in BASELINES.items()}
+    hypotheses = top_hypotheses(pool, prediction, language, top)
+    document = {"sequence": bits, "steps": prediction.steps_json(),
+                "log_loss_bits": float(prediction.log_loss_bits[-1]), "baselines_log_loss_bits": baselines,
+                "top_hypotheses": hypotheses, "pool_size": pool.size, "enumeration_loaded_from_store": loaded}
+    if plot_dir is not None:
+        from . import plots
+
+        title = f"{bits[:24]}{'…' if len(bits) > 24 else ''}"
+        probabilities = {name: function(bits) for name, function in BASELINES.items()}
+        figures = [*plots.plot_posterior(prediction, Path(plot_dir) / "posterior", f"Posterior mass by class: {title}"),
+                   *plots.plot_observed_probability(prediction, probabilities, Path(plot_dir) / "probability",
+                                                    f"Probability given to each observed bit: {title}"),
+                   *plots.plot_log_loss(prediction, probabilities, Path(plot_dir) / "log_loss",
+                                        f"Cumulative log-loss: {title}"),
+                   *plots.plot_prior_by_length(enumeration, Path(plot_dir) / "prior_by_length"),
+                   plots.animate_posterior(prediction, Path(plot_dir) / "posterior.gif", f"Posterior: {title}")]
+        document["figures"] = [str(path) for path in figures]
+    lines = [f"{'t':>4s} bit  P(next=1)  [lower, upper]"]
+    lines += [f"{row['t']:>4d}  {row['bit']}   {row['p_next_one']:.4f}    [{row['p_lower']:.4f}, {row['p_upper']:.4f}]"
+              for row in document["steps"]]
+    lines.append(f"log-loss: mixture {document['log_loss_bits']:.2f} bits; "
+                 + ", ".join(f"{name} {value:.2f}" for name, value in baselines.items()))
+    for hypothesis in hypotheses:
+        lines.append(f"posterior {hypothesis['posterior']:.4f}  {hypothesis['length']} bits  {hypothesis['class']}  "
+                     f"({hypothesis['status']}): " + " ".join(hypothesis["disassembly"].split()))
+    emit(document, as_json, "\n".join(lines))
+
+
+@main.command()
+@click.argument("name", type=click.Choice(["solomonoff-basics"]))
+@click.option("--out", "out_dir", default=None, help="Output directory (default: ./NAME-out).")
+@click.option("--max-bits", default=20, show_default=True, type=click.IntRange(1, 40), help="Enumeration length limit.")
+@budget("--max-steps", 1000, "Step budget of each enumerated program.")
+@click.option("--length", default=448, show_default=True, type=click.IntRange(8, 4096), help="Bits per sequence.")
+@click.option("--no-gif", is_flag=True, help="Skip the animated GIF.")
+@click.option("--workers", default=None, type=click.IntRange(1, 256), help="Threads (default: all cores).")
+@store_option
+@json_option
+@library_errors
+def experiment(name, out_dir, max_bits, max_steps, length, no_gif, workers, store_dir, as_json):
+    """Run a reproducible experiment; it writes JSON and figures."""
+    import os
+
+    from .experiments import EXPERIMENTS
+    from .store import RunStore
+
+    out_dir = out_dir or f"{name}-out"
+    document = EXPERIMENTS[name](out_dir, max_bits=max_bits, max_steps=max_steps, length=length,
+                                 store=RunStore(store_dir), workers=workers or os.cpu_count() or 1, gif=not no_gif,
+                                 progress=ProgressBar("sequences", not as_json))
+    summary = {key: value for key, value in document.items() if key != "sequences"}
+    emit(summary, as_json, (Path(out_dir) / "table.md").read_text() + f"\nwrote {out_dir}/results.json, "
+         f"{out_dir}/table.md and {len(document['figures'])} figures")
+
+
 @main.group()
 def tm():
     """Turing machines: CTM output frequencies and Busy Beaver runs (DESIGN.md section 4)."""

@@ -1,0 +1,11 @@
+"""Experiment: Solomonoff induction on eight sequences (see toyinduction.experiments).
+
+    python experiments/solomonoff_basics.py [--out DIR] [--max-bits L] [--length N]
+
+Same as `toyinduction experiment solomonoff-basics`.
+"""
+
+from toyinduction.cli import main
+
+if __name__ == "__main__":
+    main(["experiment", "solomonoff-basics", *__import__("sys").argv[1:]])

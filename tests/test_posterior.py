@@ -1,0 +1,156 @@
+"""The mixture: predictions, bounds and posteriors against a literal naive computation;
+bounds that nest; exact prior accounting with named programs; weighting; baselines; plots;
+the experiment and the predict command."""
+
+import json
+import math
+import random
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+import naive
+from toyinduction.assembler import assemble
+from toyinduction.baselines import ctw, kt, laplace, lz78
+from toyinduction.cli import main
+from toyinduction.enumeration import enumerate_programs
+from toyinduction.language import TOY
+from toyinduction.posterior import NamedProgram, Weighting, build_pool, predict
+from toyinduction.programs import programs_dir
+
+THUE = assemble("loop idx 0 loop over not brk over 1 and xor swap 1 shr swap end out drop end", TOY)
+SLOW_ONES = assemble("loop 40 rep end 1 out end", TOY)     # 1111… but 40 idle steps per bit
+
+
+def pool_for(sequence, max_bits, max_steps, named=()):
+    enumeration = enumerate_programs(TOY, max_bits, max_steps, len(sequence) + 1)
+    programs = [NamedProgram(f"named{i}", bits, f"named{i}") for i, bits in enumerate(named)]
+    return build_pool(TOY, enumeration, len(sequence) + 1, programs)
+
+
+CASES = [("0110100110010110", 12, 200, (THUE,)), ("1111111111", 13, 300, ()), ("01010101011", 12, 100, (THUE,)),
+         ("0", 10, 50, ())]
+
+
+@pytest.mark.parametrize("sequence, max_bits, max_steps, named", CASES, ids=[c[0] for c in CASES])
+def test_predictions_bounds_and_posteriors_equal_the_naive_computation(sequence, max_bits, max_steps, named):
+    pool = pool_for(sequence, max_bits, max_steps, named)
+    prediction = predict(pool, sequence)
+    steps, posteriors = naive.predict_naively(TOY, sequence, max_bits, max_steps, named)
+    for t, (p_one, p_low, p_high) in enumerate(steps):
+        assert prediction.p_next_one[t] == pytest.approx(float(p_one), rel=1e-9, abs=1e-15)
+        assert prediction.p_lower[t] == pytest.approx(float(p_low), rel=1e-9, abs=1e-15)
+        assert prediction.p_upper[t] == pytest.approx(float(p_high), rel=1e-9, abs=1e-15)
+    named_columns = [i for i, label in enumerate(prediction.classes) if label.startswith("named")]
+    for t, (named_share, unresolved_share) in enumerate(posteriors):
+        assert prediction.class_posterior[t, named_columns].sum() == pytest.approx(float(named_share), abs=1e-12)
+        assert prediction.unresolved_posterior[t] == pytest.approx(float(unresolved_share), abs=1e-12)
+
+
+def test_prior_mass_stays_exactly_one_with_named_programs():
+    pool = pool_for("0110", 12, 100, (THUE, SLOW_ONES))
+    assert pool.prior_mass() == 1
+    assert sum(pool.named) == 2
+
+
+def test_a_named_program_the_enumeration_contains_is_not_counted_twice():
+    alternate = NamedProgram.from_file(programs_dir() / "alternate.toy", TOY)  # 19 bits
+    enumeration = enumerate_programs(TOY, 20, 200, 9)
+    plain = build_pool(TOY, enumeration, 9)
+    with_it = build_pool(TOY, enumeration, 9, [alternate])
+    assert with_it.size == plain.size and with_it.prior_mass() == 1
+    assert with_it.label.count("alternate") == 1
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_bounds_contain_the_prediction_and_nest_as_the_enumeration_grows(seed):
+    rng = random.Random(seed)
+    sequence = rng.choice(["0101010101", "1111111111", "0110100110", "0010010010"])[: rng.randint(4, 10)]
+    small, large = (predict(pool_for(sequence, bits, steps), sequence) for bits, steps in ((12, 100), (17, 400)))
+    for p in (small, large):
+        assert np.all(p.p_lower <= p.p_next_one + 1e-15) and np.all(p.p_next_one <= p.p_upper + 1e-15)
+    assert np.all(small.p_lower <= large.p_lower + 1e-12) and np.all(large.p_upper <= small.p_upper + 1e-12)
+
+
+def test_speed_prior_and_step_cap():
+    fast_ones = assemble("loop 1 out end", TOY)
+    sequence = "111111"
+    pool = pool_for(sequence, 10, 100, (fast_ones, SLOW_ONES))
+    fast, slow = (pool.bits.index(bits) for bits in (fast_ones, SLOW_ONES))
+    plain = predict(pool, sequence)
+    ratio = plain.final_posterior[fast] / plain.final_posterior[slow]
+    assert ratio == pytest.approx(2.0 ** (len(SLOW_ONES) - len(fast_ones)))
+    speedy = predict(pool, sequence, Weighting(speed=1.0))
+    faster = speedy.final_posterior[fast] / speedy.final_posterior[slow]
+    assert faster == pytest.approx(ratio * pool.steps[slow] / pool.steps[fast])
+    capped = predict(pool, sequence, Weighting(step_cap=int(pool.steps[fast])))
+    assert capped.final_posterior[slow] == 0 and capped.final_posterior[fast] > 0
+    with pytest.raises(ValueError):
+        Weighting(speed=-1)
+
+
+def test_laplace_kt_and_lz78_by_hand():
+    # probabilities given to the observed bits of 0110
+    assert list(laplace("0110")) == pytest.approx([1 / 2, 1 / 3, 2 / 4, 1 - 3 / 5])
+    assert list(kt("0110")) == pytest.approx([1 / 2, 0.5 / 2, 1.5 / 3, 1 - 2.5 / 4])
+    # LZ78 parses 0110 as "0", "1", "10": the root's KT counts predict bits 1-3, node "1" bit 4
+    assert list(lz78("0110")) == pytest.approx([0.5, 0.5 / 2, 1.5 / 3, 0.5])
+
+
+@pytest.mark.parametrize("depth", [0, 1, 2, 3])
+def test_ctw_equals_its_recursive_definition(depth):
+    rng = random.Random(depth)
+    for _ in range(5):
+        sequence = "".join(rng.choice("01") for _ in range(rng.randint(1, 12)))
+        sequential = math.prod(ctw(sequence, depth))
+        assert sequential == pytest.approx(float(naive.ctw_block_probability(sequence, depth)), rel=1e-9)
+    assert list(ctw("0110111", 0)) == pytest.approx(list(kt("0110111")))
+
+
+def test_plots_write_png_svg_and_gif(tmp_path):
+    from toyinduction import plots
+
+    sequence = "0110100110010110"
+    enumeration = enumerate_programs(TOY, 12, 100, len(sequence) + 1)
+    pool = build_pool(TOY, enumeration, len(sequence) + 1, [NamedProgram("thue", THUE, "thue")])
+    prediction = predict(pool, sequence)
+    written = [*plots.plot_posterior(prediction, tmp_path / "a", "t", decision_points=[5]),
+               *plots.plot_observed_probability(prediction, {"kt": kt(sequence)}, tmp_path / "b", "t", [5]),
+               *plots.plot_log_loss(prediction, {"kt": kt(sequence)}, tmp_path / "c", "t"),
+               *plots.plot_prior_by_length(enumeration, tmp_path / "d"),
+               plots.animate_posterior(prediction, tmp_path / "e.gif", "t")]
+    assert len(written) == 9 and all(path.stat().st_size > 1000 for path in written)
+
+
+def test_experiment_runs_end_to_end(tmp_path):
+    from toyinduction.experiments import BASIC_SEQUENCES, solomonoff_basics
+
+    document = solomonoff_basics(tmp_path / "out", max_bits=12, max_steps=300, length=40, gif=False)
+    assert len(document["table"]) == len(BASIC_SEQUENCES) >= 8
+    for row in document["table"]:
+        assert math.isfinite(row["mixture_log_loss_bits"])
+        if row["K_bits"] is not None:
+            assert row["bound_holds"], row  # Solomonoff's bound: Σ squared error <= (ln 2 / 2) K
+    saved = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert Fraction(saved["pool_prior_mass"]) == 1
+    assert (tmp_path / "out" / "table.md").read_text().count("\n") == len(BASIC_SEQUENCES) + 2
+    assert all((tmp_path / "out" / path.split("/")[-1]).exists() for path in document["figures"])
+
+
+def test_predict_command(tmp_path):
+    store = str(tmp_path / "runs")
+    args = ["predict", "0110100110", "--max-bits", "12", "--max-steps", "100", "--store", store, "--json",
+            "--program", str(programs_dir() / "thue_morse.toy"), "--top", "2"]
+    document = json.loads(CliRunner().invoke(main, args).output)
+    assert [set(step) for step in document["steps"]] == [{"t", "bit", "p_next_one", "p_lower", "p_upper"}] * 10
+    assert document["log_loss_bits"] > 0 and document["top_hypotheses"][0]["class"] == "thue_morse"
+    assert json.loads(CliRunner().invoke(main, args).output)["enumeration_loaded_from_store"]
+    from_program = CliRunner().invoke(main, ["predict", str(programs_dir() / "period3.toy"), "--length", "12",
+                                             "--max-bits", "10", "--store", store, "--json",
+                                             "--plot", str(tmp_path / "figures")])
+    assert json.loads(from_program.output)["sequence"] == "001001001001"
+    assert (tmp_path / "figures" / "posterior.gif").exists()
+    bad = CliRunner().invoke(main, ["predict", "01x1", "--store", store])
+    assert bad.exit_code == 1 and "not a bit string" in bad.output

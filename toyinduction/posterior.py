@@ -1,0 +1,299 @@
+"""Solomonoff induction on an enumeration: the mixture's predictions, their bounds, the posterior.
+
+The hypothesis pool is every leaf of an exhaustive enumeration (all programs up to L bits)
+plus optional *named programs* (files from ``programs/``). Each hypothesis h has a prior
+weight w_h (2^-|h| for the plain prior; 2^-(|h| + λ·log2 steps_h) for the speed prior, where
+steps_h is the length of its run; 0 above a hard step cap) and a run: its output o_h and
+whether that output is final or only known so far. A named program q longer than L sits
+inside the enumeration's leaf q[:L] (a set of programs of mass 2^-L): its mass 2^-|q| is
+carved out of that leaf, so nothing is counted twice and the total prior stays exactly 1.
+
+After observing x = x_1..x_t the mixture predicts x_{t+1} as a Bayes mixture:
+
+  - a *resolved* hypothesis (its output is known beyond t) predicts its own next bit;
+  - an *unresolved* one (step or length limit) whose known output o_h is a prefix of x is
+    taken to continue with fair coin flips: weight w_h·2^-(t - |o_h|), predicting 1/2;
+  - hypotheses whose output disagrees with x, or halted at a prefix of x, are out.
+
+      P(x_{t+1} = b | x) = (L_b + R'/2) / (L_0 + L_1 + R')
+
+with L_b the resolved weight predicting b and R' the coin-flip-weighted unresolved weight.
+The *bounds* assume nothing about the unresolved hypotheses: with R their raw weight,
+
+      L_1 / (L_0 + L_1 + R)  <=  P(x_{t+1} = 1 | x)  <=  (L_1 + R) / (L_0 + L_1 + R),
+
+which contain every value the unresolved runs could turn out to give. The point prediction
+lies inside them. Because the predictor is a Bayes mixture in which a generating program of
+length K has weight 2^-K, Solomonoff's bound applies to it: for a deterministic source,
+Σ_t (1 - P(x_{t+1} | x_{1:t}))^2 <= (ln 2 / 2)·K.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from .assembler import assemble_file
+from .enumeration import Enumeration
+from .interpreter import run, run_batch
+from .language import Language
+from .machine import Status, bits_to_array
+
+UNRESOLVED = (int(Status.STEP_LIMIT), int(Status.BITS_LIMIT))
+
+
+@dataclass
+class Weighting:
+    """How a hypothesis's prior weight is computed from its length and its run's steps."""
+
+    speed: float = 0.0            # λ: weight 2^-(length + λ·log2 max(steps, 1))
+    step_cap: int | None = None   # hypotheses whose run took more steps get weight 0
+
+    def __post_init__(self):
+        if not (isinstance(self.speed, (int, float)) and math.isfinite(self.speed) and self.speed >= 0):
+            raise ValueError(f"the speed prior's λ must be a finite number >= 0, got {self.speed!r}")
+        if self.step_cap is not None and (not isinstance(self.step_cap, int) or self.step_cap < 0):
+            raise ValueError(f"the step cap must be an integer >= 0, got {self.step_cap!r}")
+
+    def log2_weights(self, log2_prior: np.ndarray, steps: np.ndarray) -> np.ndarray:
+        """log2 of each hypothesis's weight (-inf for weight 0)."""
+        log2_weight = log2_prior - self.speed * np.log2(np.maximum(steps, 1))
+        if self.step_cap is not None:
+            log2_weight = np.where(steps > self.step_cap, -np.inf, log2_weight)
+        return log2_weight
+
+
+@dataclass
+class NamedProgram:
+    """A program added to the pool by name, with its class label."""
+
+    name: str
+    bits: str
+    label: str
+
+    @classmethod
+    def from_file(cls, path, language: Language) -> "NamedProgram":
+        """Assemble a .toy file; its class is the header line ``; class: LABEL`` or its name."""
+        path = Path(path)
+        label = path.stem
+        for line in path.read_text().splitlines():
+            if line.startswith(";") and line.lstrip("; ").lower().startswith("class:"):
+                label = line.split(":", 1)[1].strip()
+                break
+        return cls(name=path.name, bits=assemble_file(path, language), label=label)
+
+
+@dataclass
+class HypothesisPool:
+    """Every hypothesis: program bits, exact log2 prior, run (status, steps, output), class."""
+
+    bits: list
+    log2_prior: np.ndarray
+    status: np.ndarray
+    steps: np.ndarray
+    outputs: np.ndarray          # uint8 rows, padded with 2 after each output
+    output_length: np.ndarray
+    label: list
+    named: np.ndarray            # bool: a named program
+    output_bits: int
+    mass: list                   # exact prior masses (Fractions); log2_prior is their log2
+
+    @property
+    def size(self) -> int:
+        return len(self.bits)
+
+    @property
+    def unresolved(self) -> np.ndarray:
+        return np.isin(self.status, UNRESOLVED)
+
+    def prior_mass(self) -> Fraction:
+        """Total prior mass of the pool (exactly 1 for a whole enumeration)."""
+        return sum(self.mass, Fraction(0))
+
+
+def length_band(length: int, width: int = 8) -> str:
+    """Class label of an enumerated program of ``length`` bits."""
+    low = (max(length, 1) - 1) // width * width + 1
+    return f"enumerated {low}-{low + width - 1} bits"
+
+
+def build_pool(language: Language, enumeration: Enumeration, output_bits: int, named=(),
+               named_max_steps: int = 100_000_000) -> HypothesisPool:
+    """The enumeration's leaves plus named programs, every run known to ``output_bits`` bits.
+
+    The leaves are re-run (the kernel is deterministic, so the runs are the enumeration's)
+    to ``output_bits`` output bits; named programs get ``named_max_steps`` steps.
+    """
+    if enumeration.leaves is None:
+        raise ValueError(f"the enumeration kept no leaves ({enumeration.programs} programs): enumerate fewer bits "
+                         "or keep more leaves")
+    if output_bits > enumeration.output_bits:
+        raise ValueError(f"the enumeration ran programs to {enumeration.output_bits} output bits; "
+                         f"{output_bits} are needed (enumerate again with more --output-bits)")
+    leaves = enumeration.leaves
+    lengths = leaves["length"].astype(np.int64)
+    bits = [format(int(b), f"0{int(n)}b") if n else "" for b, n in zip(leaves["bits"], lengths)]
+    width = max(int(lengths.max(initial=0)), 1)
+    shifts = np.clip(lengths[:, None] - 1 - np.arange(width)[None, :], 0, None)
+    matrix = ((leaves["bits"][:, None] >> shifts) & 1).astype(np.uint8)
+    matrix[np.arange(width)[None, :] >= lengths[:, None]] = 0
+    batch = run_batch(language, matrix, lengths, enumeration.max_steps, output_bits)
+    if not np.array_equal(batch["status"], leaves["status"] % 8):
+        raise ValueError("re-running the enumeration's leaves gave different statuses: stale enumeration?")
+    mass = [Fraction(1, 2 ** int(n)) for n in lengths]
+    labels = [length_band(int(n)) for n in lengths]
+    named_flags = [False] * len(bits)
+    status, steps = list(batch["status"]), list(batch["steps"])
+    outputs = list(batch["outputs"])
+    index_of = {b: i for i, b in enumerate(bits)}
+    for program in named:
+        result = run(language, program.bits, named_max_steps, output_bits)
+        effective = program.bits[: result.bits_read]
+        if len(effective) <= enumeration.max_bits:
+            # already a leaf of the enumeration: label it, do not add it again
+            leaf = index_of.get(effective)
+            if leaf is None:
+                raise ValueError(f"{program.name}: its {len(effective)} bits are not a leaf of the enumeration")
+            labels[leaf] = program.label
+            named_flags[leaf] = True
+            continue
+        container = index_of.get(effective[: enumeration.max_bits])
+        if container is None or status[container] != int(Status.BITS_LIMIT):
+            raise ValueError(f"{program.name}: no program-length-limit leaf contains it (stale enumeration?)")
+        mass[container] -= Fraction(1, 2 ** len(effective))  # carve its mass out of the leaf
+        row = np.full(output_bits, 2, dtype=np.uint8)
+        row[: len(result.output)] = bits_to_array(result.output)
+        bits.append(effective)
+        mass.append(Fraction(1, 2 ** len(effective)))
+        labels.append(program.label)
+        named_flags.append(True)
+        status.append(int(result.status))
+        steps.append(result.steps)
+        outputs.append(row)
+    output_matrix = np.array(outputs, dtype=np.uint8).reshape(len(bits), output_bits)
+    output_length = np.where((output_matrix == 2).any(axis=1), np.argmax(output_matrix == 2, axis=1), output_bits)
+    pool = HypothesisPool(bits=bits, log2_prior=np.array([_log2(m) for m in mass]),
+                          status=np.array(status, dtype=np.int64), steps=np.array(steps, dtype=np.int64),
+                          outputs=output_matrix, output_length=output_length.astype(np.int64), label=labels,
+                          named=np.array(named_flags), output_bits=output_bits, mass=mass)
+    return pool
+
+
+def _log2(mass: Fraction) -> float:
+    if mass <= 0:
+        return -math.inf
+    return math.log2(mass.numerator) - math.log2(mass.denominator)
+
+
+@dataclass
+class Prediction:
+    """Everything the mixture says about one sequence, step by step.
+
+    Arrays are indexed by t = 0..n-1 (the prediction of bit t+1 after seeing t bits), except
+    ``class_posterior`` and ``unresolved_posterior`` which have n+1 rows (after 0..n bits).
+    """
+
+    sequence: str
+    p_next_one: np.ndarray
+    p_lower: np.ndarray
+    p_upper: np.ndarray
+    p_observed: np.ndarray
+    log_loss_bits: np.ndarray        # cumulative, after each bit
+    squared_error: np.ndarray        # cumulative Σ (1 - P(observed))^2
+    classes: list
+    class_posterior: np.ndarray      # (n+1, classes)
+    unresolved_posterior: np.ndarray  # (n+1,)
+    final_posterior: np.ndarray      # per hypothesis, after all n bits
+    weighting: Weighting = field(default_factory=Weighting)
+
+    def steps_json(self) -> list:
+        """Per step: {"t", "bit", "p_next_one", "p_lower", "p_upper"}."""
+        return [{"t": t, "bit": int(self.sequence[t]), "p_next_one": float(self.p_next_one[t]),
+                 "p_lower": float(self.p_lower[t]), "p_upper": float(self.p_upper[t])}
+                for t in range(len(self.sequence))]
+
+
+def agreement(pool: HypothesisPool, sequence: str) -> np.ndarray:
+    """For each hypothesis, how many leading bits of its known output agree with the sequence."""
+    n = len(sequence)
+    x = bits_to_array(sequence)
+    if n == 0:
+        return np.zeros(pool.size, dtype=np.int64)
+    equal = pool.outputs[:, :n] == x[None, :]
+    return np.where(equal.all(axis=1), n, np.argmin(equal, axis=1)).astype(np.int64)
+
+
+def predict(pool: HypothesisPool, sequence: str, weighting: Weighting | None = None) -> Prediction:
+    """Run the mixture over ``sequence`` (see the module docstring for the formulas)."""
+    weighting = weighting or Weighting()
+    n = len(sequence)
+    if n > pool.output_bits - 1:
+        raise ValueError(f"the pool knows outputs to {pool.output_bits} bits; a sequence of {n} bits needs {n + 1}")
+    bits_to_array(sequence)
+    log2_weight = weighting.log2_weights(pool.log2_prior, pool.steps)
+    # work relative to the largest weight to stay in floating-point range
+    shift = np.max(log2_weight[np.isfinite(log2_weight)], initial=0.0)
+    weight = np.exp2(log2_weight - shift)
+    agree = agreement(pool, sequence)
+    length = pool.output_length
+    unresolved = pool.unresolved
+    classes = sorted(set(pool.label), key=lambda label: (not label.startswith("enumerated"), label))
+    class_index = np.array([classes.index(label) for label in pool.label], dtype=np.int64)
+    p_one, p_low, p_high, p_obs = (np.zeros(n) for _ in range(4))
+    class_posterior = np.zeros((n + 1, len(classes)))
+    unresolved_posterior = np.zeros(n + 1)
+    final_posterior = np.zeros(pool.size)
+    for t in range(n + 1):
+        consistent = agree >= t
+        prefix_unresolved = unresolved & (agree == length) & (length < t)  # known output a proper prefix of x
+        coin_weight = weight * np.exp2(-(t - length).clip(min=0))
+        total = weight[consistent].sum() + coin_weight[prefix_unresolved].sum()
+        if total > 0:
+            class_posterior[t] = np.bincount(class_index[consistent], weights=weight[consistent],
+                                             minlength=len(classes)) / total
+            unresolved_posterior[t] = coin_weight[prefix_unresolved].sum() / total
+        if t == n:
+            final_posterior = np.where(consistent, weight, 0.0) / total if total > 0 else final_posterior
+            break
+        bit = int(sequence[t])
+        knows_next = consistent & (length > t)
+        observed = knows_next & (agree >= t + 1)
+        other = knows_next & (agree == t)
+        waiting = unresolved & (agree == length) & (length <= t)   # output a prefix of x_1..x_t
+        resolved_observed, resolved_other = weight[observed].sum(), weight[other].sum()
+        raw, coins = weight[waiting].sum(), coin_weight[waiting].sum()
+        resolved_one, resolved_zero = (resolved_observed, resolved_other) if bit else (resolved_other, resolved_observed)
+        denominator = resolved_one + resolved_zero + coins
+        p_one[t] = (resolved_one + coins / 2) / denominator if denominator > 0 else 0.5
+        bound = resolved_one + resolved_zero + raw
+        p_low[t] = resolved_one / bound if bound > 0 else 0.0
+        p_high[t] = (resolved_one + raw) / bound if bound > 0 else 1.0
+        p_obs[t] = p_one[t] if bit else 1 - p_one[t]
+    with np.errstate(divide="ignore"):
+        log_loss = np.cumsum(-np.log2(p_obs))
+    return Prediction(sequence=sequence, p_next_one=p_one, p_lower=p_low, p_upper=p_high, p_observed=p_obs,
+                      log_loss_bits=log_loss, squared_error=np.cumsum((1 - p_obs) ** 2), classes=classes,
+                      class_posterior=class_posterior, unresolved_posterior=unresolved_posterior,
+                      final_posterior=final_posterior, weighting=weighting)
+
+
+def top_hypotheses(pool: HypothesisPool, prediction: Prediction, language: Language, k: int = 5) -> list:
+    """The k hypotheses with the largest final posterior, with their disassembly."""
+    from .assembler import disassemble
+
+    order = np.argsort(-prediction.final_posterior, kind="stable")[:k]
+    rows = []
+    for index in order:
+        if prediction.final_posterior[index] <= 0:
+            break
+        output = pool.outputs[index][: pool.output_length[index]]
+        rows.append({"posterior": float(prediction.final_posterior[index]), "bits": pool.bits[index],
+                     "length": len(pool.bits[index]), "class": pool.label[index],
+                     "status": Status(int(pool.status[index])).label, "steps": int(pool.steps[index]),
+                     "output": "".join(map(str, output)),
+                     "disassembly": disassemble(pool.bits[index], language, max_steps=10_000)})
+    return rows
