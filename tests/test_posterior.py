@@ -49,6 +49,17 @@ def test_predictions_bounds_and_posteriors_equal_the_naive_computation(sequence,
         assert prediction.unresolved_posterior[t] == pytest.approx(float(unresolved_share), abs=1e-12)
 
 
+def test_posterior_after_every_bit():
+    sequence = "0110100110"
+    prediction = predict(pool_for(sequence, 12, 200, (THUE,)), sequence)
+    for t in range(len(sequence) + 1):
+        posterior = prediction.posterior_after(t)
+        resolved_share = prediction.class_posterior[t].sum()
+        assert posterior.sum() == pytest.approx(1.0)
+        assert resolved_share + prediction.unresolved_posterior[t] == pytest.approx(1.0)
+    assert np.allclose(prediction.posterior_after(len(sequence)), prediction.final_posterior)
+
+
 def test_prior_mass_stays_exactly_one_with_named_programs():
     pool = pool_for("0110", 12, 100, (THUE, SLOW_ONES))
     assert pool.prior_mass() == 1
@@ -72,6 +83,8 @@ def test_bounds_contain_the_prediction_and_nest_as_the_enumeration_grows(seed):
     for p in (small, large):
         assert np.all(p.p_lower <= p.p_next_one + 1e-15) and np.all(p.p_next_one <= p.p_upper + 1e-15)
     assert np.all(small.p_lower <= large.p_lower + 1e-12) and np.all(large.p_upper <= small.p_upper + 1e-12)
+    # so the larger enumeration's prediction (closer to the exact value) is inside the smaller's bounds
+    assert np.all(small.p_lower <= large.p_next_one + 1e-12) and np.all(large.p_next_one <= small.p_upper + 1e-12)
 
 
 def test_speed_prior_and_step_cap():

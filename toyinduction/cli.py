@@ -427,7 +427,8 @@ def predict(sequence, language_name, max_bits, max_steps, length, program_paths,
     hypotheses = top_hypotheses(pool, prediction, language, top)
     document = {"sequence": bits, "steps": prediction.steps_json(),
                 "log_loss_bits": float(prediction.log_loss_bits[-1]), "baselines_log_loss_bits": baselines,
-                "top_hypotheses": hypotheses, "pool_size": pool.size, "enumeration_loaded_from_store": loaded}
+                "top_hypotheses": hypotheses, "unresolved_posterior": float(prediction.unresolved_posterior[-1]),
+                "pool_size": pool.size, "enumeration_loaded_from_store": loaded}
     if plot_dir is not None:
         from . import plots
 
@@ -446,8 +447,10 @@ def predict(sequence, language_name, max_bits, max_steps, length, program_paths,
               for row in document["steps"]]
     lines.append(f"log-loss: mixture {document['log_loss_bits']:.2f} bits; "
                  + ", ".join(f"{name} {value:.2f}" for name, value in baselines.items()))
+    lines.append(f"posterior mass of unresolved programs (could continue any way): "
+                 f"{document['unresolved_posterior']:.4f}")
     for hypothesis in hypotheses:
-        lines.append(f"posterior {hypothesis['posterior']:.4f}  {hypothesis['length']} bits  {hypothesis['class']}  "
+        lines.append(f"posterior {hypothesis['posterior']:.4g}  {hypothesis['length']} bits  {hypothesis['class']}  "
                      f"({hypothesis['status']}): " + " ".join(hypothesis["disassembly"].split()))
     emit(document, as_json, "\n".join(lines))
 

@@ -209,6 +209,21 @@ class Prediction:
     unresolved_posterior: np.ndarray  # (n+1,)
     final_posterior: np.ndarray      # per hypothesis, after all n bits
     weighting: Weighting = field(default_factory=Weighting)
+    _weight: np.ndarray | None = None
+    _agree: np.ndarray | None = None
+    _length: np.ndarray | None = None
+    _unresolved: np.ndarray | None = None
+
+    def posterior_after(self, t: int) -> np.ndarray:
+        """Posterior mass of every hypothesis after observing the first t bits (unresolved
+        hypotheses whose output is a proper prefix of them carry their coin-weighted share)."""
+        if not 0 <= t <= len(self.sequence):
+            raise ValueError(f"t must be in 0..{len(self.sequence)}, got {t}")
+        prefix_unresolved = self._unresolved & (self._agree == self._length) & (self._length < t)
+        weight = np.where(self._agree >= t, self._weight, 0.0)
+        weight = np.where(prefix_unresolved, self._weight * np.exp2(-(t - self._length).clip(min=0)), weight)
+        total = weight.sum()
+        return weight / total if total > 0 else weight
 
     def steps_json(self) -> list:
         """Per step: {"t", "bit", "p_next_one", "p_lower", "p_upper"}."""
@@ -257,7 +272,6 @@ def predict(pool: HypothesisPool, sequence: str, weighting: Weighting | None = N
                                              minlength=len(classes)) / total
             unresolved_posterior[t] = coin_weight[prefix_unresolved].sum() / total
         if t == n:
-            final_posterior = np.where(consistent, weight, 0.0) / total if total > 0 else final_posterior
             break
         bit = int(sequence[t])
         knows_next = consistent & (length > t)
@@ -275,20 +289,26 @@ def predict(pool: HypothesisPool, sequence: str, weighting: Weighting | None = N
         p_obs[t] = p_one[t] if bit else 1 - p_one[t]
     with np.errstate(divide="ignore"):
         log_loss = np.cumsum(-np.log2(p_obs))
-    return Prediction(sequence=sequence, p_next_one=p_one, p_lower=p_low, p_upper=p_high, p_observed=p_obs,
+    prediction = Prediction(sequence=sequence, p_next_one=p_one, p_lower=p_low, p_upper=p_high, p_observed=p_obs,
                       log_loss_bits=log_loss, squared_error=np.cumsum((1 - p_obs) ** 2), classes=classes,
                       class_posterior=class_posterior, unresolved_posterior=unresolved_posterior,
-                      final_posterior=final_posterior, weighting=weighting)
+                            final_posterior=final_posterior, weighting=weighting, _weight=weight, _agree=agree,
+                            _length=length, _unresolved=unresolved)
+    prediction.final_posterior = prediction.posterior_after(n)
+    return prediction
 
 
 def top_hypotheses(pool: HypothesisPool, prediction: Prediction, language: Language, k: int = 5) -> list:
-    """The k hypotheses with the largest final posterior, with their disassembly."""
+    """The k hypotheses consistent with the whole sequence (their known output extends it) with
+    the largest final posterior, with their disassembly. (The unresolved hypotheses' share is
+    ``prediction.unresolved_posterior[-1]``.)"""
     from .assembler import disassemble
 
-    order = np.argsort(-prediction.final_posterior, kind="stable")[:k]
+    consistent = prediction._agree >= len(prediction.sequence)
+    order = np.argsort(-np.where(consistent, prediction.final_posterior, -1.0), kind="stable")[:k]
     rows = []
     for index in order:
-        if prediction.final_posterior[index] <= 0:
+        if not consistent[index] or prediction.final_posterior[index] <= 0:
             break
         output = pool.outputs[index][: pool.output_length[index]]
         rows.append({"posterior": float(prediction.final_posterior[index]), "bits": pool.bits[index],
