@@ -5,7 +5,9 @@
 Same as `toyinduction experiment solomonoff-basics`.
 """
 
+import sys
+
 from toyinduction.cli import main
 
 if __name__ == "__main__":
-    main(["experiment", "solomonoff-basics", *__import__("sys").argv[1:]])
+    main(["experiment", "solomonoff-basics", *sys.argv[1:]])

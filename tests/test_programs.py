@@ -17,7 +17,8 @@ PINNED_LENGTHS = {
     "alternate.toy": 19, "constant.toy": 21, "counter.toy": 130, "eca_rule110.toy": 403, "eca_rule30.toy": 399,
     "eval_replay.toy": 282, "fibonacci_word.toy": 357, "period3.toy": 46, "period5.toy": 65,
     "primes.toy": 248, "program_search.toy": 272, "select_pattern.toy": 93, "thue_morse.toy": 100,
-    "hash_stream.toy": 30,
+    "hash_stream.toy": 30, "world_honest.toy": 664, "world_guided_flip.toy": 740, "world_guided_first.toy": 787,
+    "world_pointer.toy": 727, "world_brute_flip.toy": 1002, "world_guided_one.toy": 739, "world_guided_zero.toy": 737,
 }
 
 #: name -> (independent generator of the first n bits, n)
@@ -93,6 +94,16 @@ def test_program_search_keeps_the_first_candidate_that_passes():
     assert winner is not None
     assert result.output == run(as_child, winner, 1000, 60).output
     assert result.output.startswith("010101")
+
+
+def test_world_programs_share_one_physics():
+    """The physics section is the same text in every world program (so it cancels in Δ)."""
+    sections = set()
+    for path in program_files():
+        if path.name.startswith("world_"):
+            text = path.read_text()
+            sections.add(text[text.index("; --- physics"):text.index("; --- end of physics")])
+    assert len(sections) == 1
 
 
 def test_summary_lists_every_program():

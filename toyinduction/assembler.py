@@ -129,9 +129,10 @@ def parse_number(text: str) -> int | None:
 class Parser:
     """Turns tokens into items, expanding macros and constants and checking structure."""
 
-    def __init__(self, tokens, language: Language, source: str, strict: bool):
+    def __init__(self, tokens, language: Language, source: str, strict: bool, defines: dict | None = None):
         self.tokens, self.position = tokens, 0
         self.language, self.source, self.strict = language, source, strict
+        self.defines = dict(defines or {})
         self.constants: dict = {}
         self.macros: dict = {}
 
@@ -203,7 +204,7 @@ class Parser:
             name = self.next_token(token, "a name")
             value = self.literal(self.next_token(name, "a value"))
             self.define_name(name)
-            self.constants[name.text] = value
+            self.constants[name.text] = self.defines.pop(name.text, value)  # a define overrides the file
             return []
         # -- macro NAME ... endmacro
         if lower == "macro":
@@ -347,14 +348,25 @@ def encode(items, language: Language, source: str = "<text>") -> str:
     return "".join(pieces)
 
 
-def assemble(text: str, language: Language, source: str = "<text>", strict: bool = True) -> str:
-    """Assemble toy assembly text to a bit string. Raises AssemblyError naming file:line:column."""
-    parser = Parser(tokenize(text), language, source, strict)
-    return encode(parser.parse_program(), language, source)
+def assemble(text: str, language: Language, source: str = "<text>", strict: bool = True,
+             defines: dict | None = None) -> str:
+    """Assemble toy assembly text to a bit string. Raises AssemblyError naming file:line:column.
+
+    ``defines`` (name -> natural number) override the values of the text's ``const`` lines
+    of those names (how one program file describes a family: a world's seed, a depth, …).
+    """
+    parser = Parser(tokenize(text), language, source, strict, defines)
+    for name, value in parser.defines.items():
+        if not isinstance(value, int) or not 0 <= value <= MAX_LITERAL:
+            raise ValueError(f"define {name} must be a natural number <= 2**63 - 2, got {value!r}")
+    items = parser.parse_program()
+    if parser.defines:
+        raise ValueError(f"{source}: no const named {', '.join(sorted(parser.defines))} to define")
+    return encode(items, language, source)
 
 
-def assemble_file(path, language: Language, strict: bool = True) -> str:
-    """Assemble a ``.toy`` file."""
+def assemble_file(path, language: Language, strict: bool = True, defines: dict | None = None) -> str:
+    """Assemble a ``.toy`` file (``defines`` override its constants)."""
     from pathlib import Path
 
     path = Path(path)
@@ -364,7 +376,7 @@ def assemble_file(path, language: Language, strict: bool = True) -> str:
         raise ValueError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ValueError(f"{path}: cannot read: {error}") from None
-    return assemble(text, language, str(path), strict)
+    return assemble(text, language, str(path), strict, defines)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -456,9 +456,48 @@ def predict(sequence, language_name, max_bits, max_steps, length, program_paths,
 
 
 @main.command()
-@click.argument("name", type=click.Choice(["solomonoff-basics"]))
+@click.option("--out", "out_dir", default="demo-out", show_default=True, help="Output directory.")
+@click.option("--seed", default=2026, show_default=True, type=click.IntRange(0, 2 ** 62),
+              help="The world instance (a different seed: different targets, same family).")
+@click.option("--depth", default=84, show_default=True, type=click.IntRange(1, 4096),
+              help="Levels of the tree: the honest bridge is this many path bits.")
+@click.option("--targets", default=4, show_default=True, type=click.IntRange(1, 64), help="Civilisations to observe.")
+@click.option("--controls", default=2, show_default=True, type=click.IntRange(0, 64),
+              help="Leaves without civilisations to observe.")
+@click.option("--speed-prior", "speed", default=0.0, show_default=True, type=click.FloatRange(0, 1000),
+              help="λ: weight 2^-(length + λ·log2 steps).")
+@click.option("--max-bits", default=20, show_default=True, type=click.IntRange(1, 40),
+              help="Background: every program up to this many bits.")
+@click.option("--workers", default=None, type=click.IntRange(1, 256), help="Threads (default: all cores).")
+@store_option
+@json_option
+@library_errors
+def demo(out_dir, seed, depth, targets, controls, speed, max_bits, workers, store_dir, as_json):
+    """The malign-prior demonstration: consequentialist programs take over the posterior."""
+    import os
+
+    from .demo import run_demo
+    from .store import RunStore
+
+    report = run_demo(out_dir, seed=seed, depth=depth, targets=targets, controls=controls, speed=speed,
+                      max_bits=max_bits, store=RunStore(store_dir), workers=workers or os.cpu_count() or 1)
+    document = {"targets": [{key: row[key] for key in ("name", "K_H", "K_M", "delta_bits", "predicted_share",
+                                                       "measured_share", "honest_bit_probability")}
+                            for row in report["targets"]],
+                "controls": [{"name": row["name"], "measured_share": row["measured_share"]}
+                             for row in report["controls"]],
+                "unresolved_mass": report["unresolved_mass"]}
+    text = (Path(out_dir) / "report.md").read_text() + f"\nwrote {out_dir}/report.json, report.md and " \
+        f"{len(report.get('figures', []))} figures in {report['seconds']:.1f} s"
+    emit(document, as_json, text)
+
+
+@main.command()
+@click.argument("name", type=click.Choice(["solomonoff-basics", "takeover", "importance-pointer", "speed-prior",
+                                          "rivals"]))
 @click.option("--out", "out_dir", default=None, help="Output directory (default: ./NAME-out).")
-@click.option("--max-bits", default=20, show_default=True, type=click.IntRange(1, 40), help="Enumeration length limit.")
+@click.option("--max-bits", default=None, type=click.IntRange(1, 40),
+              help="Enumeration length limit (default: the experiment's own).")
 @budget("--max-steps", 1000, "Step budget of each enumerated program.")
 @click.option("--length", default=448, show_default=True, type=click.IntRange(8, 4096), help="Bits per sequence.")
 @click.option("--no-gif", is_flag=True, help="Skip the animated GIF.")
@@ -474,12 +513,14 @@ def experiment(name, out_dir, max_bits, max_steps, length, no_gif, workers, stor
     from .store import RunStore
 
     out_dir = out_dir or f"{name}-out"
-    document = EXPERIMENTS[name](out_dir, max_bits=max_bits, max_steps=max_steps, length=length,
+    options = {} if max_bits is None else {"max_bits": max_bits}
+    document = EXPERIMENTS[name](out_dir, **options, max_steps=max_steps, length=length,
                                  store=RunStore(store_dir), workers=workers or os.cpu_count() or 1, gif=not no_gif,
                                  progress=ProgressBar("sequences", not as_json))
     summary = {key: value for key, value in document.items() if key != "sequences"}
-    emit(summary, as_json, (Path(out_dir) / "table.md").read_text() + f"\nwrote {out_dir}/results.json, "
-         f"{out_dir}/table.md and {len(document['figures'])} figures")
+    table = Path(out_dir) / "table.md"
+    emit(summary, as_json, (table.read_text() if table.exists() else "") + f"\nwrote {out_dir}/results.json and "
+         f"{len(document['figures'])} figures")
 
 
 @main.group()

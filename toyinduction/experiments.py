@@ -124,3 +124,185 @@ EXPERIMENTS = {"solomonoff-basics": solomonoff_basics}
 def finite(values) -> bool:
     """True if every value is a finite number."""
     return bool(np.all(np.isfinite(np.asarray(values, dtype=float))))
+
+
+# ---------------------------------------------------------------------------------------------
+# The malign-prior experiments (issue: the demo). Each writes results.json and figures.
+# ---------------------------------------------------------------------------------------------
+def _demo_rows(report):
+    return [{key: row[key] for key in ("name", "K_H", "K_M", "delta_bits", "predicted_share", "measured_share",
+                                       "honest_share", "unresolved_share", "honest_bit_probability")}
+            for row in report["targets"]]
+
+
+def takeover(out_dir="takeover-out", depths=tuple(range(56, 108, 4)), seed: int = 2026, max_bits: int = 14,
+             progress=None, **_) -> dict:
+    """(a) The consequentialists' share at the first decision point against Δ, by varying the
+    honest bridge (the tree's depth): the measured points against the curve 1/(1+2^Δ)."""
+    from . import plots
+    import matplotlib.pyplot as plt
+
+    out = Path(out_dir)
+    rows = []
+    for index, depth in enumerate(depths):
+        report = run_demo_quiet(out / "runs", seed=seed, depth=depth, targets=2, controls=0, max_bits=max_bits)
+        rows += [dict(row, depth=depth) for row in _demo_rows(report)]
+        if progress is not None:
+            progress(index + 1, len(depths))
+    figure, axes = plt.subplots(figsize=(8, 4.5))
+    deltas = np.linspace(min(r["delta_bits"] for r in rows) - 4, max(r["delta_bits"] for r in rows) + 4, 400)
+    axes.plot(deltas, 1 / (1 + 2.0 ** deltas), color="black", label="predicted from the lengths: 1 / (1 + 2^Δ)")
+    axes.plot([r["delta_bits"] for r in rows], [r["measured_share"] for r in rows], "o", label="measured (each target)")
+    axes.axvline(0, color="grey", linestyle=":", label="Δ = 0")
+    for row in rows[::2]:
+        axes.annotate(f"d={row['depth']}", (row["delta_bits"], row["measured_share"]), fontsize=7,
+                      textcoords="offset points", xytext=(3, 3))
+    figures = plots._finish(figure, axes, out / "takeover",
+                            "Takeover against the honest bridge: consequentialists' share at the first question",
+                            "Δ = K_M − K_H (bits); the honest bridge is d path bits", "posterior share of the "
+                            "consequentialists", ())
+    crossing = min(rows, key=lambda r: abs(r["delta_bits"]))
+    document = {"experiment": "takeover", "seed": seed, "rows": rows,
+                "max_abs_error": max(abs(r["measured_share"] - r["predicted_share"]) for r in rows),
+                "depth_nearest_crossing": crossing["depth"], "figures": [str(p) for p in figures]}
+    (out / "results.json").write_text(json.dumps(document, indent=1))
+    return document
+
+
+def run_demo_quiet(out_dir, **options):
+    """run_demo without figures (the experiments make their own)."""
+    from .demo import run_demo
+
+    return run_demo(out_dir, figures=False, **options)
+
+
+def importance_pointer(out_dir="pointer-out", seed: int = 2026, depth: int = 84, max_bits: int = 16, progress=None,
+                       **_) -> dict:
+    """(d) Add the honest importance pointer (the consequentialist's search without its deviation)
+    to the pool: how much of the takeover survives."""
+    from . import plots
+    import matplotlib.pyplot as plt
+    from .world import POINTER
+
+    out = Path(out_dir)
+    results = {}
+    for label, extra in (("without the pointer", ()), ("with the pointer", (POINTER,))):
+        report = run_demo_quiet(out / "runs", seed=seed, depth=depth, targets=4, controls=0, max_bits=max_bits,
+                                extra_named=extra)
+        results[label] = {"targets": _demo_rows(report), "code_bits": report["code_bits"]}
+    pointer_code = len(__import__("toyinduction.world", fromlist=["World"]).World(
+        seed=seed, depth=depth, region_bits=2,
+        quiet=report["world"]["quiet_frames"]).program(POINTER, TOY))
+    figure, axes = plt.subplots(figsize=(8, 4.5))
+    labels = list(results)
+    shares = [np.mean([r["measured_share"] for r in results[k]["targets"]]) for k in labels]
+    honest = [np.mean([r["honest_bit_probability"] for r in results[k]["targets"]]) for k in labels]
+    x = np.arange(len(labels))
+    axes.bar(x - 0.2, shares, 0.4, label="consequentialists' share at the first question")
+    axes.bar(x + 0.2, honest, 0.4, label="P(honest answer) given by the mixture")
+    axes.set_xticks(x, labels)
+    axes.set_ylim(0, 1)
+    figures = plots._finish(figure, axes, out / "pointer", "The honest importance pointer in the pool",
+                            "pool", "fraction", ())
+    document = {"experiment": "importance-pointer", "seed": seed, "depth": depth, "pointer_code_bits": pointer_code,
+                "results": results, "figures": [str(p) for p in figures]}
+    (out / "results.json").write_text(json.dumps(document, indent=1))
+    if progress is not None:
+        progress(1, 1)
+    return document
+
+
+def speed_prior(out_dir="speed-prior-out", seed: int = 2026, lambdas=(0.0, 0.5, 1.0, 2.0, 4.0, 8.0),
+                guided_depth: int = 84, brute_depths=(4, 6, 8, 10, 12), max_bits: int = 14, progress=None, **_) -> dict:
+    """(c) The speed prior 2^-(|p| + λ·log2 steps): the consequentialists' share against λ for the
+    guided search (at the default depth), and the speed charge λ·log2(steps_M / steps_H) against
+    the bits the search saves (the depth) for guided and brute-force search."""
+    from . import plots
+    import matplotlib.pyplot as plt
+
+    out = Path(out_dir)
+    guided = []
+    for index, speed in enumerate(lambdas):
+        report = run_demo_quiet(out / "runs", seed=seed, depth=guided_depth, targets=2, controls=0,
+                                max_bits=max_bits, speed=speed, consequentialists=("world_guided_flip.toy",))
+        guided += [dict(row, speed=speed) for row in _demo_rows(report)]
+        if progress is not None:
+            progress(index + 1, len(lambdas) + len(brute_depths))
+    charges = []
+    for index, depth in enumerate(brute_depths):
+        for file in ("world_guided_flip.toy", "world_brute_flip.toy"):
+            plain = run_demo_quiet(out / "runs", seed=seed, depth=depth, targets=1, controls=0, max_bits=max_bits,
+                                   consequentialists=(file,))
+            timed = run_demo_quiet(out / "runs", seed=seed, depth=depth, targets=1, controls=0, max_bits=max_bits,
+                                   speed=1.0, consequentialists=(file,))
+            charges.append({"search": "guided" if "guided" in file else "brute force", "depth": depth,
+                            "delta_bits": plain["targets"][0]["delta_bits"],
+                            "speed_charge_bits_at_lambda_1": timed["targets"][0]["delta_bits"]
+                            - plain["targets"][0]["delta_bits"]})
+        if progress is not None:
+            progress(len(lambdas) + index + 1, len(lambdas) + len(brute_depths))
+    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    left.plot([r["speed"] for r in guided[::2]], [r["measured_share"] for r in guided[::2]], "o-",
+              label=f"consequentialists (guided search, depth {guided_depth})")
+    left.plot([r["speed"] for r in guided[::2]], [r["predicted_share"] for r in guided[::2]], "k:",
+              label="predicted from M and H alone")
+    left.plot([r["speed"] for r in guided[::2]], [r["unresolved_share"] for r in guided[::2]], "s--",
+              label="unresolved background (few steps, so cheap under λ)")
+    left.set_xlabel("λ (speed-prior weight)")
+    left.set_ylabel("posterior share at the first question")
+    left.set_ylim(-0.02, 1.02)
+    left.set_title("Share against λ")
+    left.legend(fontsize=8)
+    for search, marker in (("guided", "o"), ("brute force", "s")):
+        rows = [r for r in charges if r["search"] == search]
+        right.plot([r["depth"] for r in rows], [r["speed_charge_bits_at_lambda_1"] for r in rows], marker=marker,
+                   label=f"{search}: charge at λ = 1")
+    right.plot(brute_depths, brute_depths, color="grey", linestyle=":", label="bits the search saves (= depth)")
+    right.set_title("Speed charge λ·log2(steps_M / steps_H) at λ = 1")
+    figures = plots._finish(figure, right, out / "speed_prior",
+                            "Speed charge at λ = 1 against the bits the search saves", "depth d (bits of honest "
+                            "bridge)", "bits", ())
+    document = {"experiment": "speed-prior", "seed": seed, "guided": guided, "charges": charges,
+                "figures": [str(p) for p in figures]}
+    (out / "results.json").write_text(json.dumps(document, indent=1))
+    return document
+
+
+def rivals(out_dir="rivals-out", seed: int = 2026, depth: int = 84, max_bits: int = 14, progress=None, **_) -> dict:
+    """(e) Rival consequentialists with opposite goals (answer 1 / answer 0): the mixture's
+    probability of a 1 at the decision points, with one, the other, or both in the pool."""
+    from . import plots
+    import matplotlib.pyplot as plt
+
+    out = Path(out_dir)
+    sets = {"wants 1": ("world_guided_one.toy",), "wants 0": ("world_guided_zero.toy",),
+            "both rivals": ("world_guided_one.toy", "world_guided_zero.toy")}
+    results = {}
+    for index, (label, files) in enumerate(sets.items()):
+        report = run_demo_quiet(out / "runs", seed=seed, depth=depth, targets=4, controls=0, max_bits=max_bits,
+                                consequentialists=files)
+        rows = []
+        for row in report["targets"]:
+            # the first decision point's honest answer is the observed bit; P(1) from P(honest)
+            rows.append({"name": row["name"], "measured_share": row["measured_share"],
+                         "honest_bit_probability": row["honest_bit_probability"],
+                         "K_M_each": row["K_M_each"]})
+        results[label] = {"targets": rows}
+        if progress is not None:
+            progress(index + 1, len(sets))
+    figure, axes = plt.subplots(figsize=(8, 4.5))
+    for offset, label in enumerate(results):
+        values = [r["honest_bit_probability"] for r in results[label]["targets"]]
+        axes.plot(np.arange(len(values)) + 0.1 * offset, values, "o", label=label)
+    axes.set_ylim(-0.02, 1.02)
+    axes.axhline(0.5, color="grey", linestyle=":")
+    figures = plots._finish(figure, axes, out / "rivals", "Rival consequentialists: P(honest answer) at the first "
+                            "question", "target (civilisation in region …)", "P(honest answer)", ())
+    document = {"experiment": "rivals", "seed": seed, "depth": depth, "results": results,
+                "figures": [str(p) for p in figures]}
+    (out / "results.json").write_text(json.dumps(document, indent=1))
+    return document
+
+
+EXPERIMENTS.update({"takeover": takeover, "importance-pointer": importance_pointer, "speed-prior": speed_prior,
+                    "rivals": rivals})

@@ -76,15 +76,19 @@ class NamedProgram:
     label: str
 
     @classmethod
-    def from_file(cls, path, language: Language) -> "NamedProgram":
+    def from_file(cls, path, language: Language, defines: dict | None = None) -> "NamedProgram":
         """Assemble a .toy file; its class is the header line ``; class: LABEL`` or its name."""
         path = Path(path)
-        label = path.stem
-        for line in path.read_text().splitlines():
-            if line.startswith(";") and line.lstrip("; ").lower().startswith("class:"):
-                label = line.split(":", 1)[1].strip()
-                break
-        return cls(name=path.name, bits=assemble_file(path, language), label=label)
+        return cls(name=path.name, bits=assemble_file(path, language, defines=defines), label=class_label(path))
+
+
+def class_label(path) -> str:
+    """A program file's class: its header line ``; class: LABEL``, else its name."""
+    path = Path(path)
+    for line in path.read_text().splitlines():
+        if line.startswith(";") and line.lstrip("; ").lower().startswith("class:"):
+            return line.split(":", 1)[1].strip()
+    return path.stem
 
 
 @dataclass

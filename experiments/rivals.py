@@ -1,0 +1,13 @@
+"""Experiment: rivals (see toyinduction.experiments.rivals and the README's demo section).
+
+    python experiments/rivals.py [--out DIR]
+
+Same as `toyinduction experiment rivals`; writes results.json and figures.
+"""
+
+import sys
+
+from toyinduction.cli import main
+
+if __name__ == "__main__":
+    main(["experiment", "rivals", *sys.argv[1:]])

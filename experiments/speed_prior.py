@@ -1,0 +1,13 @@
+"""Experiment: speed-prior (see toyinduction.experiments.speed_prior and the README's demo section).
+
+    python experiments/speed_prior.py [--out DIR]
+
+Same as `toyinduction experiment speed-prior`; writes results.json and figures.
+"""
+
+import sys
+
+from toyinduction.cli import main
+
+if __name__ == "__main__":
+    main(["experiment", "speed-prior", *sys.argv[1:]])

@@ -1,0 +1,13 @@
+"""Experiment: takeover (see toyinduction.experiments.takeover and the README's demo section).
+
+    python experiments/takeover.py [--out DIR]
+
+Same as `toyinduction experiment takeover`; writes results.json and figures.
+"""
+
+import sys
+
+from toyinduction.cli import main
+
+if __name__ == "__main__":
+    main(["experiment", "takeover", *sys.argv[1:]])
