@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from toyinduction.experiments import importance_pointer, rivals, speed_prior, takeover
 
 
@@ -40,3 +42,31 @@ def test_rivals_with_opposite_goals(tmp_path):
         assert len(document["results"][label]["targets"]) == 4
     both = document["results"]["both rivals"]["targets"]
     assert all(0.1 < row["honest_bit_probability"] < 0.9 for row in both)  # neither goal takes the decision outright
+
+
+def test_phase_diagram_spreading_costs_one_bit_per_doubling(tmp_path):
+    from toyinduction.experiments import phase_diagram
+
+    document = phase_diagram(tmp_path, bridges=(72, 80), spreads=(1, 2, 3), max_bits=12)
+    assert document["max_abs_error"] <= 0.01
+    for bridge in (72, 80):
+        deltas = [r["delta_bits"] for r in document["rows"] if r["bridge_bits"] == bridge]
+        assert [b - a for a, b in zip(deltas, deltas[1:])] == [1.0, 1.0]   # log2 N more bits for M
+    assert (tmp_path / "phase_diagram.png").exists()
+
+
+def test_census_classifies_named_and_enumerated_programs(tmp_path):
+    from toyinduction.experiments import census
+
+    document = census(tmp_path, max_bits=10)
+    cells = {name: row["cell"] for name, row in document["named"].items()}
+    assert cells["honest"] == "neither"
+    assert cells["honest importance pointer"] == "search only"
+    assert cells["consequentialist (guided, flips every answer)"] == "both"
+    assert document["enumerated"]["programs"] > 0 and sum(document["enumerated"]["cells"].values()) == \
+        document["enumerated"]["programs"]
+    for table in document["tables"].values():
+        for row in table:
+            assert sum(row[c] for c in ("neither", "search only", "control only", "both")) == pytest.approx(1.0)
+    first = document["tables"]["all world programs but the honest pointer"][0]
+    assert first["both"] > 0.5                                     # search and control, at the first question

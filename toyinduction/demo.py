@@ -40,8 +40,12 @@ def _log2_sum(lengths) -> float:
 
 def run_demo(out_dir="demo-out", language: Language = TOY, seed: int = 2026, depth: int = 84, targets: int = 4,
              controls: int = 2, speed: float = 0.0, max_bits: int = 20, max_steps: int = 1000, store=None,
-             workers: int = 2, consequentialists=CONSEQUENTIALISTS, extra_named=(), figures: bool = True) -> dict:
-    """Build a world, its targets and controls, the pool, and measure the takeover."""
+             workers: int = 2, consequentialists=CONSEQUENTIALISTS, extra_named=(), figures: bool = True,
+             region_bits: int | None = None, keep: bool = False) -> dict:
+    """Build a world, its targets and controls, the pool, and measure the takeover.
+
+    The world has 2^region_bits regions (default: just enough for the targets); the targets
+    are the civilisations of the first ``targets`` regions."""
     start = time.perf_counter()
     if not 1 <= targets <= 64:
         raise ValueError(f"--targets must be in 1..64, got {targets}")
@@ -49,7 +53,10 @@ def run_demo(out_dir="demo-out", language: Language = TOY, seed: int = 2026, dep
         raise ValueError(f"--controls must be in 0..64, got {controls}")
     if not 1 <= depth <= 4096:
         raise ValueError(f"--depth must be in 1..4096, got {depth}")
-    region_bits = max(1, math.ceil(math.log2(targets)))
+    needed = max(1, math.ceil(math.log2(targets)))
+    region_bits = needed if region_bits is None else region_bits
+    if not needed <= region_bits <= 12:
+        raise ValueError(f"region_bits must be in {needed}..12 for {targets} targets, got {region_bits}")
     quiet = quiet_frames_for(language, seed, depth, region_bits)
     world = World(seed=seed, depth=depth, region_bits=region_bits, quiet=quiet)
     length = world.first_decision + 2 * FRAME  # the first two decision points and what follows
@@ -134,6 +141,9 @@ def run_demo(out_dir="demo-out", language: Language = TOY, seed: int = 2026, dep
         report["figures"] = _figures(out, world, predictions, report, length)
     (out / "report.json").write_text(json.dumps(report, indent=1))
     (out / "report.md").write_text(report_markdown(report))
+    if keep:  # for the experiments: what the report was computed from (not written to disk)
+        report["internals"] = {"world": world, "pool": pool, "predictions": predictions, "sequences": sequences,
+                               "length": length}
     return report
 
 

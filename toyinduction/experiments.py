@@ -304,5 +304,114 @@ def rivals(out_dir="rivals-out", seed: int = 2026, depth: int = 84, max_bits: in
     return document
 
 
-EXPERIMENTS.update({"takeover": takeover, "importance-pointer": importance_pointer, "speed-prior": speed_prior,
+def phase_diagram(out_dir="phase-diagram-out", bridges=tuple(range(68, 98, 2)), spreads=(1, 2, 3, 4, 5),
+                  seed: int = 2026, max_bits: int = 12, progress=None, **_) -> dict:
+    """(b) The consequentialists' share over honest-bridge bits B × the number of targets N = 2^r
+    the consequentialist spreads over. H's bridge is B bits (r region bits + B − r path bits);
+    M reads r selection bits, so spreading costs it log2 N bits: Δ = c + log2 N − B."""
+    from . import plots
+    import matplotlib.pyplot as plt
+
+    out = Path(out_dir)
+    rows = []
+    total = len(bridges) * len(spreads)
+    for index, (bridge, spread) in enumerate((b, r) for b in bridges for r in spreads):
+        report = run_demo_quiet(out / "runs", seed=seed, depth=bridge - spread, targets=1, controls=0,
+                                max_bits=max_bits, region_bits=spread, consequentialists=("world_guided_flip.toy",))
+        rows.append(dict(_demo_rows(report)[0], bridge_bits=bridge, spread_bits=spread))
+        if progress is not None:
+            progress(index + 1, total)
+    grid = np.array([[next(r["measured_share"] for r in rows if r["bridge_bits"] == b and r["spread_bits"] == s)
+                      for b in bridges] for s in spreads])
+    figure, axes = plt.subplots(figsize=(8, 4.5))
+    step = (bridges[1] - bridges[0]) / 2 if len(bridges) > 1 else 1
+    image = axes.imshow(grid, origin="lower", aspect="auto", cmap="RdBu_r", vmin=0, vmax=1,
+                        extent=(bridges[0] - step, bridges[-1] + step, spreads[0] - 0.5, spreads[-1] + 0.5))
+    figure.colorbar(image, ax=axes, label="consequentialists' share at the first question")
+    constant = rows[0]["delta_bits"] - rows[0]["spread_bits"] + rows[0]["bridge_bits"]
+    line = np.array([spreads[0] - 0.5, spreads[-1] + 0.5])
+    axes.plot(constant + line, line, color="black", linestyle="--", label=f"Δ = 0: B = {constant:.0f} + log2 N")
+    axes.set_yticks(list(spreads), [f"{2 ** s}" for s in spreads])
+    figures = plots._finish(figure, axes, out / "phase_diagram", "Phase diagram: honest bridge against spreading",
+                            "honest bridge B (bits)", "targets the consequentialist spreads over, N", (),
+                            legend_inside=True)
+    document = {"experiment": "phase-diagram", "seed": seed, "rows": rows, "delta_constant_bits": constant,
+                "max_abs_error": max(abs(r["measured_share"] - r["predicted_share"]) for r in rows),
+                "figures": [str(p) for p in figures]}
+    (out / "results.json").write_text(json.dumps(document, indent=1))
+    return document
+
+
+def census(out_dir="census-out", seed: int = 2026, depth: int = 84, max_bits: int = 12, progress=None, **_) -> dict:
+    """(f) The searcher/controller census: every hypothesis classified by the instruments of
+    toyinduction.census, and the posterior mass in the 2×2 table at every decision point."""
+    from . import plots
+    from .census import CELLS, SEARCH_THRESHOLD, cell, control_score, selections_before_output
+    from .world import POINTER
+    import matplotlib.pyplot as plt
+
+    out = Path(out_dir)
+    files = ("world_guided_flip.toy", "world_guided_first.toy", "world_guided_one.toy", "world_guided_zero.toy",
+             "world_brute_flip.toy")
+    pools = {"all world programs but the honest pointer": (), "all world programs": (POINTER,)}
+    tables, instruments = {}, []
+    for pool_name, extra in pools.items():
+        report = run_demo_quiet(out / "runs", seed=seed, depth=depth, targets=4, controls=0, max_bits=max_bits,
+                                consequentialists=files, extra_named=extra, keep=True)
+        internals = report.pop("internals")
+        pool, predictions, world, length = (internals[k] for k in ("pool", "predictions", "world", "length"))
+        streams = [prediction.sequence for _, _, prediction in predictions]
+        decisions = [world.decision_points(length)] * len(streams)
+        labels, instruments = [], []
+        for index in range(pool.size):
+            selections = selections_before_output(TOY, pool.bits[index], 200_000 if pool.named[index] else 5_000)
+            outputs = ["".join(map(str, pool.outputs[index][: pool.output_length[index]]))] * len(streams)
+            score = control_score(outputs, streams, decisions)
+            labels.append(cell(selections >= SEARCH_THRESHOLD, score is not None and score >= 0.25))
+            instruments.append({"class": pool.label[index], "named": bool(pool.named[index]),
+                                "length": len(pool.bits[index]), "selections_before_output": selections,
+                                "control_score": score, "cell": labels[-1]})
+        labels = np.array(labels)
+        tables[pool_name] = []
+        for (_, name, prediction), points in zip(predictions, decisions):
+            for number, t in enumerate(points, start=1):
+                posterior = prediction.posterior_after(t)
+                tables[pool_name].append({"target": name, "decision_point": number, "bit": t,
+                                          **{c: float(posterior[labels == c].sum()) for c in CELLS}})
+        if progress is not None:
+            progress(len(tables), len(pools))
+    named_rows = {}  # per class: the instruments of its first hypothesis (region 0) and the cells of all
+    for row in instruments:
+        if row["named"]:
+            entry = named_rows.setdefault(row["class"], dict(row, cells=[]))
+            entry["cells"].append(row["cell"])
+    enumerated = [row for row in instruments if not row["named"]]
+    figure, panels = plt.subplots(1, 2, figsize=(13, 4.5), sharey=True)
+    for axes, (pool_name, table) in zip(panels, tables.items()):
+        x = np.arange(len(table))
+        bottom = np.zeros(len(table))
+        for c, colour in zip(CELLS, ("lightgrey", "tab:blue", "tab:orange", "tab:red")):
+            values = np.array([row[c] for row in table])
+            axes.bar(x, values, bottom=bottom, label=c, color=colour)
+            bottom += values
+        axes.set_xticks(x, [f"{row['target'].split()[-1]}:{row['decision_point']}" for row in table], fontsize=7)
+        axes.set_ylim(0, 1)
+        axes.set_title(f"pool: {pool_name}", fontsize=9)
+        axes.set_xlabel("region : decision point")
+    panels[0].set_ylabel("posterior mass")
+    figure.suptitle("Searcher/controller census: posterior mass at each decision point")
+    figures = plots._finish(figure, panels[1], out / "census", "pool: all world programs",
+                            "region : decision point", "", ())
+    document = {"experiment": "census", "seed": seed, "depth": depth, "search_threshold": SEARCH_THRESHOLD,
+                "control_threshold": 0.25, "named": named_rows,
+                "enumerated": {"programs": len(enumerated),
+                               "cells": {c: sum(row["cell"] == c for row in enumerated) for c in CELLS},
+                               "most_selections": max((row["selections_before_output"] for row in enumerated),
+                                                      default=0)},
+                "tables": tables, "figures": [str(p) for p in figures]}
+    (out / "results.json").write_text(json.dumps(document, indent=1))
+    return document
+
+
+EXPERIMENTS.update({"census": census, "phase-diagram": phase_diagram, "takeover": takeover, "importance-pointer": importance_pointer, "speed-prior": speed_prior,
                     "rivals": rivals})

@@ -40,15 +40,18 @@ def trailing_mean(values, window: int) -> np.ndarray:
     return (total - shifted[: len(total)]) / counts
 
 
-def _finish(figure, axes, stem, title, xlabel, ylabel, decision_points) -> list:
-    """Decision points, labels, title, a legend beside the plot; then save."""
+def _finish(figure, axes, stem, title, xlabel, ylabel, decision_points, legend_inside: bool = False) -> list:
+    """Decision points, labels, title, a legend beside the plot (or inside it); then save."""
     for index, point in enumerate(decision_points or ()):
         axes.axvline(point, color="black", linestyle="--", linewidth=1,
                      label="decision point" if index == 0 else None)
     axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)
     axes.set_title(title)
-    axes.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
+    if legend_inside:
+        axes.legend(loc="upper left", fontsize=8)
+    else:
+        axes.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
     return save(figure, stem)
 
 

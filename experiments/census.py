@@ -1,0 +1,13 @@
+"""Experiment: census (see toyinduction.experiments.census and the README's demo section).
+
+    python experiments/census.py [--out DIR]
+
+Same as `toyinduction experiment census`; writes results.json and figures.
+"""
+
+import sys
+
+from toyinduction.cli import main
+
+if __name__ == "__main__":
+    main(["experiment", "census", *sys.argv[1:]])

@@ -1,0 +1,13 @@
+"""Experiment: phase-diagram (see toyinduction.experiments.phase_diagram and the README's demo section).
+
+    python experiments/phase_diagram.py [--out DIR]
+
+Same as `toyinduction experiment phase-diagram`; writes results.json and figures.
+"""
+
+import sys
+
+from toyinduction.cli import main
+
+if __name__ == "__main__":
+    main(["experiment", "phase-diagram", *sys.argv[1:]])
