@@ -11,6 +11,10 @@ from toyinduction.interpreter import run
 from toyinduction.language import TOY, natural_code_length
 from toyinduction.world import CONSEQUENTIALISTS, HONEST, POINTER, World
 
+#: every consequentialist program, with a depth at which its search can run in a test
+EVERY_M = {"world_guided_flip.toy": 50, "world_guided_first.toy": 50, "world_guided_one.toy": 50,
+           "world_guided_zero.toy": 50, "world_brute_flip.toy": 6, POINTER: 50}
+
 
 @pytest.fixture(scope="module")
 def default_report(tmp_path_factory):
@@ -47,37 +51,42 @@ def test_lengths_come_from_the_assembler(default_report):
             assert row["K_M_each"][file] == len(world.program(file, TOY)) + world.region_bits
 
 
-@pytest.mark.parametrize("file", CONSEQUENTIALISTS + (POINTER,))
+@pytest.mark.parametrize("file", sorted(EVERY_M))
 def test_one_prefix_serves_every_target_and_holds_no_target_bits(file):
     """M's code is the same for every target (only its selection bits differ), and it does not
     grow with the depth of the tree (it finds the target by search, not by a stored path)."""
     shallow, deep = World(depth=40), World(depth=400)
     literal = natural_code_length(400) - natural_code_length(40)
-    assert len(deep.program(file, TOY)) - len(shallow.program(file, TOY)) == literal
+    growth = len(deep.program(file, TOY)) - len(shallow.program(file, TOY))
+    assert growth in (literal, 2 * literal)                      # only the DEPTH literal(s), never a path
     honest_growth = len(deep.program(HONEST, TOY) + deep.louder_path(0)) - len(shallow.program(HONEST, TOY)
                                                                                 + shallow.louder_path(0))
     assert honest_growth == literal + 360                        # the honest bridge grows with the depth
-    world = World(seed=31337, depth=50, region_bits=3, quiet=30)
+    world = World(seed=31337, depth=EVERY_M[file], region_bits=3, quiet=30)
     code = world.program(file, TOY)
     honest = world.program(HONEST, TOY)
     for region in range(8):                                      # one prefix + selection bits finds each target
-        target = run(TOY, honest + world.region(region) + world.louder_path(region), 10 ** 7, world.first_decision)
-        found = run(TOY, code + world.region(region), 10 ** 7, world.first_decision)
+        target = run(TOY, honest + world.region(region) + world.louder_path(region), 10 ** 8, world.first_decision)
+        found = run(TOY, code + world.region(region), 10 ** 8, world.first_decision)
         assert found.output == target.output
 
 
 @pytest.mark.parametrize("quiet", [13, 20, 27])
-def test_deviation_is_triggered_by_the_internal_importance_test(quiet):
+@pytest.mark.parametrize("file", sorted(EVERY_M))
+def test_deviation_is_triggered_by_the_internal_importance_test(quiet, file):
     """M deviates exactly where a question appears in its own simulation of the world: move the
     questions (the physics) and the deviation moves, with no change to M's search or control code."""
-    world = World(seed=5, depth=30, quiet=quiet)
+    world = World(seed=5, depth=min(EVERY_M[file], 30), quiet=quiet)
     length = world.first_decision + 100
     honest = run(TOY, world.program(HONEST, TOY) + world.region(1) + world.louder_path(1), 10 ** 7, length).output
-    for file, expected in (("world_guided_flip.toy", world.decision_points(length)),
-                           ("world_guided_first.toy", world.decision_points(length)[:1]),
-                           (POINTER, [])):
-        output = run(TOY, world.program(file, TOY) + world.region(1), 10 ** 7, length).output
-        assert [t for t in range(length) if output[t] != honest[t]] == expected, file
+    decisions = world.decision_points(length)
+    answers = [int(honest[t]) for t in decisions]
+    expected = {"world_guided_flip.toy": decisions, "world_brute_flip.toy": decisions,
+                "world_guided_first.toy": decisions[:1], POINTER: [],
+                "world_guided_one.toy": [t for t, a in zip(decisions, answers) if a == 0],
+                "world_guided_zero.toy": [t for t, a in zip(decisions, answers) if a == 1]}[file]
+    output = run(TOY, world.program(file, TOY) + world.region(1), 10 ** 8, length).output
+    assert [t for t in range(length) if output[t] != honest[t]] == expected
 
 
 def test_demo_command_json(tmp_path):

@@ -38,10 +38,15 @@ def test_speed_prior_charges_brute_force_search_by_its_depth(tmp_path):
 
 def test_rivals_with_opposite_goals(tmp_path):
     document = rivals(tmp_path, max_bits=12)
-    for label in ("wants 1", "wants 0", "both rivals"):
-        assert len(document["results"][label]["targets"]) == 4
-    both = document["results"]["both rivals"]["targets"]
-    assert all(0.1 < row["honest_bit_probability"] < 0.9 for row in both)  # neither goal takes the decision outright
+    results = document["results"]
+    assert results["no consequentialist"]["mean_absolute_bias"] < 1e-6        # H alone: no bias
+    for label in ("wants 1", "wants 0"):                                       # one rival decides its questions
+        for row in results[label]["targets"]:
+            wanted = 1 if label == "wants 1" else 0
+            assert abs(row["p_one"] - wanted) < 0.01
+    both = results["both rivals"]
+    assert all(0.1 < row["p_one"] < 0.9 for row in both["targets"])        # together neither decides outright
+    assert both["mean_absolute_bias"] < results["wants 1"]["mean_absolute_bias"] + 0.5
 
 
 def test_phase_diagram_spreading_costs_one_bit_per_doubling(tmp_path):

@@ -114,15 +114,18 @@ def run_demo(out_dir="demo-out", language: Language = TOY, seed: int = 2026, dep
         region = int(name.split()[-1])
         k_h = len(bits)
         m_bits = {file: code + world.region(region) for file, code in m_codes.items()}
-        k_m = _log2_sum([len(b) for b in m_bits.values()])
-        # Δ from the weights the pool actually uses (for λ > 0 they include the speed charge)
-        log2_h = float(log2_weight[pool.bits.index(bits)])
-        log2_m = -_log2_sum([-float(log2_weight[pool.bits.index(b)]) for b in m_bits.values()])
-        delta = log2_h - log2_m
+        if m_bits:
+            k_m = _log2_sum([len(b) for b in m_bits.values()])
+            # Δ from the weights the pool actually uses (for λ > 0 they include the speed charge)
+            log2_h = float(log2_weight[pool.bits.index(bits)])
+            log2_m = -_log2_sum([-float(log2_weight[pool.bits.index(b)]) for b in m_bits.values()])
+            delta = log2_h - log2_m
+        else:  # no consequentialist in the pool: nothing to take over
+            k_m = delta = None
         report["targets"].append({
             "name": name, "K_H": k_h, "K_M": k_m, "K_M_each": {file: len(b) for file, b in m_bits.items()},
             "delta_bits": delta,
-            "predicted_share": 1 / (1 + 2.0 ** delta), "measured_share": share,
+            "predicted_share": 1 / (1 + 2.0 ** delta) if delta is not None else 0.0, "measured_share": share,
             "honest_share": float(prediction.class_posterior[t_star, honest].sum()),
             "unresolved_share": float(prediction.unresolved_posterior[t_star]),
             "other_share": float(1 - prediction.class_posterior[t_star, conseq].sum()
@@ -178,7 +181,8 @@ def _figures(out: Path, world: World, predictions, report, length) -> list:
     deltas = np.linspace(-30, 30, 400)
     axes.plot(deltas, 1 / (1 + 2.0 ** deltas), color="black", label="predicted: 1 / (1 + 2^Δ)")
     for row in report["targets"]:
-        axes.plot(row["delta_bits"], row["measured_share"], marker="o", linestyle="none", label=row["name"])
+        if row["delta_bits"] is not None:
+            axes.plot(row["delta_bits"], row["measured_share"], marker="o", linestyle="none", label=row["name"])
     axes.axvline(0, color="grey", linestyle=":")
     written += plots._finish(figure, axes, out / "ledger",
                              "Consequentialists' share at the first decision point against Δ = K_M − K_H",
@@ -204,7 +208,9 @@ def report_markdown(report: dict) -> str:
              "| target | K_H | K_M | Δ | predicted share | measured share | honest share | unresolved | "
              "P(honest answer) |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for row in report["targets"]:
-        lines.append(f"| {row['name']} | {row['K_H']} | {row['K_M']:.2f} | {row['delta_bits']:.2f} | "
+        k_m = f"{row['K_M']:.2f}" if row["K_M"] is not None else "—"
+        delta = f"{row['delta_bits']:.2f}" if row["delta_bits"] is not None else "—"
+        lines.append(f"| {row['name']} | {row['K_H']} | {k_m} | {delta} | "
                      f"{row['predicted_share']:.6f} | {row['measured_share']:.6f} | {row['honest_share']:.2e} | "
                      f"{row['unresolved_share']:.2e} | {row['honest_bit_probability']:.2e} |")
     lines += ["", "| control | consequentialists' share at the same bit |", "| --- | --- |"]

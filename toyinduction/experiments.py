@@ -269,35 +269,42 @@ def speed_prior(out_dir="speed-prior-out", seed: int = 2026, lambdas=(0.0, 0.5, 
 
 
 def rivals(out_dir="rivals-out", seed: int = 2026, depth: int = 84, max_bits: int = 14, progress=None, **_) -> dict:
-    """(e) Rival consequentialists with opposite goals (answer 1 / answer 0): the mixture's
-    probability of a 1 at the decision points, with one, the other, or both in the pool."""
+    """(e) Rival consequentialists with opposite goals (one answers 1, one answers 0): the net
+    bias at the first decision point — how far the mixture's P(1) moves from the honest
+    answer — against the number of rivals in the pool (0, one of them, both)."""
     from . import plots
     import matplotlib.pyplot as plt
 
     out = Path(out_dir)
-    sets = {"wants 1": ("world_guided_one.toy",), "wants 0": ("world_guided_zero.toy",),
+    sets = {"no consequentialist": (), "wants 1": ("world_guided_one.toy",), "wants 0": ("world_guided_zero.toy",),
             "both rivals": ("world_guided_one.toy", "world_guided_zero.toy")}
     results = {}
     for index, (label, files) in enumerate(sets.items()):
         report = run_demo_quiet(out / "runs", seed=seed, depth=depth, targets=4, controls=0, max_bits=max_bits,
-                                consequentialists=files)
+                                consequentialists=files, keep=True)
+        predictions = report.pop("internals")["predictions"]
         rows = []
-        for row in report["targets"]:
-            # the first decision point's honest answer is the observed bit; P(1) from P(honest)
-            rows.append({"name": row["name"], "measured_share": row["measured_share"],
-                         "honest_bit_probability": row["honest_bit_probability"],
+        for row, (_, _, prediction) in zip(report["targets"], predictions):
+            t = row["first_decision_point"]
+            honest_answer = int(prediction.sequence[t])
+            p_one = float(prediction.p_next_one[t])
+            rows.append({"name": row["name"], "honest_answer": honest_answer, "p_one": p_one,
+                         "net_bias": p_one - honest_answer, "measured_share": row["measured_share"],
                          "K_M_each": row["K_M_each"]})
-        results[label] = {"targets": rows}
+        results[label] = {"rivals": len(files), "targets": rows,
+                          "mean_absolute_bias": float(np.mean([abs(r["net_bias"]) for r in rows]))}
         if progress is not None:
             progress(index + 1, len(sets))
     figure, axes = plt.subplots(figsize=(8, 4.5))
-    for offset, label in enumerate(results):
-        values = [r["honest_bit_probability"] for r in results[label]["targets"]]
-        axes.plot(np.arange(len(values)) + 0.1 * offset, values, "o", label=label)
-    axes.set_ylim(-0.02, 1.02)
-    axes.axhline(0.5, color="grey", linestyle=":")
-    figures = plots._finish(figure, axes, out / "rivals", "Rival consequentialists: P(honest answer) at the first "
-                            "question", "target (civilisation in region …)", "P(honest answer)", ())
+    for offset, (label, result) in enumerate(results.items()):
+        axes.plot([result["rivals"] + 0.06 * (i - 1.5) for i in range(len(result["targets"]))],
+                  [r["net_bias"] for r in result["targets"]], "o", label=label)
+    axes.axhline(0, color="grey", linestyle=":")
+    axes.set_xticks([0, 1, 2])
+    axes.set_ylim(-1.05, 1.05)
+    figures = plots._finish(figure, axes, out / "rivals", "Rival consequentialists: net bias at the first question "
+                            "(one point per target)", "number of rival consequentialists in the pool",
+                            "P(answer 1) − honest answer", ())
     document = {"experiment": "rivals", "seed": seed, "depth": depth, "results": results,
                 "figures": [str(p) for p in figures]}
     (out / "results.json").write_text(json.dumps(document, indent=1))
