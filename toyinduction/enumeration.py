@@ -28,7 +28,7 @@ output starts with x is bounded by
 
 from __future__ import annotations
 
-import threading
+import functools
 import time
 from dataclasses import dataclass
 from fractions import Fraction
@@ -40,12 +40,13 @@ from .interpreter import (BITS_LIMIT, FAULT, G_STEPS, NREGS, R_CALLS, R_FAULT, R
                           R_NDEFS, R_NOUT, R_OPEN, R_SP, MachineState, _execute, _reset, kernel_for)
 from .language import Language
 from .machine import Status
-from .parallel import run_subtrees
+from .parallel import Checkpoint, run_chunks, split_chunks
 
 #: Bucket order used in every array: the Status values.
 BUCKETS = tuple(status.label for status in Status)
-#: Output tries are dense arrays indexed (1 << length) | bits for outputs of up to this many bits.
-MAX_TRIE_BITS = 20
+#: Output tries are dense arrays indexed (1 << length) | bits for outputs of up to this many bits
+#: (5 MB per chunk of work; longer prefixes are answered from the leaves, when kept).
+MAX_TRIE_BITS = 16
 #: Program-length limits above this would overflow the integer mass units.
 MAX_BITS = 62
 
@@ -324,15 +325,62 @@ class _Worker:
 LEAF_FIELDS = ("bits", "length", "status", "steps", "output", "output_length")
 
 
+#: Chunks of subtrees a parallel or resumable run is cut into (fixed, so a resumed run is cut the same way).
+CHUNKS = 64
+
+
+def _language_from_spec(spec: dict) -> Language:
+    return Language(name=spec["name"], codewords=dict(spec["codewords"]), limits=dict(spec["limits"]))
+
+
+def enumerate_chunk(spec: dict, max_bits: int, max_steps: int, output_bits: int, trie_bits: int, capacity: int,
+                    roots: list, split_depth: int = -1) -> dict:
+    """One task: enumerate the subtrees below ``roots``; their exact tallies and (up to
+    ``capacity``) their leaves. A pure function of its arguments (threads, dask, checkpoints)."""
+    language = _language_from_spec(spec)
+    worker = _Worker(language, max_bits, max_steps, output_bits, trie_bits, min(capacity, 1 << 20) + 1)
+    kept, overflow, new_roots = [], False, []
+    for root in roots:
+        part = worker.subtree(root, split_depth, keep=not overflow)
+        new_roots += part["roots"]
+        overflow = overflow or part["overflow"] or sum(len(k["bits"]) for k in kept) + len(part["leaves"]["bits"]) > capacity
+        if not overflow:
+            kept.append(part["leaves"])
+    leaves = {name: (np.concatenate([k[name] for k in kept]) if kept and not overflow else np.zeros(0, np.int64))
+              for name in LEAF_FIELDS}
+    nonzero = np.flatnonzero(worker.trie_mass)  # the trie is mostly empty: keep its nonzero cells only
+    return {"trie_index": nonzero, "trie_value": worker.trie_mass.ravel()[nonzero],
+            "length_mass": worker.length_mass, "length_count": worker.length_count,
+            "programs": int(worker.totals[T_LEAVES]), "steps": int(worker.totals[T_STEPS]), "overflow": overflow,
+            "leaves": leaves, "roots": new_roots}
+
+
+def _chunk_to_arrays(part: dict) -> dict:
+    arrays = {key: part[key] for key in ("trie_index", "trie_value", "length_mass", "length_count")}
+    arrays["totals"] = np.array([part["programs"], part["steps"], int(part["overflow"])], dtype=np.int64)
+    arrays.update({f"leaf_{name}": part["leaves"][name] for name in LEAF_FIELDS})
+    return arrays
+
+
+def _chunk_from_arrays(arrays: dict) -> dict:
+    programs, steps, overflow = (int(v) for v in arrays["totals"])
+    return {"trie_index": arrays["trie_index"], "trie_value": arrays["trie_value"], "length_mass": arrays["length_mass"],
+            "length_count": arrays["length_count"], "programs": programs, "steps": steps, "overflow": bool(overflow),
+            "leaves": {name: arrays[f"leaf_{name}"] for name in LEAF_FIELDS}, "roots": []}
+
+
 def enumerate_programs(language: Language, max_bits: int, max_steps: int, output_bits: int, workers: int = 1,
-                       keep_leaves: int = 200_000, split_bits: int | None = None, progress=None) -> Enumeration:
+                       keep_leaves: int = 200_000, split_bits: int | None = None, progress=None, client=None,
+                       checkpoint=None) -> Enumeration:
     """Enumerate every program of ``language`` of at most ``max_bits`` bits.
 
     Each program runs for at most ``max_steps`` steps and ``output_bits`` output bits. With
-    ``workers`` > 1 the tree is first enumerated to ``split_bits`` bits; the nodes there that
-    need more bits are subtrees, run on that many threads (the kernel releases the GIL). The
-    merged result is identical to a serial run. Leaves are kept when there are at most
-    ``keep_leaves`` of them. ``progress(done, total)`` is called as subtrees finish.
+    ``workers`` > 1, a dask ``client`` or a ``checkpoint``, the tree is first enumerated to
+    ``split_bits`` bits; the nodes there that need more bits are subtrees, cut into CHUNKS
+    chunks run on ``workers`` threads or on the dask cluster (finished chunks are saved to and
+    reloaded from the checkpoint). The merged result is identical to a serial run. Leaves are
+    kept when there are at most ``keep_leaves`` of them (memory for leaves is bounded by
+    chunks × keep_leaves; the tallies are always exact). ``progress(done, total)`` follows chunks.
     """
     for name, value, low, high in (("max_bits", max_bits, 0, MAX_BITS), ("max_steps", max_steps, 0, 2 ** 61),
                                    ("output_bits", output_bits, 0, 1 << 16), ("workers", workers, 1, 256),
@@ -341,46 +389,32 @@ def enumerate_programs(language: Language, max_bits: int, max_steps: int, output
             raise ValueError(f"{name} must be an integer in {low}..{high}, got {value!r}")
     trie_bits = min(output_bits, MAX_TRIE_BITS)
     start = time.perf_counter()
+    parallel = workers > 1 or client is not None or checkpoint is not None
     if split_bits is None:
-        split_bits = 0 if workers == 1 else min(max_bits, 10)
+        split_bits = min(max_bits, 10) if parallel else 0
     split_bits = min(split_bits, max_bits)
-    capacity = min(keep_leaves, 1 << 20) + 1
-    workers_by_thread: dict = {}
-    leaves_so_far = [0]
-    lock = threading.Lock()
-
-    def worker() -> _Worker:
-        key = threading.get_ident()
-        if key not in workers_by_thread:
-            workers_by_thread[key] = _Worker(language, max_bits, max_steps, output_bits, trie_bits, capacity)
-        return workers_by_thread[key]
-
-    def run_root(root: str, split_depth: int = -1) -> dict:
-        with lock:
-            keep = leaves_so_far[0] <= keep_leaves  # once there are too many, none will be kept
-        part = worker().subtree(root, split_depth, keep)
-        with lock:
-            leaves_so_far[0] += len(part["leaves"]["bits"]) if not part["overflow"] else keep_leaves + 1
-        return part
-
+    spec = language.to_json()
+    task = functools.partial(enumerate_chunk, spec, max_bits, max_steps, output_bits, trie_bits, keep_leaves)
     parts, roots = [], [""]
     if split_bits > 0:
-        shallow = run_root("", split_bits)
+        shallow = enumerate_chunk(spec, max_bits, max_steps, output_bits, trie_bits, keep_leaves, [""], split_bits)
         parts.append(shallow)
         roots = shallow["roots"]
-    parts.extend(run_subtrees(run_root, roots, workers, progress))
-    return _merge(language, list(workers_by_thread.values()), parts, max_bits, max_steps, output_bits, trie_bits,
-                  keep_leaves, time.perf_counter() - start, workers)
+    chunks = split_chunks(roots, CHUNKS if split_bits > 0 else 1)
+    parts += run_chunks(task, chunks, workers, progress, client, checkpoint, _chunk_to_arrays, _chunk_from_arrays)
+    return _merge(language, parts, max_bits, max_steps, output_bits, trie_bits, keep_leaves,
+                  time.perf_counter() - start, workers)
 
 
-def _merge(language, workers, parts, max_bits, max_steps, output_bits, trie_bits, keep_leaves, seconds,
-           worker_count):
-    """Sum the workers' exact tallies; concatenate the parts' leaves in lexicographic program order."""
-    trie_mass = sum(worker.trie_mass for worker in workers)
-    length_mass = sum(worker.length_mass for worker in workers)
-    length_count = sum(worker.length_count for worker in workers)
-    programs = int(sum(worker.totals[T_LEAVES] for worker in workers))
-    steps = int(sum(worker.totals[T_STEPS] for worker in workers))
+def _merge(language, parts, max_bits, max_steps, output_bits, trie_bits, keep_leaves, seconds, workers):
+    """Sum the parts' exact tallies; concatenate their leaves in lexicographic program order."""
+    trie_mass = np.zeros(len(BUCKETS) * (2 << trie_bits), dtype=np.int64)
+    for part in parts:
+        np.add.at(trie_mass, part["trie_index"], part["trie_value"])
+    trie_mass = trie_mass.reshape(len(BUCKETS), 2 << trie_bits)
+    length_mass = sum(part["length_mass"] for part in parts)
+    length_count = sum(part["length_count"] for part in parts)
+    programs = sum(part["programs"] for part in parts)
     leaves = None
     if programs <= keep_leaves and not any(part["overflow"] for part in parts):
         leaves = {name: np.concatenate([part["leaves"][name] for part in parts]) for name in LEAF_FIELDS}
@@ -388,8 +422,8 @@ def _merge(language, workers, parts, max_bits, max_steps, output_bits, trie_bits
         leaves = {name: array[order] for name, array in leaves.items()}
     return Enumeration(language=language.name, spec_hash=language.spec_hash, max_bits=max_bits,
                        max_steps=max_steps, output_bits=output_bits, trie_bits=trie_bits, trie_mass=trie_mass,
-                       length_mass=length_mass, length_count=length_count, programs=programs, steps=steps,
-                       seconds=seconds, leaves=leaves, workers=worker_count)
+                       length_mass=length_mass, length_count=length_count, programs=programs,
+                       steps=sum(part["steps"] for part in parts), seconds=seconds, leaves=leaves, workers=workers)
 
 
 def _parameters(language: Language, max_bits: int, max_steps: int, output_bits: int) -> dict:
@@ -428,12 +462,19 @@ def load_enumeration(store, language: Language, max_bits: int, max_steps: int, o
 def enumerate_or_load(language: Language, max_bits: int, max_steps: int, output_bits: int, store=None,
                       **options) -> tuple[Enumeration, bool]:
     """A stored enumeration if the store has one with these exact parameters, else a new one
-    (then stored). Returns (result, loaded_from_store)."""
-    if store is not None:
-        found = load_enumeration(store, language, max_bits, max_steps, output_bits)
-        if found is not None:
-            return found, True
-    result = enumerate_programs(language, max_bits, max_steps, output_bits, **options)
-    if store is not None:
-        save_enumeration(store, language, result)
+    (then stored). With a store, the run is resumable: finished chunks are checkpointed under
+    the store and an interrupted run picks up where it stopped. Returns (result, loaded)."""
+    if store is None:
+        return enumerate_programs(language, max_bits, max_steps, output_bits, **options), False
+    found = load_enumeration(store, language, max_bits, max_steps, output_bits)
+    if found is not None:
+        return found, True
+    parameters = _parameters(language, max_bits, max_steps, output_bits)
+    name = store.key("enumeration", parameters)
+    checkpoint = Checkpoint(store.directory, name, dict(parameters, chunks=CHUNKS,
+                                                        split_bits=options.get("split_bits") or min(max_bits, 10)))
+    options.setdefault("split_bits", min(max_bits, 10))
+    result = enumerate_programs(language, max_bits, max_steps, output_bits, checkpoint=checkpoint, **options)
+    save_enumeration(store, language, result)
+    checkpoint.remove()
     return result, False

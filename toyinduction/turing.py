@@ -30,6 +30,7 @@ and read 1, the symbol written, the move, and the next state (Z = halt; ``---`` 
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 
@@ -38,7 +39,7 @@ from numba import types
 from numba.typed import Dict
 
 from ._numba import jit
-from .parallel import run_subtrees
+from .parallel import Checkpoint, run_chunks, split_chunks
 
 #: Output keys are (length, 16 words of 62 bits): outputs up to 992 cells, so cutoffs up to 992 steps.
 KEY_WORDS = 16
@@ -264,38 +265,78 @@ def _run_ctm(states, max_steps, reduce, prefix=(), split_depth=-1):
     return direct, mirrored, stats, roots[: stats[S_ROOTS]]
 
 
+#: Chunks a parallel or resumable CTM run is cut into (fixed, so a resumed run is cut the same way).
+CHUNKS = 64
+
+
+def ctm_chunk(states: int, max_steps: int, reduce: bool, roots: list) -> dict:
+    """One task: the CTM counts of the subtrees below ``roots`` (lists of branch choices)."""
+    direct, mirrored, stats = {}, {}, np.zeros(7, dtype=np.int64)
+    for root in roots:
+        part_direct, part_mirrored, part_stats, _ = _run_ctm(states, max_steps, reduce, tuple(root))
+        for source, target in ((part_direct, direct), (part_mirrored, mirrored)):
+            for key, count in source.items():
+                target[key] = target.get(key, 0) + int(count)
+        stats[:S_MAX_STEPS] += part_stats[:S_MAX_STEPS]
+        stats[S_MAX_STEPS] = max(stats[S_MAX_STEPS], part_stats[S_MAX_STEPS])
+        stats[S_MAX_ONES] = max(stats[S_MAX_ONES], part_stats[S_MAX_ONES])
+    return {"direct": direct, "mirrored": mirrored, "stats": stats}
+
+
+def _ctm_to_arrays(part: dict) -> dict:
+    arrays = {"stats": part["stats"]}
+    for name in ("direct", "mirrored"):
+        keys = list(part[name])
+        arrays[f"{name}_keys"] = np.array(keys, dtype=np.int64).reshape(len(keys), KEY_WORDS + 1)
+        arrays[f"{name}_counts"] = np.array([part[name][key] for key in keys], dtype=np.int64)
+    return arrays
+
+
+def _ctm_from_arrays(arrays: dict) -> dict:
+    part = {"stats": arrays["stats"]}
+    for name in ("direct", "mirrored"):
+        part[name] = {tuple(int(v) for v in key): int(count)
+                      for key, count in zip(arrays[f"{name}_keys"], arrays[f"{name}_counts"])}
+    return part
+
+
 def ctm(states: int, max_steps: int, reduce: bool = True, workers: int = 1, split_depth: int | None = None,
-        progress=None) -> dict:
+        progress=None, client=None, checkpoint=None) -> dict:
     """Output frequencies of all (4n+2)^(2n) n-state machines on a blank tape, CTM formalism.
 
     Returns ``{"states", "max_steps", "machines", "halting", "counts": {output: c0}, ...}``
     where ``counts[s]`` is the number of machines that halt within ``max_steps`` steps with
     output s. ``reduce`` applies the relabelling and mirror reductions (the counts are the
-    same either way; the tests check it).
+    same either way; the tests check it). With ``workers`` > 1, a dask ``client`` or a
+    ``checkpoint`` the tree is cut at ``split_depth`` branch levels into CHUNKS chunks.
     """
     if isinstance(states, bool) or not isinstance(states, int) or not 1 <= states <= 6:
         raise ValueError(f"states must be an integer in 1..6, got {states!r}")
     if isinstance(max_steps, bool) or not isinstance(max_steps, int) or not 1 <= max_steps <= MAX_CTM_STEPS:
         raise ValueError(f"max_steps must be an integer in 1..{MAX_CTM_STEPS}, got {max_steps!r}")
     start = time.perf_counter()
+    parallel = workers > 1 or client is not None or checkpoint is not None
     if split_depth is None:
-        split_depth = 0 if workers == 1 else min(3, 2 * states)
+        split_depth = min(3, 2 * states) if parallel else 0
     parts, roots = [], [()]
     if split_depth > 0:
         direct, mirrored, stats, root_array = _run_ctm(states, max_steps, reduce, (), split_depth)
-        parts.append((direct, mirrored, stats))
+        parts.append({"direct": dict(direct), "mirrored": dict(mirrored), "stats": stats})
         roots = [tuple(int(v) for v in row) for row in root_array]
-    parts.extend(run_subtrees(lambda root: _run_ctm(states, max_steps, reduce, root)[:3], roots, workers, progress))
+    task = functools.partial(ctm_chunk, states, max_steps, reduce)
+    chunks = split_chunks(roots, CHUNKS if split_depth > 0 else 1)
+    parts += run_chunks(task, chunks, workers, progress, client, checkpoint, _ctm_to_arrays, _ctm_from_arrays)
     counts: dict = {}
     stats = np.zeros(7, dtype=np.int64)
-    for direct, mirrored, part_stats in parts:
+    for part in parts:
+        part_stats = part["stats"]
         stats[:S_MAX_STEPS] += part_stats[:S_MAX_STEPS]
         stats[S_MAX_STEPS] = max(stats[S_MAX_STEPS], part_stats[S_MAX_STEPS])
         stats[S_MAX_ONES] = max(stats[S_MAX_ONES], part_stats[S_MAX_ONES])
-        for key, count in direct.items():
+        for key, count in part["direct"].items():
             output = _decode_key(key)
             counts[output] = counts.get(output, 0) + int(count)
-        for key, count in mirrored.items():
+        for key, count in part["mirrored"].items():
             output = _decode_key(key)
             counts[output] = counts.get(output, 0) + int(count)
             counts[output[::-1]] = counts.get(output[::-1], 0) + int(count)
@@ -350,14 +391,20 @@ def load_ctm(store, states: int, max_steps: int):
 
 
 def ctm_or_load(states: int, max_steps: int, store=None, **options) -> tuple[dict, bool]:
-    """A stored CTM result if there is one, else a new one (then stored)."""
-    if store is not None:
-        found = load_ctm(store, states, max_steps)
-        if found is not None:
-            return found, True
-    result = ctm(states, max_steps, **options)
-    if store is not None:
-        save_ctm(store, result)
+    """A stored CTM result if there is one, else a new one (then stored). With a store the run
+    is resumable: finished chunks are checkpointed and an interrupted run picks up from them."""
+    if store is None:
+        return ctm(states, max_steps, **options), False
+    found = load_ctm(store, states, max_steps)
+    if found is not None:
+        return found, True
+    parameters = _ctm_parameters(states, max_steps)
+    options.setdefault("split_depth", min(3, 2 * states))
+    checkpoint = Checkpoint(store.directory, store.key("ctm", parameters),
+                            dict(parameters, chunks=CHUNKS, split_depth=options["split_depth"]))
+    result = ctm(states, max_steps, checkpoint=checkpoint, **options)
+    save_ctm(store, result)
+    checkpoint.remove()
     return result, False
 
 
