@@ -47,9 +47,9 @@ def json_option(command):
 
 
 def budget(name: str, default: int, help_text: str):
-    """A non-negative integer budget option, refusing absurd values."""
+    """A positive integer budget option, refusing zero, negative and absurd values."""
     return click.option(name, default=default, show_default=True, help=help_text,
-                        type=click.IntRange(0, MAX_BUDGET))
+                        type=click.IntRange(1, MAX_BUDGET))
 
 
 def program_bits(target: str, language, data: str = "") -> tuple[str, str]:
@@ -70,7 +70,28 @@ def program_bits(target: str, language, data: str = "") -> tuple[str, str]:
     return target + data, "bits"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OneLineErrors(click.Group):
+    """Every error is one line on stderr: ``Error: …`` (exit 2 for a bad option or argument,
+    1 for bad input the library refused, 130 for Ctrl-C). No usage dump, no traceback."""
+
+    def main(self, *args, **kwargs):
+        kwargs["standalone_mode"] = False
+        try:
+            result = super().main(*args, **kwargs)
+        except click.exceptions.UsageError as error:
+            click.echo(f"Error: {error.format_message()}", err=True)
+            sys.exit(2)
+        except click.ClickException as error:
+            click.echo(f"Error: {error.format_message()}", err=True)
+            sys.exit(error.exit_code)
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            click.echo("Error: interrupted (finished chunks of an enumeration are kept; run it again to resume)",
+                       err=True)
+            sys.exit(130)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="toyinduction")
 def main():
     """toyinduction: Solomonoff induction on a toy universal machine.
@@ -98,7 +119,7 @@ def asm(file, language_name, as_json):
 @main.command()
 @click.argument("bits")
 @language_option
-@click.option("--max-steps", default=100_000, show_default=True, type=click.IntRange(0, MAX_BUDGET),
+@click.option("--max-steps", default=100_000, show_default=True, type=click.IntRange(1, MAX_BUDGET),
               help="Steps of the run that finds which bits are read as data.")
 @json_option
 @library_errors
@@ -239,6 +260,13 @@ def bench(language_name, quick, enumeration, turing, d5, workers, as_json):
     emit(report, as_json, "\n".join(lines))
 
 
+def scheduler_option(command):
+    """--scheduler ADDRESS|local: run the subtrees on a dask cluster."""
+    return click.option("--scheduler", default=None,
+                        help="Run the subtrees on dask: a scheduler address (tcp://host:8786), or 'local' to start "
+                             "a local cluster of --workers processes. Needs toyinduction[distributed].")(command)
+
+
 def store_option(command):
     """--store DIR: where results are kept and found again."""
     return click.option("--store", "store_dir", default="runs", show_default=True,
@@ -265,17 +293,21 @@ class ProgressBar:
 
 @main.command("enumerate")
 @language_option
-@click.option("--max-bits", default=20, show_default=True, type=click.IntRange(0, 62), help="Program-length limit L.")
+@click.option("--max-bits", default=20, show_default=True, type=click.IntRange(1, 62), help="Program-length limit L.")
 @budget("--max-steps", 1000, "Step budget per program.")
-@click.option("--output-bits", default=16, show_default=True, type=click.IntRange(0, 1 << 16),
+@click.option("--output-bits", default=16, show_default=True, type=click.IntRange(1, 1 << 16),
               help="Stop a program after this many output bits.")
 @click.option("--workers", default=None, type=click.IntRange(1, 256), help="Threads (default: all cores).")
 @click.option("--states", default=None, type=click.IntRange(1, 6), help="With --language tm: states per machine.")
+@click.option("--keep-leaves", default=200_000, show_default=True, type=click.IntRange(0, 1 << 28),
+              help="Keep every leaf when there are at most this many (memory bound per chunk of work).")
+@scheduler_option
 @store_option
 @click.option("--fresh", is_flag=True, help="Run even if the store has this result (and replace it).")
 @json_option
 @library_errors
-def enumerate_command(language_name, max_bits, max_steps, output_bits, workers, states, store_dir, fresh, as_json):
+def enumerate_command(language_name, max_bits, max_steps, output_bits, workers, states, keep_leaves, scheduler,
+                      store_dir, fresh, as_json):
     """Run every program of up to --max-bits bits; exact prior mass per bucket.
 
     With --language tm --states n: every n-state Turing machine (a tree of reads over
@@ -309,21 +341,28 @@ def enumerate_command(language_name, max_bits, max_steps, output_bits, workers, 
     emit(document, as_json, "\n".join(lines))
 
 
-def enumerate_machines(states, max_steps, workers, store, fresh, as_json):
+def enumerate_machines(states, max_steps, workers, store, fresh, as_json, scheduler=None):
     """`enumerate --language tm`: the CTM tree reported in buckets with exact masses."""
     from fractions import Fraction
 
     from .enumeration import BUCKETS
-    from .turing import MAX_CTM_STEPS, ctm_or_load, save_ctm
+    from .turing import MAX_CTM_STEPS, ctm_or_load
 
     if states is None:
         raise ValueError("--language tm needs --states n")
     if not 1 <= max_steps <= MAX_CTM_STEPS:
         raise ValueError(f"--max-steps for tm must be in 1..{MAX_CTM_STEPS}")
-    result, loaded = ctm_or_load(states, max_steps, None if fresh else store, workers=workers,
-                                 progress=ProgressBar("subtrees", not as_json))
+    from .parallel import connect
+
     if fresh:
-        save_ctm(store, result)
+        store.forget("ctm", {"machine": "tm-ctm", "states": states, "max_steps": max_steps})
+    client = connect(scheduler, workers)
+    try:
+        result, loaded = ctm_or_load(states, max_steps, store, workers=workers, client=client,
+                                     progress=ProgressBar("chunks", not as_json))
+    finally:
+        if client is not None:
+            client.close()
     machines = result["machines"]
     tallies = {"halted": result["halting"], "step_limit": result["non_halting"]}
     buckets = {name: {"programs": tallies.get(name, 0), "mass": str(Fraction(tallies.get(name, 0), machines)),
@@ -534,26 +573,34 @@ def tm():
 @click.option("--workers", default=None, type=click.IntRange(1, 256), help="Threads (default: all cores).")
 @click.option("--no-reduce", is_flag=True, help="Enumerate without the relabelling and mirror reductions.")
 @click.option("--top", default=None, type=click.IntRange(1, None), help="Only the TOP most frequent outputs.")
+@scheduler_option
 @store_option
 @click.option("--fresh", is_flag=True, help="Run even if the store has this result (and replace it).")
 @json_option
 @library_errors
-def tm_ctm(states, max_steps, workers, no_reduce, top, store_dir, fresh, as_json):
+def tm_ctm(states, max_steps, workers, no_reduce, top, scheduler, store_dir, fresh, as_json):
     """Count, for every output, the n-state machines that halt with it (blank tape of 0s)."""
     import os
 
+    from .parallel import connect
     from .store import RunStore
-    from .turing import algorithmic_probability, ctm, ctm_or_load, save_ctm
+    from .turing import algorithmic_probability, ctm, ctm_or_load
 
     workers = workers or os.cpu_count() or 1
     store = RunStore(store_dir)
-    progress = ProgressBar("subtrees", not as_json)
-    if no_reduce:  # a check of the reductions: never stored in place of the reduced run
-        result, loaded = ctm(states, max_steps, reduce=False, workers=workers, progress=progress), False
-    else:
-        result, loaded = ctm_or_load(states, max_steps, None if fresh else store, workers=workers, progress=progress)
-        if fresh:
-            save_ctm(store, result)
+    progress = ProgressBar("chunks", not as_json)
+    client = connect(scheduler, workers)
+    try:
+        if no_reduce:  # a check of the reductions: never stored in place of the reduced run
+            result, loaded = ctm(states, max_steps, reduce=False, workers=workers, progress=progress,
+                                 client=client), False
+        else:
+            if fresh:
+                store.forget("ctm", {"machine": "tm-ctm", "states": states, "max_steps": max_steps})
+            result, loaded = ctm_or_load(states, max_steps, store, workers=workers, progress=progress, client=client)
+    finally:
+        if client is not None:
+            client.close()
     counts = result["counts"]
     if top is not None:
         counts = dict(sorted(counts.items(), key=lambda item: (-item[1], len(item[0]), item[0]))[:top])

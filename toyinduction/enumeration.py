@@ -222,6 +222,7 @@ class Enumeration:
     seconds: float = 0.0
     leaves: dict | None = None
     workers: int = 1
+    resumed_chunks: int = 0
 
     # ----- exact accounting ---------------------------------------------------------------------
     def bucket_mass(self) -> dict:
@@ -267,6 +268,7 @@ class Enumeration:
             "total_mass": str(sum(masses.values())), "steps": self.steps, "seconds": self.seconds,
             "programs_per_second": self.programs / self.seconds if self.seconds else None,
             "steps_per_second": self.steps / self.seconds if self.seconds else None, "workers": self.workers,
+            "resumed_chunks": self.resumed_chunks,
         }
 
 
@@ -474,7 +476,9 @@ def enumerate_or_load(language: Language, max_bits: int, max_steps: int, output_
     checkpoint = Checkpoint(store.directory, name, dict(parameters, chunks=CHUNKS,
                                                         split_bits=options.get("split_bits") or min(max_bits, 10)))
     options.setdefault("split_bits", min(max_bits, 10))
+    resumed = checkpoint.finished()
     result = enumerate_programs(language, max_bits, max_steps, output_bits, checkpoint=checkpoint, **options)
+    result.resumed_chunks = resumed
     save_enumeration(store, language, result)
     checkpoint.remove()
     return result, False

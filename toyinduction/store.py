@@ -77,6 +77,12 @@ class RunStore:
         os.replace(handle.name, meta_path)
         return name
 
+    def forget(self, kind: str, parameters: dict) -> None:
+        """Remove the entry for these parameters, if any (``--fresh``); a checkpoint is kept."""
+        for path in self.paths(self.key(kind, parameters)):
+            if path.exists():
+                path.unlink()
+
     def entries(self) -> list[dict]:
         """Metadata of every entry (damaged ones are listed with an error)."""
         if not self.directory.is_dir():

@@ -402,7 +402,9 @@ def ctm_or_load(states: int, max_steps: int, store=None, **options) -> tuple[dic
     options.setdefault("split_depth", min(3, 2 * states))
     checkpoint = Checkpoint(store.directory, store.key("ctm", parameters),
                             dict(parameters, chunks=CHUNKS, split_depth=options["split_depth"]))
+    resumed = checkpoint.finished()
     result = ctm(states, max_steps, checkpoint=checkpoint, **options)
+    result["resumed_chunks"] = resumed
     save_ctm(store, result)
     checkpoint.remove()
     return result, False

@@ -1,0 +1,83 @@
+"""The README's bad-input table: every bad input gives its exit code and a one-line error, and
+leaves the run store exactly as it was."""
+
+import hashlib
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from toyinduction.enumeration import enumerate_or_load
+from toyinduction.language import TOY
+from toyinduction.store import RunStore
+
+# (what is wrong, arguments ({store}, {bad} and {dir} are filled in), exit code, text in the message)
+TABLE = [
+    ("malformed assembly", ["asm", "{bad}/unclosed.toy"], 1, "unclosed.toy:2:1: 'loop' block is never closed"),
+    ("unknown mnemonic", ["asm", "{bad}/frob.toy"], 1, "frob.toy:1:3: unknown instruction or name 'frob'"),
+    ("non-binary bit string", ["run", "01x1"], 1, "neither a file nor a bit string"),
+    ("empty bit string", ["run", ""], 1, "empty program"),
+    ("empty sequence to predict", ["predict", "", "--store", "{store}"], 1, "empty sequence"),
+    ("negative budget", ["run", "0101", "--max-steps", "-5"], 2, "Invalid value for '--max-steps'"),
+    ("zero budget", ["enumerate", "--max-steps", "0", "--store", "{store}"], 2, "Invalid value for '--max-steps'"),
+    ("absurd budget", ["run", "0101", "--output-bits", str(2 ** 80)], 2, "Invalid value for '--output-bits'"),
+    ("absurd program length", ["enumerate", "--max-bits", "99", "--store", "{store}"], 2, "Invalid value"),
+    ("missing program file", ["run", "{bad}/missing.toy"], 1, "no such file"),
+    ("missing named program", ["predict", "0101", "--program", "{bad}/missing.toy", "--store", "{store}"], 1,
+     "no such file"),
+    ("store is not a directory", ["runs", "--store", "{bad}/unclosed.toy"], 1, "is not a directory"),
+    ("damaged store entry", ["enumerate", "--max-bits", "10", "--max-steps", "50", "--output-bits", "4",
+                             "--store", "{dir}/damaged"], 1, "is damaged"),
+    ("out-of-range states", ["tm", "ctm", "--states", "9", "--max-steps", "10", "--store", "{store}"], 2,
+     "Invalid value for '--states'"),
+    ("states without tm", ["enumerate", "--states", "3", "--store", "{store}"], 1, "--states goes with --language tm"),
+    ("tm without states", ["enumerate", "--language", "tm", "--store", "{store}"], 1, "needs --states"),
+    ("cutoff too long for tm", ["tm", "ctm", "--states", "2", "--max-steps", "5000"], 2, "Invalid value"),
+    ("malformed machine", ["tm", "run", "1RB2LB_1LA1RZ"], 1, "is not like 1RB, 0LZ or ---"),
+    ("machine with a missing state", ["tm", "run", "1RB1LC_1LA1RZ"], 1, "goes to state C"),
+    ("unknown language", ["run", "0101", "--language", "klingon"], 1, "unknown language"),
+    ("unreadable language file", ["run", "0101", "--language", "{bad}/broken.json"], 1, "not readable JSON"),
+    ("impossible demo", ["demo", "--targets", "0", "--store", "{store}"], 2, "Invalid value for '--targets'"),
+]
+
+
+def fingerprint(directory: Path) -> dict:
+    return {str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(directory.rglob("*")) if path.is_file()}
+
+
+@pytest.fixture(scope="module")
+def places(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bad")
+    bad = root / "inputs"
+    bad.mkdir()
+    (bad / "unclosed.toy").write_text("; a program\nloop 1 out\n")
+    (bad / "frob.toy").write_text("1 frob out\n")
+    (bad / "broken.json").write_text("{not json")
+    store = root / "store"
+    enumerate_or_load(TOY, 10, 50, 4, RunStore(store))          # a good entry that must survive
+    damaged = root / "damaged"
+    enumerate_or_load(TOY, 10, 50, 4, RunStore(damaged))
+    next(damaged.glob("*.npz")).write_bytes(b"\x00 not an npz")
+    return {"bad": bad, "store": store, "dir": root}
+
+
+@pytest.mark.parametrize("what, arguments, code, message", TABLE, ids=[row[0] for row in TABLE])
+def test_bad_input(places, what, arguments, code, message):
+    arguments = [a.format(bad=places["bad"], store=places["store"], dir=places["dir"]) for a in arguments]
+    before = fingerprint(places["dir"])
+    completed = subprocess.run([sys.executable, "-m", "toyinduction.cli", *arguments], capture_output=True, text=True,
+                               timeout=300)
+    assert completed.returncode == code, completed.stderr
+    lines = completed.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and message in lines[0], completed.stderr
+    assert "Traceback" not in completed.stderr + completed.stdout
+    assert fingerprint(places["dir"]) == before  # nothing stored was damaged (or even touched)
+
+
+def test_the_readme_lists_every_row():
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    for what, *_ in TABLE:
+        assert f"| {what} |" in readme, what

@@ -1,0 +1,101 @@
+"""Beyond one machine and hard to break: the dask backend (a local cluster of 2 workers),
+runs that resume after kill -9 or Ctrl-C, and damaged checkpoints."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from toyinduction.enumeration import enumerate_programs
+from toyinduction.language import TOY
+from toyinduction.parallel import DELAY_VARIABLE, Checkpoint
+from toyinduction.turing import ctm
+
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    with Client(cluster) as connected:
+        yield connected
+    cluster.close()
+
+
+def test_dask_enumeration_is_bit_identical_to_serial(client):
+    serial = enumerate_programs(TOY, 15, 300, 8)
+    remote = enumerate_programs(TOY, 15, 300, 8, client=client)
+    for name in ("trie_mass", "length_mass", "length_count"):
+        assert np.array_equal(getattr(serial, name), getattr(remote, name)), name
+    for name in serial.leaves:
+        assert np.array_equal(serial.leaves[name], remote.leaves[name]), name
+
+
+def test_dask_ctm_is_identical_to_serial(client):
+    assert ctm(3, 60, client=client)["counts"] == ctm(3, 60)["counts"]
+
+
+def cli(*args, env=None):
+    return [sys.executable, "-m", "toyinduction.cli", *args]
+
+
+def interrupt_after(args, store: Path, chunks: int, how=signal.SIGKILL):
+    """Start a slowed-down run, stop it once ``chunks`` chunks are checkpointed."""
+    env = dict(os.environ, **{DELAY_VARIABLE: "0.15"})
+    process = subprocess.Popen(cli(*args), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if len(list(store.glob("partial/*/chunk-*.npz"))) >= chunks:
+            break
+        time.sleep(0.05)
+    process.send_signal(how)
+    process.wait(timeout=60)
+    return process
+
+
+@pytest.mark.parametrize("kind", ["toy", "tm"])
+def test_a_killed_run_resumes_from_its_finished_chunks(tmp_path, kind):
+    store = tmp_path / "runs"
+    args = (["enumerate", "--max-bits", "16", "--max-steps", "200", "--output-bits", "8"] if kind == "toy" else
+            ["tm", "ctm", "--states", "3", "--max-steps", "60"]) + ["--workers", "1", "--store", str(store), "--json"]
+    process = interrupt_after(args, store, 10)
+    assert process.returncode == -signal.SIGKILL
+    finished = len(list(store.glob("partial/*/chunk-*.npz")))
+    assert 10 <= finished < 64
+    resumed = json.loads(subprocess.run(cli(*args), capture_output=True, text=True, check=True).stdout)
+    assert resumed["resumed_chunks"] >= finished - 1   # (a chunk being written when killed is redone)
+    assert not list(store.glob("partial/*/chunk-*.npz"))   # the checkpoint is gone once the result is stored
+    fresh = tmp_path / "fresh"
+    whole_args = [a if a != str(store) else str(fresh) for a in args]
+    whole = json.loads(subprocess.run(cli(*whole_args), capture_output=True, text=True, check=True).stdout)
+    for key in ("buckets", "total_mass", "programs", "halting", "counts", "non_halting"):
+        assert resumed.get(key) == whole.get(key), key
+
+
+def test_ctrl_c_stops_cleanly_and_the_run_resumes(tmp_path):
+    store = tmp_path / "runs"
+    args = ["enumerate", "--max-bits", "16", "--max-steps", "200", "--output-bits", "8", "--workers", "1",
+            "--store", str(store), "--json"]
+    process = interrupt_after(args, store, 5, signal.SIGINT)
+    assert process.returncode != 0 and b"Traceback" not in process.stderr.read()
+    resumed = json.loads(subprocess.run(cli(*args), capture_output=True, text=True, check=True).stdout)
+    assert resumed["resumed_chunks"] >= 4 and resumed["total_mass"] == "1"
+
+
+def test_damaged_or_foreign_checkpoints_are_refused(tmp_path):
+    checkpoint = Checkpoint(tmp_path, "run", {"a": 1})
+    checkpoint.save(0, {"x": np.arange(3)})
+    checkpoint.path(1).write_bytes(b"garbage")
+    assert Checkpoint(tmp_path, "run", {"a": 1}).load(0)["x"].tolist() == [0, 1, 2]
+    with pytest.raises(ValueError, match="damaged"):
+        checkpoint.load(1)
+    with pytest.raises(ValueError, match="another run"):
+        Checkpoint(tmp_path, "run", {"a": 2})
