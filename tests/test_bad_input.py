@@ -2,7 +2,6 @@
 leaves the run store exactly as it was."""
 
 import hashlib
-import json
 import subprocess
 import sys
 from pathlib import Path

@@ -130,3 +130,19 @@ def test_enumerate_and_runs_commands(tmp_path):
     assert second["loaded_from_store"] and second["buckets"] == first["buckets"]
     listed = json.loads(CliRunner().invoke(main, ["runs", "--store", store, "--json"]).output)
     assert len(listed["runs"]) == 1 and listed["runs"][0]["parameters"]["max_bits"] == 12
+
+
+def test_memory_stays_bounded_when_leaves_outnumber_the_limit():
+    """130,794 leaves, a limit of 1,000: the leaves are streamed into the exact tallies and the
+    peak of traced allocations stays far below what keeping them would need."""
+    import tracemalloc
+
+    tracemalloc.start()
+    bounded = enumerate_programs(TOY, 22, 1000, 16, workers=2, keep_leaves=1000)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert bounded.leaves is None and bounded.programs == 130794
+    assert sum(bounded.bucket_mass().values()) == 1
+    assert peak < 48 * 2 ** 20, f"peak {peak / 2 ** 20:.1f} MiB"
+    kept = enumerate_programs(TOY, 22, 1000, 16, workers=2, keep_leaves=200_000)
+    assert np.array_equal(kept.trie_mass, bounded.trie_mass) and len(kept.leaves["bits"]) == 130794

@@ -1,0 +1,35 @@
+"""A CI-sized fuzz run with fixed seeds (the long run is experiments/fuzz.py)."""
+
+import glob
+from pathlib import Path
+
+import pytest
+
+from toyinduction.fuzz import check_run, fuzz_assembler, fuzz_interpreter
+from toyinduction.language import LANGUAGES, TOY, variant
+from toyinduction.machine import RunResult, Status
+from toyinduction.programs import programs_dir
+
+TINY = variant("tiny-limits", limits={"stack_depth": 3, "memory_cells": 4, "call_depth": 2, "loop_depth": 2,
+                                      "block_nesting": 3, "max_subroutines": 2, "eval_depth": 1})
+
+
+@pytest.mark.parametrize("language", [TOY, LANGUAGES["toy-uniform"], TINY], ids=lambda language: language.name)
+def test_interpreter_fuzz(language):
+    report = fuzz_interpreter(language, 1500, seed=11)
+    assert report["programs"] >= 4500 and report["compared_with_reference"] > 300
+    assert report["problems"] == []
+
+
+def test_assembler_fuzz():
+    sources = [Path(path).read_text() for path in glob.glob(str(programs_dir() / "*.toy"))]
+    report = fuzz_assembler(TOY, 2000, seed=3, sources=sources)
+    assert report["assembled"] > 100 and report["refused"] > 100
+    assert report["problems"] == []
+
+
+def test_the_invariants_catch_violations():
+    """check_run is not vacuous: each broken invariant is reported."""
+    over = RunResult(Status.STEP_LIMIT, "0101", steps=11, bits_read=9, fault=0)
+    problems = check_run(TOY, "0110", max_steps=10, output_bits=3, result=over)
+    assert len(problems) == 4   # steps, output bits, bits read, step_limit count
