@@ -99,3 +99,12 @@ def test_damaged_or_foreign_checkpoints_are_refused(tmp_path):
         checkpoint.load(1)
     with pytest.raises(ValueError, match="another run"):
         Checkpoint(tmp_path, "run", {"a": 2})
+
+
+def test_truncated_checkpoint_chunks_are_refused(tmp_path):
+    checkpoint = Checkpoint(tmp_path, "run", {"a": 1})
+    checkpoint.save(0, {"x": np.arange(1000)})
+    data = checkpoint.path(0).read_bytes()
+    checkpoint.path(0).write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError, match="damaged"):
+        checkpoint.load(0)

@@ -146,3 +146,23 @@ def test_memory_stays_bounded_when_leaves_outnumber_the_limit():
     assert peak < 48 * 2 ** 20, f"peak {peak / 2 ** 20:.1f} MiB"
     kept = enumerate_programs(TOY, 22, 1000, 16, workers=2, keep_leaves=200_000)
     assert np.array_equal(kept.trie_mass, bounded.trie_mass) and len(kept.leaves["bits"]) == 130794
+
+
+def test_truncated_or_foreign_store_files_are_never_used(tmp_path):
+    store = RunStore(tmp_path / "runs")
+    enumerate_or_load(TOY, 10, 50, 4, store)
+    meta = next((tmp_path / "runs").glob("*.json"))
+    npz = meta.with_suffix(".npz")
+    npz.write_bytes(npz.read_bytes()[: len(npz.read_bytes()) // 2])          # truncated
+    with pytest.raises(StoreError, match="damaged"):
+        load_enumeration(store, TOY, 10, 50, 4)
+    enumerate_or_load(TOY, 10, 50, 4, RunStore(tmp_path / "other"))
+    other_meta = next((tmp_path / "other").glob("*.json"))
+    document = json.loads(other_meta.read_text())
+    document["parameters"]["max_steps"] = 51                                  # a foreign entry under this key
+    meta.write_text(json.dumps(document))
+    npz.write_bytes(other_meta.with_suffix(".npz").read_bytes())
+    with pytest.raises(StoreError, match="does not match its key"):
+        load_enumeration(store, TOY, 10, 50, 4)
+    (tmp_path / "runs" / "stray.json").write_text("{not json")                # listed as damaged, not used
+    assert any("error" in row for row in store.entries())

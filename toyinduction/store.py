@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import tempfile
+import zipfile
 import time
 from pathlib import Path
 
@@ -55,7 +56,7 @@ class RunStore:
             metadata = json.loads(meta_path.read_text())
             with np.load(array_path, allow_pickle=False) as archive:
                 arrays = {key: archive[key] for key in archive.files}
-        except (OSError, ValueError, json.JSONDecodeError) as error:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:  # damaged or truncated
             raise StoreError(f"run store entry {meta_path.with_suffix('')} is damaged ({type(error).__name__}: "
                              f"{error}); remove its .json and .npz, or use another --store") from None
         if metadata.get("parameters") != parameters or metadata.get("format") != STORE_FORMAT:
