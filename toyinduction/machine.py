@@ -58,6 +58,8 @@ class Fault(enum.IntEnum):
     EVAL_DEPTH = 15
     BAD_BIT_STRING = 16       # eval of a value < 1
     INTERNAL = 17             # a broken invariant; reported instead of crashing (never seen)
+    FREE_VARIABLE = 18        # blc: the program text is an open term
+    BAD_OUTPUT = 19           # blc: the result is not a list of bits
 
     @property
     def label(self) -> str:

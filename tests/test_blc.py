@@ -1,0 +1,80 @@
+"""Binary lambda calculus: the reference machine against Tromp's published programs and the
+published counts of closed terms.
+
+Test data (bit strings), from John Tromp's "Binary lambda calculus" page and his repository
+tromp/AIT (also transcribed identically in several independent implementations):
+the 232-bit universal machine U, the 167-bit primes program, the 66-bit quine.
+"""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import naive
+from toyinduction.blc import (closed_term_counts, closed_term_counts_by_recurrence, encode, parse, run_blc)
+from toyinduction.machine import Status
+
+UNIVERSAL = ("0101000110100000000101011000000000011110000101111110011110000101110011110000001111000010110110111001"
+             "1111000011111000010111101001110100101100111000011011000010111110000111110000111001101111011111001111"
+             "01110110000110010001101000011010")
+PRIMES = ("0001000110011001010001101000000001011000001001000101011111011110100100011010000111001101000000000010"
+          "1101110011100111111101111000000001111100110111000000101100000110110")
+QUINE = "000101100100011010000000000001011011110010111100111111011111011010"
+IDENTITY = "0010"
+OMEGA = "01" + "00011010" + "00011010"   # (λ1 1)(λ1 1): no normal form
+
+#: OEIS A114852: closed lambda terms of size n bits, n = 0..20
+A114852 = [0, 0, 0, 0, 1, 0, 1, 1, 2, 1, 6, 5, 13, 14, 37, 44, 101, 134, 298, 431, 883]
+
+
+def test_closed_terms_by_size_match_oeis_a114852():
+    assert closed_term_counts(20) == A114852                     # enumeration of the tree of reads
+    assert closed_term_counts_by_recurrence(20) == A114852       # and an independent recurrence
+
+
+def test_published_programs_have_their_published_lengths_and_round_trip():
+    for bits, length in ((UNIVERSAL, 232), (PRIMES, 167), (QUINE, 66)):
+        term, end = parse(bits)
+        assert end == length == len(bits) and encode(term) == bits
+
+
+def test_primes_program_writes_the_characteristic_sequence_of_the_primes():
+    result = run_blc(PRIMES, 10 ** 7, 120)
+    assert result.status == Status.OUTPUT_LIMIT and result.output == naive.primes_indicator(120)
+    assert result.output.startswith("0011010100010100010100010000010100000100")
+
+
+def test_the_quine_reproduces_itself():
+    """Q outputs its input twice, so the bit string QQ outputs exactly QQ (Tromp's finite input)."""
+    result = run_blc(QUINE + QUINE, 10 ** 6, 1000, finite_input=True)
+    assert result.status == Status.HALTED and result.output == QUINE + QUINE
+
+
+def test_the_universal_machine_runs_the_program_after_it():
+    assert run_blc(UNIVERSAL + PRIMES, 10 ** 8, 60).output == naive.primes_indicator(60)
+    assert run_blc(UNIVERSAL + IDENTITY + "1011001", 10 ** 7, 100, finite_input=True).output == "1011001"
+    quine = run_blc(UNIVERSAL + QUINE + QUINE, 10 ** 7, 1000, finite_input=True)
+    assert quine.status == Status.HALTED and quine.output == QUINE + QUINE
+
+
+def test_monotone_machine_statuses():
+    echo = run_blc(IDENTITY + "0110", 1000, 10)                 # input never ends: wants a 5th bit
+    assert (echo.status, echo.output, echo.bits_read) == (Status.BITS_LIMIT, "0110", 8)
+    assert run_blc(IDENTITY + "0110", 1000, 3).status == Status.OUTPUT_LIMIT
+    assert run_blc(OMEGA, 500, 10).status == Status.STEP_LIMIT
+    assert run_blc("0001", 100, 10).status == Status.BITS_LIMIT  # the program text is unfinished
+    assert run_blc("110", 100, 10).status == Status.FAULT       # a free variable
+    assert run_blc("0000000010", 100, 10).status == Status.FAULT  # λλλλ1: not a list of bits
+
+
+@settings(max_examples=300, derandomize=True)
+@given(st.text(alphabet="01", min_size=1, max_size=60))
+def test_any_prefix_parses_or_says_why(bits):
+    from toyinduction.blc import FreeVariable, NeedBits
+
+    try:
+        term, end = parse(bits)
+    except (NeedBits, FreeVariable):
+        return
+    assert encode(term) == bits[:end]
+    result = run_blc(bits, 2000, 16)
+    assert result.steps <= 2000 and len(result.output) <= 16
