@@ -75,3 +75,14 @@ def test_census_classifies_named_and_enumerated_programs(tmp_path):
             assert sum(row[c] for c in ("neither", "search only", "control only", "both")) == pytest.approx(1.0)
     first = document["tables"]["all world programs but the honest pointer"][0]
     assert first["both"] > 0.5                                     # search and control, at the first question
+
+
+def test_lexical_update_moves_the_threshold_with_the_reference_language(tmp_path):
+    from toyinduction.experiments import lexical_update
+
+    document = lexical_update(tmp_path, offsets=(-4, 0, 4), max_bits=10)
+    thresholds = {name: row["threshold_depth"] for name, row in document["thresholds"].items()}
+    assert len(set(thresholds.values())) >= 3                         # the constant depends on the language
+    for row in document["thresholds"].values():
+        assert row["measured_share_at_threshold"] == pytest.approx(0.5)   # Δ = 0 exactly there
+    assert document["max_abs_error"] <= 0.01

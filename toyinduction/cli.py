@@ -533,7 +533,7 @@ def demo(out_dir, seed, depth, targets, controls, speed, max_bits, workers, stor
 
 @main.command()
 @click.argument("name", type=click.Choice(["solomonoff-basics", "takeover", "phase-diagram", "speed-prior",
-                                          "importance-pointer", "rivals", "census"]))
+                                          "importance-pointer", "rivals", "census", "lexical-update"]))
 @click.option("--out", "out_dir", default=None, help="Output directory (default: ./NAME-out).")
 @click.option("--max-bits", default=None, type=click.IntRange(1, 40),
               help="Enumeration length limit (default: the experiment's own).")

@@ -420,5 +420,60 @@ def census(out_dir="census-out", seed: int = 2026, depth: int = 84, max_bits: in
     return document
 
 
-EXPERIMENTS.update({"census": census, "phase-diagram": phase_diagram, "takeover": takeover, "importance-pointer": importance_pointer, "speed-prior": speed_prior,
+def lexical_variants() -> dict:
+    """The reference languages the lexical-update experiment compares."""
+    from .language import LANGUAGES, variant
+
+    return {"toy": LANGUAGES["toy"], "toy-noeval": LANGUAGES["toy-noeval"], "toy-uniform": LANGUAGES["toy-uniform"],
+            "cheap-physics": variant("cheap-physics", weights={"mix": 30, "load": 20, "store": 10, "lt": 10,
+                                                               "if": 10}),
+            "costly-compare": variant("costly-compare", weights={m: (0.05 if m in ("lt", "eq") else 1)
+                                                                 for m in LANGUAGES["toy"].codewords})}
+
+
+def lexical_update(out_dir="lexical-update-out", seed: int = 2026, offsets=(-8, -4, -2, 0, 2, 4, 8), max_bits: int = 12,
+                   progress=None, **_) -> dict:
+    """The same world and the same consequentialist strategy (guided search, flip every answer)
+    assembled for several reference languages: where the takeover threshold lies (the honest
+    bridge at which Δ = 0) on each, from each language's own assembler, and the measured share
+    around it. The constants of the malign argument depend on the reference machine."""
+    from . import plots
+    import matplotlib.pyplot as plt
+    from .world import HONEST, World
+
+    out = Path(out_dir)
+    rows, thresholds = [], {}
+    languages = lexical_variants()
+    for index, (name, language) in enumerate(languages.items()):
+        probe = World(seed=seed, depth=84)
+        threshold = len(probe.program("world_guided_flip.toy", language)) - len(probe.program(HONEST, language))
+        thresholds[name] = {"threshold_depth": threshold, "spec_hash": language.spec_hash,
+                            "honest_code_bits": len(probe.program(HONEST, language)),
+                            "consequentialist_code_bits": len(probe.program("world_guided_flip.toy", language))}
+        for offset in offsets:
+            report = run_demo_quiet(out / "runs", language=language, seed=seed, depth=threshold + offset, targets=1,
+                                    controls=0, max_bits=max_bits, consequentialists=("world_guided_flip.toy",))
+            rows.append(dict(_demo_rows(report)[0], language=name, depth=threshold + offset))
+        at_threshold = next(r for r in rows if r["language"] == name and r["depth"] == threshold)
+        thresholds[name]["measured_share_at_threshold"] = at_threshold["measured_share"]
+        if progress is not None:
+            progress(index + 1, len(languages))
+    figure, axes = plt.subplots(figsize=(9, 4.5))
+    for name in languages:
+        mine = [r for r in rows if r["language"] == name]
+        line, = axes.plot([r["depth"] for r in mine], [r["measured_share"] for r in mine], "o-",
+                          label=f"{name}: threshold d = {thresholds[name]['threshold_depth']}")
+        axes.axvline(thresholds[name]["threshold_depth"], color=line.get_color(), linestyle=":", linewidth=1)
+    axes.axhline(0.5, color="grey", linestyle=":")
+    figures = plots._finish(figure, axes, out / "lexical_update",
+                            "The same world and strategy in five reference languages: where takeover begins",
+                            "honest bridge: path bits d", "consequentialists' share at the first question", ())
+    document = {"experiment": "lexical-update", "seed": seed, "thresholds": thresholds, "rows": rows,
+                "max_abs_error": max(abs(r["measured_share"] - r["predicted_share"]) for r in rows),
+                "figures": [str(p) for p in figures]}
+    (out / "results.json").write_text(json.dumps(document, indent=1))
+    return document
+
+
+EXPERIMENTS.update({"lexical-update": lexical_update, "census": census, "phase-diagram": phase_diagram, "takeover": takeover, "importance-pointer": importance_pointer, "speed-prior": speed_prior,
                     "rivals": rivals})

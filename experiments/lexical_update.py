@@ -1,0 +1,13 @@
+"""Experiment: lexical-update (see toyinduction.experiments.lexical_update and the README).
+
+    python experiments/lexical_update.py [--out DIR]
+
+Same as `toyinduction experiment lexical-update`; writes results.json and figures.
+"""
+
+import sys
+
+from toyinduction.cli import main
+
+if __name__ == "__main__":
+    main(["experiment", "lexical-update", *sys.argv[1:]])
