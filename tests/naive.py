@@ -169,3 +169,19 @@ def hash_stream(n):
         z ^= z >> 31
         bits.append(str((z >> 2) & 1))
     return "".join(bits)
+
+
+def enumerate_with_runner(run, max_bits):
+    """Every program up to max_bits bits of any machine given as run(bits) -> RunResult, each
+    run from scratch (the naive tree of reads): a list of (bits, RunResult)."""
+    leaves, frontier = [], [""]
+    while frontier:
+        expanded = []
+        for bits in frontier:
+            result = run(bits)
+            if result.status.label == "bits_limit" and len(bits) < max_bits:
+                expanded += [bits + "0", bits + "1"]
+            else:
+                leaves.append((bits, result))
+        frontier = expanded
+    return leaves

@@ -562,6 +562,48 @@ def experiment(name, out_dir, max_bits, max_steps, length, no_gif, workers, stor
          f"{len(document['figures'])} figures")
 
 
+@main.command()
+@click.option("--language", "language_name", default="toy", show_default=True,
+              help="toy (or a toy variant / .json file), blc, or tm.")
+@click.option("--count", default=100_000, show_default=True, type=click.IntRange(1, 10 ** 8), help="Samples.")
+@click.option("--max-bits", default=40, show_default=True, type=click.IntRange(1, 4096),
+              help="Program-length limit of a sample (toy, blc).")
+@budget("--max-steps", 1000, "Step budget of each sample.")
+@click.option("--states", default=3, show_default=True, type=click.IntRange(1, 6), help="States (tm).")
+@click.option("--prefix", "prefixes", multiple=True, help="Output prefix x to estimate M(x) for; repeatable.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, 2 ** 32 - 1))
+@json_option
+@library_errors
+def sample(language_name, count, max_bits, max_steps, states, prefixes, seed, as_json):
+    """Estimate M(x) beyond the exhaustive range by sampling programs from the prior."""
+    from .sampling import sample_machines, sample_toy, sample_with_runner
+
+    prefixes = prefixes or ("", "0", "1", "00", "01", "10", "11")
+    longest = max(len(p) for p in prefixes) + 1
+    if language_name == "tm":
+        drawn = sample_machines(states, min(max_steps, 992), count, seed)
+        rows = [drawn.output_estimate(p) for p in prefixes]
+    elif language_name == "blc":
+        from .blc import run_blc
+
+        drawn = sample_with_runner(lambda bits: run_blc(bits, max_steps, longest), count, max_bits, seed)
+        rows = [drawn.mass_estimate(p) for p in prefixes]
+    else:
+        drawn = sample_toy(load_language(language_name), count, max_bits, max_steps, longest, seed)
+        rows = [drawn.mass_estimate(p) for p in prefixes]
+    lines = [f"{count} samples of {language_name}" + (" (fraction halting with exactly x)" if language_name == "tm"
+                                                      else " (M(x) between lower and upper, 99% intervals)")]
+    for row in rows:
+        if language_name == "tm":
+            low, high = row["interval"]
+            lines.append(f"  x = {row['output'] or '(empty)':10s} {row['fraction']:.5f}  [{low:.5f}, {high:.5f}]")
+        else:
+            lines.append(f"  x = {row['prefix'] or '(empty)':10s} lower {row['lower']:.5f} "
+                         f"[{row['lower_interval'][0]:.5f}, {row['lower_interval'][1]:.5f}]  upper {row['upper']:.5f} "
+                         f"[{row['upper_interval'][0]:.5f}, {row['upper_interval'][1]:.5f}]")
+    emit({"language": language_name, "samples": count, "estimates": rows}, as_json, "\n".join(lines))
+
+
 @main.group()
 def tm():
     """Turing machines: CTM output frequencies and Busy Beaver runs (DESIGN.md section 4)."""
