@@ -78,3 +78,30 @@ def test_any_prefix_parses_or_says_why(bits):
     assert encode(term) == bits[:end]
     result = run_blc(bits, 2000, 16)
     assert result.steps <= 2000 and len(result.output) <= 16
+
+
+def test_blc_enumeration_is_exact_and_agrees_with_the_naive_tree():
+    from fractions import Fraction
+
+    from toyinduction.blc import enumerate_blc
+
+    result = enumerate_blc(16, 500, 8)
+    assert sum(result.bucket_mass().values()) == 1
+    leaves = naive.enumerate_with_runner(lambda bits: run_blc(bits, 500, 8), 16)
+    assert result.programs == len(leaves)
+    halted = sum(Fraction(1, 2 ** len(bits)) for bits, r in leaves if r.status == Status.HALTED)
+    assert result.bucket_mass()["halted"] == halted
+    lower, upper = result.mass_bounds("0")
+    assert lower <= upper
+
+
+def test_enumerate_command_speaks_blc():
+    import json
+
+    from click.testing import CliRunner
+
+    from toyinduction.cli import main
+
+    document = json.loads(CliRunner().invoke(main, ["enumerate", "--language", "blc", "--max-bits", "12",
+                                                    "--output-bits", "4", "--json"]).output)
+    assert document["language"] == "blc" and document["total_mass"] == "1"

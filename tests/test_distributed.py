@@ -108,3 +108,22 @@ def test_truncated_checkpoint_chunks_are_refused(tmp_path):
     checkpoint.path(0).write_bytes(data[: len(data) // 2])
     with pytest.raises(ValueError, match="damaged"):
         checkpoint.load(0)
+
+
+def test_the_cli_uses_the_dask_backend_and_the_leaf_limit(tmp_path):
+    """enumerate --scheduler local --workers 2 runs on a local cluster and gives the threaded result."""
+    base = ["enumerate", "--max-bits", "14", "--max-steps", "200", "--output-bits", "6", "--json"]
+    on_dask = subprocess.run(cli(*base, "--scheduler", "local", "--workers", "2", "--store", str(tmp_path / "a")),
+                             capture_output=True, text=True, timeout=300)
+    assert on_dask.returncode == 0, on_dask.stderr
+    threaded = subprocess.run(cli(*base, "--workers", "2", "--store", str(tmp_path / "b")), capture_output=True,
+                              text=True, timeout=300)
+    assert json.loads(on_dask.stdout)["buckets"] == json.loads(threaded.stdout)["buckets"]
+    bounded = subprocess.run(cli(*base, "--keep-leaves", "10", "--store", str(tmp_path / "c")), capture_output=True,
+                             text=True, timeout=300)
+    assert json.loads(bounded.stdout)["buckets"] == json.loads(threaded.stdout)["buckets"]
+    entry = next((tmp_path / "c").glob("enumeration-*.json"))
+    assert json.loads(entry.read_text())["leaves_kept"] is False       # the limit was applied
+    bad = subprocess.run(cli(*base, "--scheduler", "tcp://127.0.0.1:1", "--store", str(tmp_path / "d")),
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1 and len(bad.stderr.strip().splitlines()) == 1 and "dask scheduler" in bad.stderr

@@ -301,3 +301,15 @@ def run_blc(bits: str, max_steps: int, max_output_bits: int, finite_input: bool 
         return RunResult(Status.BITS_LIMIT, "".join(machine.output), machine.steps, len(bits))
     except BadOutput:
         return RunResult(Status.FAULT, "".join(machine.output), machine.steps, machine.bits_read, Fault.BAD_OUTPUT)
+
+
+#: Identifies the machine (this module's semantics) wherever results are keyed.
+SPEC_HASH = "blc-tromp-lazy-1"
+
+
+def enumerate_blc(max_bits: int, max_steps: int, output_bits: int, progress=None):
+    """Every BLC program (closed term, then input bits) up to ``max_bits`` bits, exact masses."""
+    from .enumeration import enumerate_with_runner
+
+    return enumerate_with_runner(lambda bits: run_blc(bits, max_steps, output_bits), "blc", SPEC_HASH, max_bits,
+                                 max_steps, output_bits, progress)

@@ -38,7 +38,8 @@ def library_errors(command):
 def language_option(command):
     """--language NAME|FILE.json, resolved to a Language."""
     return click.option("--language", "language_name", default="toy", show_default=True,
-                        help=f"Language variant: {', '.join(LANGUAGES)}, or a .json variant file.")(command)
+                        help=f"Language variant: {', '.join(LANGUAGES)}, or a .json variant file "
+                             "(enumerate also takes tm and blc; sample takes tm and blc).")(command)
 
 
 def json_option(command):
@@ -311,25 +312,40 @@ def enumerate_command(language_name, max_bits, max_steps, output_bits, workers, 
     """Run every program of up to --max-bits bits; exact prior mass per bucket.
 
     With --language tm --states n: every n-state Turing machine (a tree of reads over
-    transition entries of arity 4n+2), up to --max-steps steps."""
+    transition entries of arity 4n+2), up to --max-steps steps. With --language blc: every
+    binary lambda calculus program (the reference machine, re-run per prefix: slow, exact)."""
     import os
 
     from .enumeration import enumerate_or_load
+    from .parallel import connect
     from .store import RunStore
 
     store = RunStore(store_dir)
     workers = workers or os.cpu_count() or 1
     if language_name == "tm":
-        return enumerate_machines(states, max_steps, workers, store, fresh, as_json)
+        return enumerate_machines(states, max_steps, workers, store, fresh, as_json, scheduler)
     if states is not None:
         raise ValueError("--states goes with --language tm")
-    language = load_language(language_name)
-    result, loaded = enumerate_or_load(language, max_bits, max_steps, output_bits, None if fresh else store,
-                                       workers=workers, progress=ProgressBar("subtrees", not as_json))
-    if fresh:
-        from .enumeration import save_enumeration
+    if language_name == "blc":
+        from .blc import enumerate_blc
 
-        save_enumeration(store, language, result)
+        result = enumerate_blc(max_bits, max_steps, output_bits)
+        document = dict(result.summary(), loaded_from_store=False)
+        emit(document, as_json, f"blc: {result.programs} programs up to {max_bits} bits: " + ", ".join(
+            f"{name} {row['mass']}" for name, row in document["buckets"].items()))
+        return
+    language = load_language(language_name)
+    if fresh:
+        store.forget("enumeration", {"language_spec": language.spec_hash, "max_bits": max_bits,
+                                     "max_steps": max_steps, "output_bits": output_bits})
+    client = connect(scheduler, workers)
+    try:
+        result, loaded = enumerate_or_load(language, max_bits, max_steps, output_bits, store, workers=workers,
+                                           keep_leaves=keep_leaves, client=client,
+                                           progress=ProgressBar("chunks", not as_json))
+    finally:
+        if client is not None:
+            client.close()
     document = dict(result.summary(), loaded_from_store=loaded)
     lines = [f"{language.name} ({language.spec_hash}): {result.programs} programs up to {max_bits} bits, "
              f"{max_steps} steps, {output_bits} output bits" + (" (from the store)" if loaded else "")]
@@ -337,7 +353,8 @@ def enumerate_command(language_name, max_bits, max_steps, output_bits, workers, 
               for name, row in document["buckets"].items()]
     lines.append(f"  total mass {document['total_mass']}; {result.steps} steps in {result.seconds:.2f} s"
                  + (f" ({document['programs_per_second']:.0f} programs/s, {document['steps_per_second']:.0f} steps/s)"
-                    if result.seconds else ""))
+                    if result.seconds else "")
+                 + (f"; resumed {result.resumed_chunks} finished chunks" if result.resumed_chunks else ""))
     emit(document, as_json, "\n".join(lines))
 
 

@@ -482,3 +482,43 @@ def enumerate_or_load(language: Language, max_bits: int, max_steps: int, output_
     save_enumeration(store, language, result)
     checkpoint.remove()
     return result, False
+
+
+def enumerate_with_runner(run, name: str, spec_hash: str, max_bits: int, max_steps: int, output_bits: int,
+                          progress=None) -> Enumeration:
+    """Exhaustive enumeration for any machine given as ``run(bits) -> RunResult`` (with the
+    monotone contract: ``bits_limit`` when it needs a bit beyond those given). Each node of the
+    tree of reads is run from scratch — slow, but exact, and all a new language needs; a fast
+    language brings a resumable kernel and a subtree enumerator instead (see the toy and tm)."""
+    if not 0 <= max_bits <= MAX_BITS:
+        raise ValueError(f"max_bits must be in 0..{MAX_BITS}, got {max_bits}")
+    start = time.perf_counter()
+    trie_bits = min(output_bits, MAX_TRIE_BITS)
+    trie_mass = np.zeros((len(BUCKETS), 2 << trie_bits), dtype=np.int64)
+    length_mass = np.zeros((len(BUCKETS), max_bits + 1), dtype=np.int64)
+    length_count = np.zeros((len(BUCKETS), max_bits + 1), dtype=np.int64)
+    leaves = {field: [] for field in LEAF_FIELDS}
+    stack, steps, done = [""], 0, 0
+    while stack:
+        bits = stack.pop()
+        result = run(bits)
+        if result.status == Status.BITS_LIMIT and len(bits) < max_bits:
+            stack += [bits + "1", bits + "0"]          # 0 first, as in every enumeration here
+            continue
+        status, mass = int(result.status), 1 << (max_bits - len(bits))
+        node = int("1" + result.output[:trie_bits], 2)
+        trie_mass[status, node] += mass
+        length_mass[status, len(bits)] += mass
+        length_count[status, len(bits)] += 1
+        steps += result.steps
+        for field, value in zip(LEAF_FIELDS, (int(bits or "0", 2), len(bits), status + 8 * int(result.fault),
+                                              result.steps, int(result.output[:62] or "0", 2), len(result.output))):
+            leaves[field].append(value)
+        done += 1
+        if progress is not None and done % 1000 == 0:
+            progress(done, done + len(stack))
+    return Enumeration(language=name, spec_hash=spec_hash, max_bits=max_bits, max_steps=max_steps,
+                       output_bits=output_bits, trie_bits=trie_bits, trie_mass=trie_mass, length_mass=length_mass,
+                       length_count=length_count, programs=done, steps=steps,
+                       seconds=time.perf_counter() - start,
+                       leaves={field: np.array(values, dtype=np.int64) for field, values in leaves.items()})
