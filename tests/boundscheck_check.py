@@ -39,4 +39,11 @@ for reduce in (True, False):
     count += ctm(3, 60, reduce=reduce, workers=2, split_depth=2)["tree_leaves"]
 count += ctm(2, 992)["tree_leaves"]  # the longest outputs the keys hold
 run_machine("1RB1LC_1RC1RB_1RD0LE_1LA1LD_1RZ0LA")
+# the binary lambda calculus kernel
+from toyinduction.blc_kernel import run_blc_fast  # noqa: E402
+
+for index in range(3000):
+    bits = "".join(rng.choice("01") for _ in range(rng.randint(1, 60)))
+    run_blc_fast(bits, rng.choice([1, 50, 2000]), rng.choice([0, 8]), rng.random() < 0.5)
+    count += 1
 print(f"checked {count} runs with bounds checking on")

@@ -6,19 +6,16 @@ tromp/AIT (also transcribed identically in several independent implementations):
 the 232-bit universal machine U, the 167-bit primes program, the 66-bit quine.
 """
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import naive
-from toyinduction.blc import (closed_term_counts, closed_term_counts_by_recurrence, encode, parse, run_blc)
+from toyinduction.blc import (TROMP_PRIMES, TROMP_QUINE, TROMP_UNIVERSAL, closed_term_counts,
+                              closed_term_counts_by_recurrence, encode, parse, run_blc)
 from toyinduction.machine import Status
 
-UNIVERSAL = ("0101000110100000000101011000000000011110000101111110011110000101110011110000001111000010110110111001"
-             "1111000011111000010111101001110100101100111000011011000010111110000111110000111001101111011111001111"
-             "01110110000110010001101000011010")
-PRIMES = ("0001000110011001010001101000000001011000001001000101011111011110100100011010000111001101000000000010"
-          "1101110011100111111101111000000001111100110111000000101100000110110")
-QUINE = "000101100100011010000000000001011011110010111100111111011111011010"
+UNIVERSAL, PRIMES, QUINE = TROMP_UNIVERSAL, TROMP_PRIMES, TROMP_QUINE
 IDENTITY = "0010"
 OMEGA = "01" + "00011010" + "00011010"   # (λ1 1)(λ1 1): no normal form
 
@@ -105,3 +102,49 @@ def test_enumerate_command_speaks_blc():
     document = json.loads(CliRunner().invoke(main, ["enumerate", "--language", "blc", "--max-bits", "12",
                                                     "--output-bits", "4", "--json"]).output)
     assert document["language"] == "blc" and document["total_mass"] == "1"
+
+
+def random_closed_term(rng, size, depth=0):
+    """A random closed term of roughly ``size`` nodes (bits of it, encoded)."""
+    roll = rng.random()
+    if size <= 1 or (depth and roll < 0.3):
+        if depth == 0:
+            return "00" + random_closed_term(rng, size, 1)
+        return "1" * rng.randint(1, depth) + "0"
+    if roll < 0.6:
+        return "00" + random_closed_term(rng, size - 1, depth + 1)
+    split = rng.randint(1, size - 1)
+    return "01" + random_closed_term(rng, split, depth) + random_closed_term(rng, size - split, depth)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_kernel_agrees_with_the_reference_on_random_closed_terms(seed):
+    import random
+
+    from toyinduction.blc_kernel import run_blc_fast
+
+    rng = random.Random(seed)
+    for _ in range(1500):
+        bits = random_closed_term(rng, rng.randint(2, 40)) + "".join(rng.choice("01") for _ in range(rng.randint(0, 30)))
+        options = (rng.choice([1, 7, 100, 5000]), rng.choice([0, 3, 16]), rng.random() < 0.5)
+        assert run_blc_fast(bits, *options) == run_blc(bits, *options), (bits, options)
+
+
+def test_kernel_agrees_on_the_published_programs():
+    from toyinduction.blc_kernel import run_blc_fast
+
+    for case in ((PRIMES, 10 ** 6, 120, False), (QUINE + QUINE, 10 ** 6, 500, True),
+                 (UNIVERSAL + PRIMES, 10 ** 7, 60, False), (UNIVERSAL + QUINE + QUINE, 10 ** 7, 500, True),
+                 (OMEGA, 500, 10, False), ("0000000010", 100, 10, False)):
+        assert run_blc_fast(*case) == run_blc(*case)
+
+
+def test_bench_measures_the_blc_kernel():
+    import json
+
+    from click.testing import CliRunner
+
+    from toyinduction.cli import main
+
+    report = json.loads(CliRunner().invoke(main, ["bench", "--quick", "--blc", "--json"]).output)["blc"]
+    assert report["kernel_steps"] > report["reference_steps"] > 0 and report["ratio"] > 0

@@ -106,3 +106,21 @@ def ctm_speed(states: int = 4, max_steps: int = 107, workers: int = 2) -> dict:
             "halting": result["halting"], "tree_leaves": result["tree_leaves"],
             "steps_simulated": result["steps_simulated"], "seconds": seconds,
             "target_seconds": 2 if states <= 4 else 1800}
+
+
+def blc_speed(output_bits: int = 200) -> dict:
+    """Tromp's universal machine running his primes program, on the BLC kernel and reference."""
+    from .blc import run_blc
+    from .blc_kernel import run_blc_fast
+
+    from .blc import TROMP_PRIMES, TROMP_UNIVERSAL
+
+    bits = TROMP_UNIVERSAL + TROMP_PRIMES
+    run_blc_fast(bits, 1000, 2)  # compile or load outside the timing
+    fast, fast_seconds = _timed(lambda: run_blc_fast(bits, 10 ** 8, output_bits))
+    slow, slow_seconds = _timed(lambda: run_blc(bits, 10 ** 8, output_bits // 4))
+    return {"workload": f"universal machine running primes, {output_bits} output bits", "kernel_steps": fast.steps,
+            "kernel_seconds": fast_seconds, "kernel_steps_per_second": fast.steps / fast_seconds,
+            "reference_steps": slow.steps, "reference_seconds": slow_seconds,
+            "reference_steps_per_second": slow.steps / slow_seconds,
+            "ratio": (fast.steps / fast_seconds) / (slow.steps / slow_seconds)}

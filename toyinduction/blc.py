@@ -22,6 +22,17 @@ from dataclasses import dataclass
 from .machine import RunResult, Status
 
 # ---------------------------------------------------------------------------------------------
+# Published programs (John Tromp, "Binary lambda calculus", and his repository tromp/AIT; the same
+# bits appear in several independent implementations). Kept as data; tests check what they do.
+# ---------------------------------------------------------------------------------------------
+TROMP_UNIVERSAL = ("0101000110100000000101011000000000011110000101111110011110000101110011110000001111000010110110111001"
+                   "1111000011111000010111101001110100101100111000011011000010111110000111110000111001101111011111001111"
+                   "01110110000110010001101000011010")   # 232 bits: the universal machine U
+TROMP_PRIMES = ("0001000110011001010001101000000001011000001001000101011111011110100100011010000111001101000000000010"
+                "1101110011100111111101111000000001111100110111000000101100000110110")  # 167 bits
+TROMP_QUINE = "000101100100011010000000000001011011110010111100111111011111011010"     # 66 bits
+
+# ---------------------------------------------------------------------------------------------
 # terms
 # ---------------------------------------------------------------------------------------------
 LAM, APP, VAR = "lam", "app", "var"
@@ -309,7 +320,8 @@ SPEC_HASH = "blc-tromp-lazy-1"
 
 def enumerate_blc(max_bits: int, max_steps: int, output_bits: int, progress=None):
     """Every BLC program (closed term, then input bits) up to ``max_bits`` bits, exact masses."""
+    from .blc_kernel import run_blc_fast
     from .enumeration import enumerate_with_runner
 
-    return enumerate_with_runner(lambda bits: run_blc(bits, max_steps, output_bits), "blc", SPEC_HASH, max_bits,
+    return enumerate_with_runner(lambda bits: run_blc_fast(bits, max_steps, output_bits), "blc", SPEC_HASH, max_bits,
                                  max_steps, output_bits, progress)

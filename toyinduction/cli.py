@@ -228,15 +228,16 @@ def programs(language_name, directory, output_bits, as_json):
 @click.option("--enumeration", is_flag=True, help="Also: every program up to 24 bits, 1,000 steps each.")
 @click.option("--tm", "turing", is_flag=True, help="Also: D(4), all 4-state machines with cutoff 107.")
 @click.option("--d5", is_flag=True, help="Also: D(5), all 5-state machines with cutoff 500 (minutes).")
+@click.option("--blc", "lambda_calculus", is_flag=True, help="Also: the BLC kernel against its reference.")
 @click.option("--workers", default=None, type=click.IntRange(1, 256), help="Threads (default: all cores).")
 @json_option
 @library_errors
-def bench(language_name, quick, enumeration, turing, d5, workers, as_json):
+def bench(language_name, quick, enumeration, turing, d5, lambda_calculus, workers, as_json):
     """Measure the kernel's speed against the pure-Python reference (same run), and optionally
     the enumeration and Turing-machine targets."""
     import os
 
-    from .bench import benchmark, ctm_speed, enumeration_speed
+    from .bench import benchmark, blc_speed, ctm_speed, enumeration_speed
 
     workers = workers or os.cpu_count() or 1
     language = load_language(language_name)
@@ -258,6 +259,10 @@ def bench(language_name, quick, enumeration, turing, d5, workers, as_json):
             found = report[f"ctm_{states}"] = ctm_speed(states, cutoff, workers)
             lines.append(f"D({states}), cutoff {cutoff}: {found['halting']} of {found['machines']} machines halt; "
                          f"{found['seconds']:.2f} s on {workers} threads (target {found['target_seconds']} s)")
+    if lambda_calculus:
+        found = report["blc"] = blc_speed()
+        lines.append(f"blc: {found['workload']}: kernel {found['kernel_steps_per_second'] / 1e6:.1f} M steps/s, "
+                     f"reference {found['reference_steps_per_second'] / 1e6:.2f} M steps/s, ratio {found['ratio']:.0f}x")
     emit(report, as_json, "\n".join(lines))
 
 
@@ -601,9 +606,9 @@ def sample(language_name, count, max_bits, max_steps, states, prefixes, seed, as
         drawn = sample_machines(states, min(max_steps, 992), count, seed)
         rows = [drawn.output_estimate(p) for p in prefixes]
     elif language_name == "blc":
-        from .blc import run_blc
+        from .blc_kernel import run_blc_fast
 
-        drawn = sample_with_runner(lambda bits: run_blc(bits, max_steps, longest), count, max_bits, seed)
+        drawn = sample_with_runner(lambda bits: run_blc_fast(bits, max_steps, longest), count, max_bits, seed)
         rows = [drawn.mass_estimate(p) for p in prefixes]
     else:
         drawn = sample_toy(load_language(language_name), count, max_bits, max_steps, longest, seed)
