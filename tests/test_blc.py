@@ -148,3 +148,35 @@ def test_bench_measures_the_blc_kernel():
 
     report = json.loads(CliRunner().invoke(main, ["bench", "--quick", "--blc", "--json"]).output)["blc"]
     assert report["kernel_steps"] > report["reference_steps"] > 0 and report["ratio"] > 0
+
+
+def test_blc_mixture_learns_the_primes_within_solomonoffs_bound():
+    import math
+
+    from toyinduction.blc import enumerate_blc
+    from toyinduction.blc_kernel import run_blc_fast
+    from toyinduction.posterior import NamedProgram, build_pool, predict
+
+    n = 220
+    enumeration = enumerate_blc(14, 2000, n + 1)
+    pool = build_pool(None, enumeration, n + 1, [NamedProgram("primes", PRIMES, "primes")],
+                      runner=lambda bits: run_blc_fast(bits, 10 ** 7, n + 1))
+    assert pool.prior_mass() == 1
+    prediction = predict(pool, naive.primes_indicator(n))
+    assert prediction.squared_error[-1] <= math.log(2) / 2 * len(PRIMES)
+    assert prediction.p_observed[-1] > 0.99                      # the 167-bit program has taken over
+    assert prediction.log_loss_bits[-1] < len(PRIMES)
+
+
+def test_predict_command_speaks_blc(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from toyinduction.cli import main
+
+    result = CliRunner().invoke(main, ["predict", naive.primes_indicator(24), "--language", "blc", "--max-bits", "12",
+                                       "--program", PRIMES, "--top", "1", "--json", "--store", str(tmp_path)])
+    document = json.loads(result.output)
+    assert len(document["steps"]) == 24 and document["top_hypotheses"][0]["length"] == 167
+    assert document["top_hypotheses"][0]["disassembly"].startswith("λ")

@@ -325,3 +325,27 @@ def enumerate_blc(max_bits: int, max_steps: int, output_bits: int, progress=None
 
     return enumerate_with_runner(lambda bits: run_blc_fast(bits, max_steps, output_bits), "blc", SPEC_HASH, max_bits,
                                  max_steps, output_bits, progress)
+
+
+def show(term) -> str:
+    """A term in de Bruijn notation: λ for an abstraction, juxtaposition for application."""
+    kind = term[0]
+    if kind == VAR:
+        return str(term[1])
+    if kind == LAM:
+        return "λ" + show(term[1])
+    function, argument = show(term[1]), show(term[2])
+    if term[1][0] == LAM:
+        function = f"({function})"
+    if term[2][0] != VAR:
+        argument = f"({argument})"
+    return f"{function} {argument}"
+
+
+def describe(bits: str) -> str:
+    """A program's term, then the input bits after it."""
+    try:
+        term, end = parse(bits)
+    except (NeedBits, FreeVariable):
+        return f"(not a closed term) {bits}"
+    return show(term) + (f"   input: {bits[end:]}" if bits[end:] else "")

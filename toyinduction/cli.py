@@ -427,7 +427,7 @@ def observed_sequence(sequence: str, language, length: int) -> str:
     from .machine import bits_to_array
 
     path = Path(sequence)
-    if sequence.endswith(".toy") or (path.is_file() and path.suffix == ".toy"):
+    if language is not None and (sequence.endswith(".toy") or (path.is_file() and path.suffix == ".toy")):
         from .assembler import assemble_file
 
         result = run(language, assemble_file(path, language), 100_000_000, length)
@@ -476,16 +476,34 @@ def predict(sequence, language_name, max_bits, max_steps, length, program_paths,
     from .programs import program_files
     from .store import RunStore
 
-    language = load_language(language_name)
-    bits = observed_sequence(sequence, language, length)
-    paths = list(program_paths) + ([str(p) for p in program_files()] if all_programs else [])
-    named = [NamedProgram.from_file(path, language) for path in dict.fromkeys(paths)]
-    enumeration, loaded = enumerate_or_load(language, max_bits, max_steps, len(bits) + 1, RunStore(store_dir),
-                                            workers=workers or os.cpu_count() or 1, keep_leaves=4_000_000)
-    pool = build_pool(language, enumeration, len(bits) + 1, named)
+    if language_name == "blc":  # the second reference machine: bits, named programs as bit strings
+        from .blc import describe, enumerate_blc
+        from .blc_kernel import run_blc_fast
+        from .machine import bits_to_array
+
+        language, describe_program = None, describe
+        if sequence.endswith(".toy") or all_programs:
+            raise ValueError("with --language blc, give the sequence and --program values as bits (or files of bits)")
+        bits = observed_sequence(sequence, None, length)
+        named = []
+        for index, value in enumerate(program_paths):
+            text = "".join(Path(value).read_text().split()) if Path(value).is_file() else value
+            bits_to_array(text)
+            named.append(NamedProgram(f"program {index}", text, f"named blc program {index} ({len(text)} bits)"))
+        enumeration, loaded = enumerate_blc(max_bits, max_steps, len(bits) + 1), False
+        pool = build_pool(None, enumeration, len(bits) + 1, named,
+                          runner=lambda program: run_blc_fast(program, max(max_steps, 10 ** 7), len(bits) + 1))
+    else:
+        language, describe_program = load_language(language_name), None
+        bits = observed_sequence(sequence, language, length)
+        paths = list(program_paths) + ([str(p) for p in program_files()] if all_programs else [])
+        named = [NamedProgram.from_file(path, language) for path in dict.fromkeys(paths)]
+        enumeration, loaded = enumerate_or_load(language, max_bits, max_steps, len(bits) + 1, RunStore(store_dir),
+                                                workers=workers or os.cpu_count() or 1, keep_leaves=4_000_000)
+        pool = build_pool(language, enumeration, len(bits) + 1, named)
     prediction = run_prediction(pool, bits, Weighting(speed=speed, step_cap=step_cap))
     baselines = {name: log_loss(function(bits)) for name, function in BASELINES.items()}
-    hypotheses = top_hypotheses(pool, prediction, language, top)
+    hypotheses = top_hypotheses(pool, prediction, language, top, describe_program)
     document = {"sequence": bits, "steps": prediction.steps_json(),
                 "log_loss_bits": float(prediction.log_loss_bits[-1]), "baselines_log_loss_bits": baselines,
                 "top_hypotheses": hypotheses, "unresolved_posterior": float(prediction.unresolved_posterior[-1]),

@@ -125,12 +125,14 @@ def length_band(length: int, width: int = 8) -> str:
     return f"enumerated {low}-{low + width - 1} bits"
 
 
-def build_pool(language: Language, enumeration: Enumeration, output_bits: int, named=(),
-               named_max_steps: int = 100_000_000) -> HypothesisPool:
+def build_pool(language: Language | None, enumeration: Enumeration, output_bits: int, named=(),
+               named_max_steps: int = 100_000_000, runner=None) -> HypothesisPool:
     """The enumeration's leaves plus named programs, every run known to ``output_bits`` bits.
 
     The leaves are re-run (the kernel is deterministic, so the runs are the enumeration's)
-    to ``output_bits`` output bits; named programs get ``named_max_steps`` steps.
+    to ``output_bits`` output bits; named programs get ``named_max_steps`` steps. For a
+    language other than toy, ``runner(bits) -> RunResult`` (with its own budgets, reading
+    ``output_bits`` output bits) runs the leaves and the named programs instead.
     """
     if enumeration.leaves is None:
         raise ValueError(f"the enumeration kept no leaves ({enumeration.programs} programs): enumerate fewer bits "
@@ -145,7 +147,15 @@ def build_pool(language: Language, enumeration: Enumeration, output_bits: int, n
     shifts = np.clip(lengths[:, None] - 1 - np.arange(width)[None, :], 0, None)
     matrix = ((leaves["bits"][:, None] >> shifts) & 1).astype(np.uint8)
     matrix[np.arange(width)[None, :] >= lengths[:, None]] = 0
-    batch = run_batch(language, matrix, lengths, enumeration.max_steps, output_bits)
+    if runner is None:
+        batch = run_batch(language, matrix, lengths, enumeration.max_steps, output_bits)
+    else:
+        results = [runner(bits_of_leaf) for bits_of_leaf in bits]
+        rows = np.full((len(results), output_bits), 2, dtype=np.uint8)
+        for row, result in zip(rows, results):
+            row[: len(result.output)] = bits_to_array(result.output)
+        batch = {"status": np.array([int(r.status) for r in results], dtype=np.int64),
+                 "steps": np.array([r.steps for r in results], dtype=np.int64), "outputs": rows}
     if not np.array_equal(batch["status"], leaves["status"] % 8):
         raise ValueError("re-running the enumeration's leaves gave different statuses: stale enumeration?")
     mass = [Fraction(1, 2 ** int(n)) for n in lengths]
@@ -155,7 +165,7 @@ def build_pool(language: Language, enumeration: Enumeration, output_bits: int, n
     outputs = list(batch["outputs"])
     index_of = {b: i for i, b in enumerate(bits)}
     for program in named:
-        result = run(language, program.bits, named_max_steps, output_bits)
+        result = run(language, program.bits, named_max_steps, output_bits) if runner is None else runner(program.bits)
         effective = program.bits[: result.bits_read]
         if len(effective) <= enumeration.max_bits:
             # already a leaf of the enumeration: label it, do not add it again
@@ -302,7 +312,8 @@ def predict(pool: HypothesisPool, sequence: str, weighting: Weighting | None = N
     return prediction
 
 
-def top_hypotheses(pool: HypothesisPool, prediction: Prediction, language: Language, k: int = 5) -> list:
+def top_hypotheses(pool: HypothesisPool, prediction: Prediction, language: Language | None, k: int = 5,
+                   describe=None) -> list:
     """The k hypotheses consistent with the whole sequence (their known output extends it) with
     the largest final posterior, with their disassembly. (The unresolved hypotheses' share is
     ``prediction.unresolved_posterior[-1]``.)"""
@@ -319,5 +330,6 @@ def top_hypotheses(pool: HypothesisPool, prediction: Prediction, language: Langu
                      "length": len(pool.bits[index]), "class": pool.label[index],
                      "status": Status(int(pool.status[index])).label, "steps": int(pool.steps[index]),
                      "output": "".join(map(str, output)),
-                     "disassembly": disassemble(pool.bits[index], language, max_steps=10_000)})
+                     "disassembly": (describe(pool.bits[index]) if describe is not None
+                                     else disassemble(pool.bits[index], language, max_steps=10_000))})
     return rows
