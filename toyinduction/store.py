@@ -57,8 +57,8 @@ class RunStore:
             with np.load(array_path, allow_pickle=False) as archive:
                 arrays = {key: archive[key] for key in archive.files}
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:  # damaged or truncated
-            raise StoreError(f"run store entry {meta_path.with_suffix('')} is damaged ({type(error).__name__}: "
-                             f"{error}); remove its .json and .npz, or use another --store") from None
+            raise StoreError(f"run store entry {meta_path.with_suffix('')} is damaged (unreadable: "
+                             f"{type(error).__name__}); remove its .json and .npz, or use another --store") from None
         if metadata.get("parameters") != parameters or metadata.get("format") != STORE_FORMAT:
             raise StoreError(f"run store entry {meta_path} does not match its key; remove it or use another --store")
         return metadata, arrays
