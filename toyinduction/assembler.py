@@ -137,12 +137,14 @@ class Parser:
         self.macros: dict = {}
 
     def error(self, token: Token | None, message: str) -> AssemblyError:
+        """An AssemblyError at the token (or at the end of the text)."""
         if token is None:
             last = self.tokens[-1] if self.tokens else Token("", 1, 1)
             return AssemblyError(self.source, last.line, last.column + len(last.text), message)
         return AssemblyError(self.source, token.line, token.column, message)
 
     def next_token(self, after: Token, what: str) -> Token:
+        """The next token, or an error saying what was expected after ``after``."""
         if self.position >= len(self.tokens):
             raise self.error(None, f"{what} expected after {after.text!r}, found end of file")
         token = self.tokens[self.position]
@@ -163,6 +165,7 @@ class Parser:
         return value
 
     def instruction(self, mnemonic: str, token: Token, operand=None) -> Op:
+        """An Op, if the language has the instruction."""
         if mnemonic not in self.language.codewords:
             raise self.error(token, f"instruction {mnemonic!r} is not in language {self.language.name!r}")
         return Op(mnemonic, operand, token)
@@ -288,6 +291,7 @@ class Parser:
             raise self.error(token, f"{mnemonic!r} outside a rep/loop block of this subroutine")
 
     def subroutine(self, token: Token, scope: _Scope) -> int:
+        """The id of the subroutine a ``call`` names (by name or number)."""
         value = parse_number(token.text)
         if value is not None:
             if value < 0:
@@ -300,6 +304,7 @@ class Parser:
         return scope.subroutines[token.text]
 
     def define_name(self, name: Token) -> None:
+        """Check that a new constant or macro name is usable and not taken."""
         if not re.fullmatch(r"[A-Za-z_][\w.-]*", name.text) or name.text.lower() in MNEMONICS \
                 or name.text.lower() in ("const", "macro", "endmacro", "bits", "halt"):
             raise self.error(name, f"{name.text!r} cannot be used as a name")

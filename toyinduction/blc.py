@@ -189,10 +189,12 @@ FALSE = Closure((LAM, (VAR, 1)), None)    # λλ1: the bit 1 (and the empty list
 
 
 class OutOfSteps(Exception):
+    """The step budget ran out."""
     pass
 
 
 class BadOutput(Exception):
+    """The result is not a list of bits."""
     pass
 
 
@@ -207,6 +209,7 @@ class BLCMachine:
         self.output: list = []
 
     def read_input(self, position: int) -> int:
+        """Input bit ``position`` (NeedBits beyond the given bits)."""
         if position >= len(self.bits):
             raise NeedBits
         self.bits_read = max(self.bits_read, position + 1)

@@ -36,6 +36,7 @@ class InstrumentedMachine(ReferenceMachine):
         self.selections_before_output = 0
 
     def execute(self, instruction):
+        """Execute as the reference does, then update the provenance tags."""
         m = instruction.mnemonic
         before = list(self.stack)
         tags = list(self.tags)

@@ -76,6 +76,7 @@ class OneLineErrors(click.Group):
     1 for bad input the library refused, 130 for Ctrl-C). No usage dump, no traceback."""
 
     def main(self, *args, **kwargs):
+        """Run the command; turn every error into one line."""
         kwargs["standalone_mode"] = False
         try:
             result = super().main(*args, **kwargs)

@@ -52,6 +52,7 @@ class Checkpoint:
             _write_atomically(manifest, json.dumps(parameters, sort_keys=True).encode())
 
     def path(self, index: int) -> Path:
+        """Where chunk ``index`` is kept."""
         return self.directory / f"chunk-{index:05d}.npz"
 
     def load(self, index: int):
@@ -66,15 +67,18 @@ class Checkpoint:
             raise ValueError(f"checkpoint chunk {path} is damaged ({error}); remove it to redo that chunk") from None
 
     def save(self, index: int, arrays: dict) -> None:
+        """Keep a finished chunk (written to a temporary file, then renamed into place)."""
         handle = tempfile.NamedTemporaryFile(dir=self.directory, suffix=".npz", delete=False)
         with handle:
             np.savez(handle, **arrays)
         os.replace(handle.name, self.path(index))
 
     def finished(self) -> int:
+        """How many chunks are kept."""
         return len(list(self.directory.glob("chunk-*.npz")))
 
     def remove(self) -> None:
+        """Forget the checkpoint (once the whole result is stored)."""
         shutil.rmtree(self.directory, ignore_errors=True)
 
 

@@ -108,10 +108,12 @@ class HypothesisPool:
 
     @property
     def size(self) -> int:
+        """How many there are."""
         return len(self.bits)
 
     @property
     def unresolved(self) -> np.ndarray:
+        """Which hypotheses stopped at a step or length limit."""
         return np.isin(self.status, UNRESOLVED)
 
     def prior_mass(self) -> Fraction:

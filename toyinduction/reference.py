@@ -92,6 +92,7 @@ class ReferenceMachine:
 
     # ----- reading the program ------------------------------------------------------------------
     def read_bit(self) -> int:
+        """The next program bit (NeedBits when there is none)."""
         if self.position >= len(self.bits):
             raise NeedBits
         bit = int(self.bits[self.position])
@@ -151,22 +152,27 @@ class ReferenceMachine:
 
     # ----- the stack ----------------------------------------------------------------------------
     def need(self, count: int) -> None:
+        """Fault unless the stack holds ``count`` values."""
         if len(self.stack) < count:
             raise Stop(Status.FAULT, Fault.STACK_UNDERFLOW)
 
     def room(self, count: int = 1) -> None:
+        """Fault unless ``count`` more values fit on the stack."""
         if len(self.stack) + count > self.limits["stack_depth"]:
             raise Stop(Status.FAULT, Fault.STACK_OVERFLOW)
 
     def pop(self) -> int:
+        """Pop the top value."""
         self.need(1)
         return self.stack.pop()
 
     def push(self, value: int) -> None:
+        """Push a value, wrapped to 64 bits."""
         self.room()
         self.stack.append(wrap(value))
 
     def address(self, value: int) -> int:
+        """A memory address, or a fault."""
         if not 0 <= value < len(self.memory):
             raise Stop(Status.FAULT, Fault.MEMORY_ADDRESS)
         return value

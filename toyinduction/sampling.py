@@ -76,6 +76,7 @@ class Sample:
 
     @property
     def size(self) -> int:
+        """How many there are."""
         return len(self.outputs)
 
     def mass_estimate(self, prefix: str) -> dict:

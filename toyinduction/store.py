@@ -44,6 +44,7 @@ class RunStore:
         return f"{kind}-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
     def paths(self, name: str) -> tuple[Path, Path]:
+        """The .json and .npz files of an entry."""
         return self.directory / f"{name}.json", self.directory / f"{name}.npz"
 
     def load(self, kind: str, parameters: dict):
