@@ -38,7 +38,7 @@ class InstrumentedMachine(ReferenceMachine):
     def execute(self, instruction):
         """Execute as the reference does, then update the provenance tags."""
         m = instruction.mnemonic
-        before = list(self.stack)
+        top = self.stack[-1] if self.stack else None   # the only value of the old stack read below
         tags = list(self.tags)
         super().execute(instruction)  # raises (and changes nothing we track) if it cannot complete
         needs = STACK_NEEDS[m]
@@ -51,10 +51,10 @@ class InstrumentedMachine(ReferenceMachine):
             if inputs[0] and not self.output:
                 self.selections_before_output += 1
         elif m == "store":
-            self.memory_tags[before[-1]] = inputs[0]
+            self.memory_tags[top] = inputs[0]
             self.tags = rest
         elif m == "load":
-            self.tags = rest + [self.memory_tags.get(before[-1], False)]
+            self.tags = rest + [self.memory_tags.get(top, False)]
         else:
             pushed = len(self.stack) - len(rest)
             produced = m in COMPARISONS or any(inputs)
@@ -71,11 +71,6 @@ def selections_before_output(language: Language, bits: str, max_steps: int = 200
     except (Stop, NeedBits):
         pass
     return machine.selections_before_output
-
-
-def is_searcher(language: Language, bits: str, max_steps: int = 200_000) -> bool:
-    """The search instrument against its threshold."""
-    return selections_before_output(language, bits, max_steps) >= SEARCH_THRESHOLD
 
 
 def control_score(outputs, honest_streams, decision_points) -> float | None:

@@ -174,7 +174,7 @@ def _figures(out: Path, world: World, predictions, report, length) -> list:
     axes.axhline(0.5, color="grey", linestyle=":", label="1/2")
     axes.set_xticks(range(1, len(decisions) + 1))
     axes.set_ylim(-0.02, 1.02)
-    written += plots._finish(figure, axes, out / "honest_bit_probability",
+    written += plots.finish_figure(figure, axes, out / "honest_bit_probability",
                              "Probability the mixture gives the honest answer at each decision point",
                              "decision point (1 = first question)", "P(honest answer bit)", ())
     figure, axes = plt.subplots(figsize=(8, 4.5))
@@ -184,7 +184,7 @@ def _figures(out: Path, world: World, predictions, report, length) -> list:
         if row["delta_bits"] is not None:
             axes.plot(row["delta_bits"], row["measured_share"], marker="o", linestyle="none", label=row["name"])
     axes.axvline(0, color="grey", linestyle=":")
-    written += plots._finish(figure, axes, out / "ledger",
+    written += plots.finish_figure(figure, axes, out / "ledger",
                              "Consequentialists' share at the first decision point against Δ = K_M − K_H",
                              "Δ = K_M − K_H (bits)", "posterior share of the consequentialists", ())
     return [str(path) for path in written]

@@ -121,10 +121,6 @@ def table_markdown(rows) -> str:
 EXPERIMENTS = {"solomonoff-basics": solomonoff_basics}
 
 
-def finite(values) -> bool:
-    """True if every value is a finite number."""
-    return bool(np.all(np.isfinite(np.asarray(values, dtype=float))))
-
 
 # ---------------------------------------------------------------------------------------------
 # The malign-prior experiments (issue: the demo). Each writes results.json and figures.
@@ -157,7 +153,7 @@ def takeover(out_dir="takeover-out", depths=tuple(range(56, 108, 4)), seed: int 
     for row in rows[::2]:
         axes.annotate(f"d={row['depth']}", (row["delta_bits"], row["measured_share"]), fontsize=7,
                       textcoords="offset points", xytext=(3, 3))
-    figures = plots._finish(figure, axes, out / "takeover",
+    figures = plots.finish_figure(figure, axes, out / "takeover",
                             "Takeover against the honest bridge: consequentialists' share at the first question",
                             "Δ = K_M − K_H (bits); the honest bridge is d path bits", "posterior share of the "
                             "consequentialists", ())
@@ -182,7 +178,7 @@ def importance_pointer(out_dir="pointer-out", seed: int = 2026, depth: int = 84,
     to the pool: how much of the takeover survives."""
     from . import plots
     import matplotlib.pyplot as plt
-    from .world import POINTER
+    from .world import POINTER, World
 
     out = Path(out_dir)
     results = {}
@@ -190,9 +186,8 @@ def importance_pointer(out_dir="pointer-out", seed: int = 2026, depth: int = 84,
         report = run_demo_quiet(out / "runs", seed=seed, depth=depth, targets=4, controls=0, max_bits=max_bits,
                                 extra_named=extra)
         results[label] = {"targets": _demo_rows(report), "code_bits": report["code_bits"]}
-    pointer_code = len(__import__("toyinduction.world", fromlist=["World"]).World(
-        seed=seed, depth=depth, region_bits=2,
-        quiet=report["world"]["quiet_frames"]).program(POINTER, TOY))
+    pointer_code = len(World(seed=seed, depth=depth, region_bits=2,
+                             quiet=report["world"]["quiet_frames"]).program(POINTER, TOY))
     figure, axes = plt.subplots(figsize=(8, 4.5))
     labels = list(results)
     shares = [np.mean([r["measured_share"] for r in results[k]["targets"]]) for k in labels]
@@ -202,7 +197,7 @@ def importance_pointer(out_dir="pointer-out", seed: int = 2026, depth: int = 84,
     axes.bar(x + 0.2, honest, 0.4, label="P(honest answer) given by the mixture")
     axes.set_xticks(x, labels)
     axes.set_ylim(0, 1)
-    figures = plots._finish(figure, axes, out / "pointer", "The honest importance pointer in the pool",
+    figures = plots.finish_figure(figure, axes, out / "pointer", "The honest importance pointer in the pool",
                             "pool", "fraction", ())
     document = {"experiment": "importance-pointer", "seed": seed, "depth": depth, "pointer_code_bits": pointer_code,
                 "results": results, "figures": [str(p) for p in figures]}
@@ -259,7 +254,7 @@ def speed_prior(out_dir="speed-prior-out", seed: int = 2026, lambdas=(0.0, 0.5, 
                    label=f"{search}: charge at λ = 1")
     right.plot(brute_depths, brute_depths, color="grey", linestyle=":", label="bits the search saves (= depth)")
     right.set_title("Speed charge λ·log2(steps_M / steps_H) at λ = 1")
-    figures = plots._finish(figure, right, out / "speed_prior",
+    figures = plots.finish_figure(figure, right, out / "speed_prior",
                             "Speed charge at λ = 1 against the bits the search saves", "depth d (bits of honest "
                             "bridge)", "bits", ())
     document = {"experiment": "speed-prior", "seed": seed, "guided": guided, "charges": charges,
@@ -302,7 +297,7 @@ def rivals(out_dir="rivals-out", seed: int = 2026, depth: int = 84, max_bits: in
     axes.axhline(0, color="grey", linestyle=":")
     axes.set_xticks([0, 1, 2])
     axes.set_ylim(-1.05, 1.05)
-    figures = plots._finish(figure, axes, out / "rivals", "Rival consequentialists: net bias at the first question "
+    figures = plots.finish_figure(figure, axes, out / "rivals", "Rival consequentialists: net bias at the first question "
                             "(one point per target)", "number of rival consequentialists in the pool",
                             "P(answer 1) − honest answer", ())
     document = {"experiment": "rivals", "seed": seed, "depth": depth, "results": results,
@@ -339,7 +334,7 @@ def phase_diagram(out_dir="phase-diagram-out", bridges=tuple(range(68, 98, 2)), 
     line = np.array([spreads[0] - 0.5, spreads[-1] + 0.5])
     axes.plot(constant + line, line, color="black", linestyle="--", label=f"Δ = 0: B = {constant:.0f} + log2 N")
     axes.set_yticks(list(spreads), [f"{2 ** s}" for s in spreads])
-    figures = plots._finish(figure, axes, out / "phase_diagram", "Phase diagram: honest bridge against spreading",
+    figures = plots.finish_figure(figure, axes, out / "phase_diagram", "Phase diagram: honest bridge against spreading",
                             "honest bridge B (bits)", "targets the consequentialist spreads over, N", (),
                             legend_inside=True)
     document = {"experiment": "phase-diagram", "seed": seed, "rows": rows, "delta_constant_bits": constant,
@@ -407,7 +402,7 @@ def census(out_dir="census-out", seed: int = 2026, depth: int = 84, max_bits: in
         axes.set_xlabel("region : decision point")
     panels[0].set_ylabel("posterior mass")
     figure.suptitle("Searcher/controller census: posterior mass at each decision point")
-    figures = plots._finish(figure, panels[1], out / "census", "pool: all world programs",
+    figures = plots.finish_figure(figure, panels[1], out / "census", "pool: all world programs",
                             "region : decision point", "", ())
     document = {"experiment": "census", "seed": seed, "depth": depth, "search_threshold": SEARCH_THRESHOLD,
                 "control_threshold": 0.25, "named": named_rows,
@@ -465,7 +460,7 @@ def lexical_update(out_dir="lexical-update-out", seed: int = 2026, offsets=(-8, 
                           label=f"{name}: threshold d = {thresholds[name]['threshold_depth']}")
         axes.axvline(thresholds[name]["threshold_depth"], color=line.get_color(), linestyle=":", linewidth=1)
     axes.axhline(0.5, color="grey", linestyle=":")
-    figures = plots._finish(figure, axes, out / "lexical_update",
+    figures = plots.finish_figure(figure, axes, out / "lexical_update",
                             "The same world and strategy in five reference languages: where takeover begins",
                             "honest bridge: path bits d", "consequentialists' share at the first question", ())
     document = {"experiment": "lexical-update", "seed": seed, "thresholds": thresholds, "rows": rows,

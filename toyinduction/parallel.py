@@ -164,8 +164,3 @@ def run_chunks(task, chunks: list, workers: int = 1, progress=None, client=None,
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
     return results
-
-
-def run_subtrees(function, roots: list, workers: int = 1, progress=None) -> list:
-    """[function(root) for root in roots] on threads, in order (no checkpoint, no dask)."""
-    return run_chunks(function, roots, workers, progress)

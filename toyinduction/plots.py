@@ -40,7 +40,7 @@ def trailing_mean(values, window: int) -> np.ndarray:
     return (total - shifted[: len(total)]) / counts
 
 
-def _finish(figure, axes, stem, title, xlabel, ylabel, decision_points, legend_inside: bool = False) -> list:
+def finish_figure(figure, axes, stem, title, xlabel, ylabel, decision_points, legend_inside: bool = False) -> list:
     """Decision points, labels, title, a legend beside the plot (or inside it); then save."""
     for index, point in enumerate(decision_points or ()):
         axes.axvline(point, color="black", linestyle="--", linewidth=1,
@@ -76,7 +76,7 @@ def plot_posterior(prediction: Prediction, stem, title: str, decision_points=())
     polys[-1].set_edgecolor("grey")
     axes.set_xlim(0, n)
     axes.set_ylim(0, 1)
-    return _finish(figure, axes, stem, title, "bits observed, t", "posterior mass (fraction of the mixture)",
+    return finish_figure(figure, axes, stem, title, "bits observed, t", "posterior mass (fraction of the mixture)",
                    decision_points)
 
 
@@ -97,7 +97,7 @@ def plot_observed_probability(prediction: Prediction, baselines: dict, stem, tit
                   label=f"{name} (mean of the last {window} bits)")
     axes.set_xlim(0.5, n + 0.5)
     axes.set_ylim(-0.02, 1.02)
-    return _finish(figure, axes, stem, title, "bit index t (1 = first bit)", "probability given to the observed bit",
+    return finish_figure(figure, axes, stem, title, "bit index t (1 = first bit)", "probability given to the observed bit",
                    decision_points)
 
 
@@ -111,7 +111,7 @@ def plot_log_loss(prediction: Prediction, baselines: dict, stem, title: str, dec
         with np.errstate(divide="ignore"):
             axes.plot(t, np.cumsum(-np.log2(probabilities)), linewidth=1, label=name)
     axes.plot(t, t, color="grey", linestyle=":", linewidth=1, label="1 bit per bit (no learning)")
-    return _finish(figure, axes, stem, title, "bits observed, t", "cumulative log-loss (bits)", decision_points)
+    return finish_figure(figure, axes, stem, title, "bits observed, t", "cumulative log-loss (bits)", decision_points)
 
 
 def plot_prior_by_length(enumeration: Enumeration, stem) -> list:

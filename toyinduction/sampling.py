@@ -70,7 +70,7 @@ class Sample:
     """Sampled runs: status, program length and output of each."""
 
     def __init__(self, statuses, lengths, outputs):
-        self.statuses = [Status(int(s) % 8 if int(s) >= 8 else int(s)) for s in statuses]
+        self.statuses = [Status(int(s) % 8) for s in statuses]   # a fault is FAULT + 8 * reason
         self.lengths = list(lengths)
         self.outputs = outputs  # list of strings
 
