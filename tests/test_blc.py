@@ -159,8 +159,8 @@ def test_blc_mixture_learns_the_primes_within_solomonoffs_bound():
 
     n = 220
     enumeration = enumerate_blc(14, 2000, n + 1)
-    pool = build_pool(None, enumeration, n + 1, [NamedProgram("primes", PRIMES, "primes")],
-                      runner=lambda bits: run_blc_fast(bits, 10 ** 7, n + 1))
+    pool = build_pool(None, enumeration, n + 1, [NamedProgram("primes", PRIMES, "primes")], named_max_steps=10 ** 7,
+                      runner=lambda bits, steps: run_blc_fast(bits, steps, n + 1))
     assert pool.prior_mass() == 1
     prediction = predict(pool, naive.primes_indicator(n))
     assert prediction.squared_error[-1] <= math.log(2) / 2 * len(PRIMES)

@@ -19,7 +19,11 @@ PINNED_LENGTHS = {
     "primes.toy": 248, "program_search.toy": 272, "select_pattern.toy": 93, "thue_morse.toy": 100,
     "hash_stream.toy": 30, "world_honest.toy": 664, "world_guided_flip.toy": 740, "world_guided_first.toy": 787,
     "world_pointer.toy": 727, "world_brute_flip.toy": 1002, "world_guided_one.toy": 739, "world_guided_zero.toy": 737,
+    "ring_honest.toy": 1130, "ring_guided_flip.toy": 1206,
 }
+
+#: The same for the binary lambda calculus programs (programs/*.lam, toyinduction.blc_assembler).
+PINNED_LAMBDA_LENGTHS = {"ring_honest.lam": 2563, "ring_guided_flip.lam": 2559}
 
 #: name -> (independent generator of the first n bits, n)
 EXPECTED = {
@@ -96,14 +100,23 @@ def test_program_search_keeps_the_first_candidate_that_passes():
     assert result.output.startswith("010101")
 
 
-def test_world_programs_share_one_physics():
-    """The physics section is the same text in every world program (so it cancels in Δ)."""
+@pytest.mark.parametrize("pattern", ["world_*.toy", "ring_*.toy", "ring_*.lam"])
+def test_world_programs_share_one_physics(pattern):
+    """The physics section is the same text in every world program of a family and machine
+    (so it cancels in Δ)."""
     sections = set()
-    for path in program_files():
-        if path.name.startswith("world_"):
-            text = path.read_text()
-            sections.add(text[text.index("; --- physics"):text.index("; --- end of physics")])
-    assert len(sections) == 1
+    paths = sorted(programs_dir().glob(pattern))
+    for path in paths:
+        text = path.read_text()
+        sections.add(text[text.index("; --- physics"):text.index("; --- end of physics")])
+    assert len(paths) >= 2 and len(sections) == 1
+
+
+def test_lambda_programs_have_pinned_lengths():
+    from toyinduction.blc_assembler import assemble_lambda_file
+
+    assert {path.name: len(assemble_lambda_file(path)) for path in programs_dir().glob("*.lam")} == \
+        PINNED_LAMBDA_LENGTHS
 
 
 def test_summary_lists_every_program():

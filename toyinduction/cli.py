@@ -109,9 +109,18 @@ def main():
 @json_option
 @library_errors
 def asm(file, language_name, as_json):
-    """Assemble FILE (toy assembly) to program bits."""
+    """Assemble FILE to program bits: toy assembly, or named lambda terms (a .lam file, or
+    --language blc) to binary lambda calculus."""
     from .assembler import assemble_file
 
+    if file.endswith(".lam") or language_name == "blc":
+        from .blc import SPEC_HASH
+        from .blc_assembler import assemble_lambda_file
+
+        bits = assemble_lambda_file(file)
+        emit({"bits": bits, "length": len(bits), "language": "blc", "spec_hash": SPEC_HASH}, as_json,
+             f"{bits}\n{len(bits)} bits")
+        return
     language = load_language(language_name)
     bits = assemble_file(file, language)
     emit({"bits": bits, "length": len(bits), "language": language.name, "spec_hash": language.spec_hash},
@@ -488,12 +497,17 @@ def predict(sequence, language_name, max_bits, max_steps, length, program_paths,
         bits = observed_sequence(sequence, None, length)
         named = []
         for index, value in enumerate(program_paths):
-            text = "".join(Path(value).read_text().split()) if Path(value).is_file() else value
+            if value.endswith(".lam"):  # named lambda terms: compile them
+                from .blc_assembler import assemble_lambda_file
+
+                text = assemble_lambda_file(value)
+            else:
+                text = "".join(Path(value).read_text().split()) if Path(value).is_file() else value
             bits_to_array(text)
             named.append(NamedProgram(f"program {index}", text, f"named blc program {index} ({len(text)} bits)"))
         enumeration, loaded = enumerate_blc(max_bits, max_steps, len(bits) + 1), False
-        pool = build_pool(None, enumeration, len(bits) + 1, named,
-                          runner=lambda program: run_blc_fast(program, max(max_steps, 10 ** 7), len(bits) + 1))
+        pool = build_pool(None, enumeration, len(bits) + 1, named, named_max_steps=max(max_steps, 10 ** 7),
+                          runner=lambda program, steps: run_blc_fast(program, steps, len(bits) + 1))
     else:
         language, describe_program = load_language(language_name), None
         bits = observed_sequence(sequence, language, length)

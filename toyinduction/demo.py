@@ -10,6 +10,9 @@ The cost ledger (DESIGN.md §2), with every term a real bit count from the assem
 running every hypothesis in the pool — the background enumeration, every honest program and
 every consequentialist with every selection — and conditioning on the target stream up to
 its first decision point.
+
+The reference machine is a toy-family language, or ``"blc"``: the binary lambda calculus, whose
+world programs are programs/ring_*.lam (only the ring physics is written for it).
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ from .enumeration import enumerate_or_load
 from .interpreter import run
 from .language import TOY, Language
 from .posterior import NamedProgram, Weighting, build_pool, class_label, predict
-from .programs import programs_dir
 from .world import CONSEQUENTIALISTS, FRAME, HONEST, World, quiet_frames_for
 
 CONSEQUENTIALIST = "consequentialist"
@@ -38,14 +40,40 @@ def _log2_sum(lengths) -> float:
     return top - math.log2(sum(2.0 ** (top - length) for length in lengths))
 
 
-def run_demo(out_dir="demo-out", language: Language = TOY, seed: int = 2026, depth: int = 84, targets: int = 4,
-             controls: int = 2, speed: float = 0.0, max_bits: int = 20, max_steps: int = 1000, store=None,
-             workers: int = 2, consequentialists=CONSEQUENTIALISTS, extra_named=(), figures: bool = True,
-             region_bits: int | None = None, keep: bool = False) -> dict:
+def _machine(language: Language | str):
+    """(name, spec hash, run(bits, max_steps, output_bits)) of a toy-family language or "blc"."""
+    if language == "blc":
+        from .blc import SPEC_HASH
+        from .blc_kernel import run_blc_fast
+
+        return "blc", SPEC_HASH, run_blc_fast
+    return language.name, language.spec_hash, lambda bits, steps, n: run(language, bits, steps, n)
+
+
+def _background_pool(language, max_bits, max_steps, output_bits, store, workers, named):
+    """The background enumeration (from the store if there) and the pool with the named programs."""
+    if language == "blc":
+        from .blc import enumerate_blc
+        from .blc_kernel import run_blc_fast
+
+        enumeration = enumerate_blc(max_bits, max_steps, output_bits)
+        pool = build_pool(None, enumeration, output_bits, named,
+                          runner=lambda bits, steps: run_blc_fast(bits, steps, output_bits))
+        return enumeration, False, pool
+    enumeration, loaded = enumerate_or_load(language, max_bits, max_steps, output_bits, store, workers=workers,
+                                            keep_leaves=4_000_000)
+    return enumeration, loaded, build_pool(language, enumeration, output_bits, named)
+
+
+def run_demo(out_dir="demo-out", language: Language | str = TOY, seed: int = 2026, depth: int = 84,
+             targets: int = 4, controls: int = 2, speed: float = 0.0, max_bits: int = 20, max_steps: int = 1000,
+             store=None, workers: int = 2, consequentialists=CONSEQUENTIALISTS, extra_named=(),
+             figures: bool = True, region_bits: int | None = None, keep: bool = False, physics: str = "mix") -> dict:
     """Build a world, its targets and controls, the pool, and measure the takeover.
 
     The world has 2^region_bits regions (default: just enough for the targets); the targets
-    are the civilisations of the first ``targets`` regions."""
+    are the civilisations of the first ``targets`` regions. ``physics``: "mix" (the toy's hash
+    instruction) or "ring" (rule 30, written for every machine); ``language`` "blc" needs "ring"."""
     start = time.perf_counter()
     if not 1 <= targets <= 64:
         raise ValueError(f"--targets must be in 1..64, got {targets}")
@@ -53,12 +81,15 @@ def run_demo(out_dir="demo-out", language: Language = TOY, seed: int = 2026, dep
         raise ValueError(f"--controls must be in 0..64, got {controls}")
     if not 1 <= depth <= 4096:
         raise ValueError(f"--depth must be in 1..4096, got {depth}")
+    if language == "blc" and physics != "ring":
+        raise ValueError("the binary lambda calculus world programs use the ring physics: give physics='ring'")
+    machine_name, spec_hash, run_machine = _machine(language)
     needed = max(1, math.ceil(math.log2(targets)))
     region_bits = needed if region_bits is None else region_bits
     if not needed <= region_bits <= 12:
         raise ValueError(f"region_bits must be in {needed}..12 for {targets} targets, got {region_bits}")
-    quiet = quiet_frames_for(language, seed, depth, region_bits)
-    world = World(seed=seed, depth=depth, region_bits=region_bits, quiet=quiet)
+    quiet = quiet_frames_for(language, seed, depth, region_bits, physics=physics)
+    world = World(seed=seed, depth=depth, region_bits=region_bits, quiet=quiet, physics=physics)
     length = world.first_decision + 2 * FRAME  # the first two decision points and what follows
     honest_code = world.program(HONEST, language)
     rng = random.Random(seed)
@@ -70,36 +101,35 @@ def run_demo(out_dir="demo-out", language: Language = TOY, seed: int = 2026, dep
         region = index % (2 ** region_bits)
         bits = honest_code + world.region(region) + world.control_path(region, rng)
         sequences.append(("control", f"plain leaf in region {region} (control {index})", bits))
+    honest_file = world.file(HONEST, language)
     for kind, name, bits in sequences:
-        named.append(NamedProgram(f"{HONEST} [{name}]", bits, class_label(programs_dir() / HONEST)))
+        named.append(NamedProgram(f"{honest_file.name} [{name}]", bits, class_label(honest_file)))
     m_codes = {}
     for file in consequentialists:
         code = world.program(file, language)
         m_codes[file] = code
         for region in range(2 ** region_bits):
-            named.append(NamedProgram(f"{file} [region {region}]", code + world.region(region),
-                                      class_label(programs_dir() / file)))
+            named.append(NamedProgram(f"{world.file(file, language).name} [region {region}]", code + world.region(region),
+                                      class_label(world.file(file, language))))
     for path in extra_named:  # e.g. the honest importance pointer, for the experiments
         code = world.program(path, language)
         for region in range(2 ** region_bits):
-            named.append(NamedProgram(f"{path} [region {region}]", code + world.region(region),
-                                      class_label(programs_dir() / path)))
-    enumeration, loaded = enumerate_or_load(language, max_bits, max_steps, length + 1, store, workers=workers,
-                                            keep_leaves=4_000_000)
-    pool = build_pool(language, enumeration, length + 1, named)
+            named.append(NamedProgram(f"{world.file(path, language).name} [region {region}]",
+                                      code + world.region(region), class_label(world.file(path, language))))
+    enumeration, loaded, pool = _background_pool(language, max_bits, max_steps, length + 1, store, workers, named)
     weighting = Weighting(speed=speed)
     log2_weight = weighting.log2_weights(pool.log2_prior, pool.steps)
     t_star = world.first_decision
     report = {"world": {"seed": seed, "depth": depth, "region_bits": region_bits, "quiet_frames": quiet,
-                        "first_decision_point": t_star, "stream_bits": length},
-              "language": language.name, "spec_hash": language.spec_hash, "speed_prior": speed,
+                        "first_decision_point": t_star, "stream_bits": length, "physics": physics},
+              "language": machine_name, "spec_hash": spec_hash, "speed_prior": speed,
               "background": {"max_bits": max_bits, "max_steps": max_steps, "programs": enumeration.programs,
                              "loaded_from_store": loaded},
               "code_bits": {"honest": len(honest_code), **{file: len(code) for file, code in m_codes.items()}},
               "targets": [], "controls": []}
     predictions = []
     for (kind, name, bits) in sequences:
-        stream = run(language, bits, 100_000_000, length).output
+        stream = run_machine(bits, 100_000_000, length).output
         prediction = predict(pool, stream, weighting)
         predictions.append((kind, name, prediction))
         classes = prediction.classes
@@ -195,7 +225,7 @@ def report_markdown(report: dict) -> str:
     world = report["world"]
     codes = report["code_bits"]
     lines = [f"# Malign-prior demo — world seed {world['seed']}, depth {world['depth']}", "",
-             f"Every hypothesis is a real toy program: a background of every program up to "
+             f"Every hypothesis is a real program of {report['language']}: a background of every program up to "
              f"{report['background']['max_bits']} bits ({report['background']['programs']} programs), an honest "
              f"world program H for each target and control, and each consequentialist M with each selection.",
              "", "## The ledger", "",

@@ -133,8 +133,8 @@ def build_pool(language: Language | None, enumeration: Enumeration, output_bits:
 
     The leaves are re-run (the kernel is deterministic, so the runs are the enumeration's)
     to ``output_bits`` output bits; named programs get ``named_max_steps`` steps. For a
-    language other than toy, ``runner(bits) -> RunResult`` (with its own budgets, reading
-    ``output_bits`` output bits) runs the leaves and the named programs instead.
+    language other than toy, ``runner(bits, max_steps) -> RunResult`` (reading ``output_bits``
+    output bits) runs the leaves and the named programs instead, with the same budgets.
     """
     if enumeration.leaves is None:
         raise ValueError(f"the enumeration kept no leaves ({enumeration.programs} programs): enumerate fewer bits "
@@ -152,7 +152,7 @@ def build_pool(language: Language | None, enumeration: Enumeration, output_bits:
     if runner is None:
         batch = run_batch(language, matrix, lengths, enumeration.max_steps, output_bits)
     else:
-        results = [runner(bits_of_leaf) for bits_of_leaf in bits]
+        results = [runner(bits_of_leaf, enumeration.max_steps) for bits_of_leaf in bits]
         rows = np.full((len(results), output_bits), 2, dtype=np.uint8)
         for row, result in zip(rows, results):
             row[: len(result.output)] = bits_to_array(result.output)
@@ -167,7 +167,8 @@ def build_pool(language: Language | None, enumeration: Enumeration, output_bits:
     outputs = list(batch["outputs"])
     index_of = {b: i for i, b in enumerate(bits)}
     for program in named:
-        result = run(language, program.bits, named_max_steps, output_bits) if runner is None else runner(program.bits)
+        result = (run(language, program.bits, named_max_steps, output_bits) if runner is None
+                  else runner(program.bits, named_max_steps))
         effective = program.bits[: result.bits_read]
         if len(effective) <= enumeration.max_bits:
             # already a leaf of the enumeration: label it, do not add it again
@@ -225,7 +226,7 @@ class Prediction:
     unresolved_posterior: np.ndarray  # (n+1,)
     final_posterior: np.ndarray      # per hypothesis, after all n bits
     weighting: Weighting = field(default_factory=Weighting)
-    _weight: np.ndarray | None = None
+    _log2_weight: np.ndarray | None = None
     _agree: np.ndarray | None = None
     _length: np.ndarray | None = None
     _unresolved: np.ndarray | None = None
@@ -236,8 +237,9 @@ class Prediction:
         if not 0 <= t <= len(self.sequence):
             raise ValueError(f"t must be in 0..{len(self.sequence)}, got {t}")
         prefix_unresolved = self._unresolved & (self._agree == self._length) & (self._length < t)
-        weight = np.where(self._agree >= t, self._weight, 0.0)
-        weight = np.where(prefix_unresolved, self._weight * np.exp2(-(t - self._length).clip(min=0)), weight)
+        log2_weight = np.where(self._agree >= t, self._log2_weight, -np.inf)
+        log2_weight = np.where(prefix_unresolved, self._log2_weight - (t - self._length).clip(min=0), log2_weight)
+        weight = _relative_weights(log2_weight)
         total = weight.sum()
         return weight / total if total > 0 else weight
 
@@ -246,6 +248,13 @@ class Prediction:
         return [{"t": t, "bit": int(self.sequence[t]), "p_next_one": float(self.p_next_one[t]),
                  "p_lower": float(self.p_lower[t]), "p_upper": float(self.p_upper[t])}
                 for t in range(len(self.sequence))]
+
+
+def _relative_weights(log2_weight: np.ndarray) -> np.ndarray:
+    """2^(log2_weight - max): weights in a common scale (ratios are all the mixture uses), so
+    programs thousands of bits long do not underflow to 0 (entries -inf give 0)."""
+    finite = log2_weight[np.isfinite(log2_weight)]
+    return np.exp2(log2_weight - (finite.max() if finite.size else 0.0))
 
 
 def agreement(pool: HypothesisPool, sequence: str) -> np.ndarray:
@@ -266,9 +275,6 @@ def predict(pool: HypothesisPool, sequence: str, weighting: Weighting | None = N
         raise ValueError(f"the pool knows outputs to {pool.output_bits} bits; a sequence of {n} bits needs {n + 1}")
     bits_to_array(sequence)
     log2_weight = weighting.log2_weights(pool.log2_prior, pool.steps)
-    # work relative to the largest weight to stay in floating-point range
-    shift = np.max(log2_weight[np.isfinite(log2_weight)], initial=0.0)
-    weight = np.exp2(log2_weight - shift)
     agree = agreement(pool, sequence)
     length = pool.output_length
     unresolved = pool.unresolved
@@ -281,7 +287,14 @@ def predict(pool: HypothesisPool, sequence: str, weighting: Weighting | None = N
     for t in range(n + 1):
         consistent = agree >= t
         prefix_unresolved = unresolved & (agree == length) & (length < t)  # known output a proper prefix of x
-        coin_weight = weight * np.exp2(-(t - length).clip(min=0))
+        waiting = unresolved & (agree == length) & (length <= t)   # output a prefix of x_1..x_t
+        # weights relative to the largest one in play (only ratios matter): the mixture's own
+        # weights (coin-discounted for the unresolved) in one scale, the raw ones of the bounds
+        # in another, so programs thousands of bits long do not underflow to 0
+        log2_coin = log2_weight - (t - length).clip(min=0)
+        scaled = _relative_weights(np.where(consistent, log2_weight, np.where(waiting, log2_coin, -np.inf)))
+        weight = np.where(consistent, scaled, 0.0)
+        coin_weight = np.where(waiting, scaled, 0.0)
         total = weight[consistent].sum() + coin_weight[prefix_unresolved].sum()
         if total > 0:
             class_posterior[t] = np.bincount(class_index[consistent], weights=weight[consistent],
@@ -293,22 +306,25 @@ def predict(pool: HypothesisPool, sequence: str, weighting: Weighting | None = N
         knows_next = consistent & (length > t)
         observed = knows_next & (agree >= t + 1)
         other = knows_next & (agree == t)
-        waiting = unresolved & (agree == length) & (length <= t)   # output a prefix of x_1..x_t
         resolved_observed, resolved_other = weight[observed].sum(), weight[other].sum()
-        raw, coins = weight[waiting].sum(), coin_weight[waiting].sum()
+        coins = coin_weight[waiting].sum()
         resolved_one, resolved_zero = (resolved_observed, resolved_other) if bit else (resolved_other, resolved_observed)
         denominator = resolved_one + resolved_zero + coins
         p_one[t] = (resolved_one + coins / 2) / denominator if denominator > 0 else 0.5
-        bound = resolved_one + resolved_zero + raw
-        p_low[t] = resolved_one / bound if bound > 0 else 0.0
-        p_high[t] = (resolved_one + raw) / bound if bound > 0 else 1.0
+        raw_weight = _relative_weights(np.where(consistent | waiting, log2_weight, -np.inf))
+        raw = raw_weight[waiting].sum()
+        raw_observed, raw_other = raw_weight[observed].sum(), raw_weight[other].sum()
+        raw_one, raw_zero = (raw_observed, raw_other) if bit else (raw_other, raw_observed)
+        bound = raw_one + raw_zero + raw
+        p_low[t] = raw_one / bound if bound > 0 else 0.0
+        p_high[t] = (raw_one + raw) / bound if bound > 0 else 1.0
         p_obs[t] = p_one[t] if bit else 1 - p_one[t]
     with np.errstate(divide="ignore"):
         log_loss = np.cumsum(-np.log2(p_obs))
     prediction = Prediction(sequence=sequence, p_next_one=p_one, p_lower=p_low, p_upper=p_high, p_observed=p_obs,
                       log_loss_bits=log_loss, squared_error=np.cumsum((1 - p_obs) ** 2), classes=classes,
                       class_posterior=class_posterior, unresolved_posterior=unresolved_posterior,
-                            final_posterior=final_posterior, weighting=weighting, _weight=weight, _agree=agree,
+                            final_posterior=final_posterior, weighting=weighting, _log2_weight=log2_weight, _agree=agree,
                             _length=length, _unresolved=unresolved)
     prediction.final_posterior = prediction.posterior_after(n)
     return prediction
