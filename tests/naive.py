@@ -185,3 +185,9 @@ def enumerate_with_runner(run, max_bits):
                 leaves.append((bits, result))
         frontier = expanded
     return leaves
+
+
+def rule30_ring(cells):
+    """One generation of rule 30 on a ring of cells (a list of 0/1): left xor (centre or right)."""
+    n = len(cells)
+    return [cells[i - 1] ^ (cells[i] | cells[(i + 1) % n]) for i in range(n)]

@@ -77,12 +77,21 @@ def test_census_classifies_named_and_enumerated_programs(tmp_path):
     assert first["both"] > 0.5                                     # search and control, at the first question
 
 
-def test_lexical_update_moves_the_threshold_with_the_reference_language(tmp_path):
+def test_lexical_update_moves_the_threshold_with_the_reference_machine(tmp_path):
     from toyinduction.experiments import lexical_update
 
     document = lexical_update(tmp_path, offsets=(-4, 0, 4), max_bits=10)
-    thresholds = {name: row["threshold_depth"] for name, row in document["thresholds"].items()}
-    assert len(set(thresholds.values())) >= 3                         # the constant depends on the language
-    for row in document["thresholds"].values():
-        assert row["measured_share_at_threshold"] == pytest.approx(0.5)   # Δ = 0 exactly there
+    mix, ring = document["thresholds"]["mix"], document["thresholds"]["ring"]
+    assert len({row["threshold_depth"] for row in mix.values()}) >= 3   # the constant depends on the language
+    for world in (mix, ring):
+        for name, row in world.items():
+            if row["threshold_depth"] >= 1:
+                assert row["measured_share_at_threshold"] == pytest.approx(0.5)   # Δ = 0 exactly there
+    # the strategy's code is the same text in both worlds' toy programs: the physics cancels
+    assert {name: row["threshold_depth"] for name, row in mix.items()} == \
+        {name: row["threshold_depth"] for name, row in ring.items() if name != "blc"}
+    blc = [row for row in document["rows"] if row["language"] == "blc"]
+    assert ring["blc"]["honest_code_bits"] > ring["toy"]["honest_code_bits"]       # from the BLC assembler
+    assert len(blc) >= 3 and all((row["measured_share"] > 0.5) == (row["depth"] > ring["blc"]["threshold_depth"])
+                                 for row in blc)
     assert document["max_abs_error"] <= 0.01

@@ -75,7 +75,7 @@ class Parser:
 
     def take(self, expected: str | None = None):
         if self.position >= len(self.tokens):
-            raise self.error(f"the text ends where {expected or 'more'} was expected")
+            raise self.error(f"the text ends where {repr(expected) if expected else 'more'} was expected")
         word, line, column = self.tokens[self.position]
         if expected is not None and word != expected:
             raise self.error(f"expected {expected!r}, found {word!r}")

@@ -416,7 +416,7 @@ def census(out_dir="census-out", seed: int = 2026, depth: int = 84, max_bits: in
 
 
 def lexical_variants() -> dict:
-    """The reference languages the lexical-update experiment compares."""
+    """The toy-family reference languages the lexical-update experiment compares."""
     from .language import LANGUAGES, variant
 
     return {"toy": LANGUAGES["toy"], "toy-noeval": LANGUAGES["toy-noeval"], "toy-uniform": LANGUAGES["toy-uniform"],
@@ -426,43 +426,73 @@ def lexical_variants() -> dict:
                                                                  for m in LANGUAGES["toy"].codewords})}
 
 
+#: world physics -> the machines its programs are written for (the BLC has no hash instruction,
+#: so only the ring world, whose physics is rule 30, exists on it)
+LEXICAL_WORLDS = {"mix": tuple(lexical_variants()), "ring": tuple(lexical_variants()) + ("blc",)}
+
+
+def _lexical_depths(threshold: int, offsets) -> list:
+    """Depths around a threshold; a machine whose threshold is below 1 (M shorter than H even
+    with no bridge) gets a few small depths instead of the ones it cannot have."""
+    depths = {threshold + offset for offset in offsets if threshold + offset >= 1}
+    if len(depths) < len(offsets):
+        depths |= {1, 2, 4, 8, 16}
+    return sorted(depths)
+
+
 def lexical_update(out_dir="lexical-update-out", seed: int = 2026, offsets=(-8, -4, -2, 0, 2, 4, 8), max_bits: int = 12,
-                   progress=None, **_) -> dict:
-    """The same world and the same consequentialist strategy (guided search, flip every answer)
-    assembled for several reference languages: where the takeover threshold lies (the honest
-    bridge at which Δ = 0) on each, from each language's own assembler, and the measured share
-    around it. The constants of the malign argument depend on the reference machine."""
+                   progress=None, worlds=LEXICAL_WORLDS, **_) -> dict:
+    """The same worlds and the same consequentialist strategy (guided search, flip every answer)
+    written for several reference machines: where the takeover threshold lies (the honest
+    bridge at which Δ = 0, which is |M code| − |H code|: the DEPTH literal is in both) on each,
+    from each machine's own assembler, and the measured share around it. Two worlds: the mix
+    world of the demo (toy-family languages) and the ring world, written for the toy family and
+    for the binary lambda calculus. The constants of the malign argument depend on the machine."""
     from . import plots
     import matplotlib.pyplot as plt
+    from .blc import SPEC_HASH as BLC_SPEC_HASH
     from .world import HONEST, World
 
     out = Path(out_dir)
     rows, thresholds = [], {}
-    languages = lexical_variants()
-    for index, (name, language) in enumerate(languages.items()):
-        probe = World(seed=seed, depth=84)
-        threshold = len(probe.program("world_guided_flip.toy", language)) - len(probe.program(HONEST, language))
-        thresholds[name] = {"threshold_depth": threshold, "spec_hash": language.spec_hash,
-                            "honest_code_bits": len(probe.program(HONEST, language)),
-                            "consequentialist_code_bits": len(probe.program("world_guided_flip.toy", language))}
-        for offset in offsets:
-            report = run_demo_quiet(out / "runs", language=language, seed=seed, depth=threshold + offset, targets=1,
-                                    controls=0, max_bits=max_bits, consequentialists=("world_guided_flip.toy",))
-            rows.append(dict(_demo_rows(report)[0], language=name, depth=threshold + offset))
-        at_threshold = next(r for r in rows if r["language"] == name and r["depth"] == threshold)
-        thresholds[name]["measured_share_at_threshold"] = at_threshold["measured_share"]
+    variants = lexical_variants()
+    jobs = [(physics, name) for physics, names in worlds.items() for name in names]
+    for index, (physics, name) in enumerate(jobs):
+        language = "blc" if name == "blc" else variants[name]
+        probe = World(seed=seed, depth=84, physics=physics)
+        honest, guided = len(probe.program(HONEST, language)), len(probe.program("guided_flip", language))
+        threshold = guided - honest
+        spec_hash = BLC_SPEC_HASH if name == "blc" else language.spec_hash
+        entry = {"threshold_depth": threshold, "spec_hash": spec_hash, "honest_code_bits": honest,
+                 "consequentialist_code_bits": guided, "files": [probe.file(HONEST, language).name,
+                                                                 probe.file("guided_flip", language).name]}
+        for depth in _lexical_depths(threshold, offsets):
+            report = run_demo_quiet(out / "runs", language=language, seed=seed, depth=depth, targets=1, controls=0,
+                                    max_bits=max_bits, consequentialists=("guided_flip",), physics=physics)
+            rows.append(dict(_demo_rows(report)[0], world=physics, language=name, depth=depth))
+            if depth == threshold:
+                entry["measured_share_at_threshold"] = rows[-1]["measured_share"]
+        thresholds.setdefault(physics, {})[name] = entry
         if progress is not None:
-            progress(index + 1, len(languages))
-    figure, axes = plt.subplots(figsize=(9, 4.5))
-    for name in languages:
-        mine = [r for r in rows if r["language"] == name]
-        line, = axes.plot([r["depth"] for r in mine], [r["measured_share"] for r in mine], "o-",
-                          label=f"{name}: threshold d = {thresholds[name]['threshold_depth']}")
-        axes.axvline(thresholds[name]["threshold_depth"], color=line.get_color(), linestyle=":", linewidth=1)
-    axes.axhline(0.5, color="grey", linestyle=":")
-    figures = plots.finish_figure(figure, axes, out / "lexical_update",
-                            "The same world and strategy in five reference languages: where takeover begins",
-                            "honest bridge: path bits d", "consequentialists' share at the first question", ())
+            progress(index + 1, len(jobs))
+    figure, panels = plt.subplots(1, len(worlds), figsize=(6.5 * len(worlds), 4.8), sharey=True, squeeze=False)
+    panels = panels[0]
+    for axes, physics in zip(panels, worlds):
+        for name in worlds[physics]:
+            mine = [r for r in rows if r["world"] == physics and r["language"] == name]
+            threshold = thresholds[physics][name]["threshold_depth"]
+            line, = axes.plot([r["depth"] for r in mine], [r["measured_share"] for r in mine], "o-",
+                              label=f"{name}: threshold d = {threshold}")
+            axes.axvline(threshold, color=line.get_color(), linestyle=":", linewidth=1)
+        axes.axhline(0.5, color="grey", linestyle=":")
+        axes.set_title(f"{physics} world", fontsize=10)
+        axes.set_xlabel("honest bridge: path bits d")
+        if axes is not panels[-1]:
+            axes.legend(fontsize=7)
+    panels[0].set_ylabel("consequentialists' share at the first question")
+    figure.suptitle("The same worlds and strategy on several reference machines: where takeover begins")
+    figures = plots.finish_figure(figure, panels[-1], out / "lexical_update", f"{list(worlds)[-1]} world",
+                                  "honest bridge: path bits d", "", ())
     document = {"experiment": "lexical-update", "seed": seed, "thresholds": thresholds, "rows": rows,
                 "max_abs_error": max(abs(r["measured_share"] - r["predicted_share"]) for r in rows),
                 "figures": [str(p) for p in figures]}
