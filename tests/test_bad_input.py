@@ -39,6 +39,7 @@ TABLE = [
     ("unknown language", ["run", "0101", "--language", "klingon"], 1, "unknown language"),
     ("unreadable language file", ["run", "0101", "--language", "{bad}/broken.json"], 1, "not readable JSON"),
     ("impossible demo", ["demo", "--targets", "0", "--store", "{store}"], 2, "Invalid value for '--targets'"),
+    ("lambda term with an unknown name", ["asm", "{bad}/open.lam"], 1, "open.lam:2:19: y is not defined"),
 ]
 
 
@@ -55,6 +56,7 @@ def places(tmp_path_factory):
     (bad / "unclosed.toy").write_text("; a program\nloop 1 out\n")
     (bad / "frob.toy").write_text("1 frob out\n")
     (bad / "broken.json").write_text("{not json")
+    (bad / "open.lam").write_text("def id = \\x. x\ndef main = \\x. id y\n")
     store = root / "store"
     enumerate_or_load(TOY, 10, 50, 4, RunStore(store))          # a good entry that must survive
     damaged = root / "damaged"
