@@ -497,6 +497,15 @@ def lexical_update(out_dir="lexical-update-out", seed: int = 2026, offsets=(-8, 
                 "max_abs_error": max(abs(r["measured_share"] - r["predicted_share"]) for r in rows),
                 "figures": [str(p) for p in figures]}
     (out / "results.json").write_text(json.dumps(document, indent=1))
+    lines = ["| world | machine | H code bits | M code bits | threshold d (Δ = 0) | measured share there |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for physics, machines in thresholds.items():
+        for name, entry in machines.items():
+            share = entry.get("measured_share_at_threshold")
+            lines.append(f"| {physics} | {name} | {entry['honest_code_bits']} | {entry['consequentialist_code_bits']} | "
+                         f"{entry['threshold_depth']} | {'—' if share is None else f'{share:.6f}'} |")
+    lines.append(f"\nmeasured against predicted share, every point: max |error| {document['max_abs_error']:.2g}")
+    (out / "table.md").write_text("\n".join(lines) + "\n")
     return document
 
 
