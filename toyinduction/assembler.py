@@ -370,18 +370,22 @@ def assemble(text: str, language: Language, source: str = "<text>", strict: bool
     return encode(items, language, source)
 
 
-def assemble_file(path, language: Language, strict: bool = True, defines: dict | None = None) -> str:
-    """Assemble a ``.toy`` file (``defines`` override its constants)."""
+def read_source(path) -> str:
+    """The text of a program file, or a one-line ValueError naming the file and the problem."""
     from pathlib import Path
 
     path = Path(path)
     try:
-        text = path.read_text()
+        return path.read_text()
     except FileNotFoundError:
         raise ValueError(f"{path}: no such file") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ValueError(f"{path}: cannot read: {error}") from None
-    return assemble(text, language, str(path), strict, defines)
+
+
+def assemble_file(path, language: Language, strict: bool = True, defines: dict | None = None) -> str:
+    """Assemble a ``.toy`` file (``defines`` override its constants)."""
+    return assemble(read_source(path), language, str(path), strict, defines)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -27,9 +27,7 @@ Errors name ``file:line:column`` and what is wrong (:class:`toyinduction.assembl
 from __future__ import annotations
 
 import re
-from pathlib import Path
-
-from .assembler import AssemblyError
+from .assembler import AssemblyError, read_source
 from .blc import APP, LAM, VAR, encode
 
 TOKEN_PATTERN = re.compile(r"\s+|;[^\n]*|\\|\.|\(|\)|=|\[[01]*\]|[0-9]+|[A-Za-z_][A-Za-z0-9_']*|.")
@@ -315,11 +313,4 @@ def assemble_lambda(text: str, source: str = "<text>", defines: dict | None = No
 
 def assemble_lambda_file(path, defines: dict | None = None) -> str:
     """Assemble a ``.lam`` file (``defines`` override its constants)."""
-    path = Path(path)
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise ValueError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise ValueError(f"{path}: cannot read: {error}") from None
-    return assemble_lambda(text, str(path), defines)
+    return assemble_lambda(read_source(path), str(path), defines)
