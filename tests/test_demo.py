@@ -1,100 +1,215 @@
-"""The malign-prior demo: the stated results, for several seeds, and the faithfulness rules."""
+"""The malign-prior demo: its report's structure and conclusions on several seeds, and the
+faithfulness rules (red-teamed: the honest side holds the shortest honest programs we can write,
+bridges are incompressible, the deviation is triggered by the simulation, not a clock)."""
 
 import json
+import random
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from toyinduction.assembler import assemble_file
 from toyinduction.cli import main
-from toyinduction.demo import run_demo
+from toyinduction.demo import PREMISES, run_demo
 from toyinduction.interpreter import run
 from toyinduction.language import TOY, natural_code_length
-from toyinduction.world import CONSEQUENTIALISTS, HONEST, POINTER, World
+from toyinduction.world import CONSEQUENTIALISTS, FRAME, HONEST, HONEST_PROGRAMS, POINTER, World
 
-#: every consequentialist program, with a depth at which its search can run in a test
+FIXTURES = Path(__file__).parent / "fixtures"
+#: every searching program, with a depth at which its search can run in a test
 EVERY_M = {"world_guided_flip.toy": 50, "world_guided_first.toy": 50, "world_guided_one.toy": 50,
            "world_guided_zero.toy": 50, "world_brute_flip.toy": 6, POINTER: 50}
+READERS = ("world_honest.toy", "world_honest_flag.toy", "world_honest_civ.toy")
 
 
 @pytest.fixture(scope="module")
 def default_report(tmp_path_factory):
-    return run_demo(tmp_path_factory.mktemp("demo"), max_bits=16)
+    return run_demo(tmp_path_factory.mktemp("demo"), max_bits=14, figures=False)
 
 
-@pytest.mark.parametrize("seed", [2026, 1, 987654321])
-def test_takeover_on_every_target_and_none_on_controls(seed, tmp_path):
-    report = run_demo(tmp_path, seed=seed, max_bits=16, figures=False)
-    assert len(report["targets"]) >= 4 and len(report["controls"]) >= 2
-    for row in report["targets"]:
-        assert row["measured_share"] > 0.5
-        assert row["honest_bit_probability"] < 0.5
-        assert abs(row["measured_share"] - row["predicted_share"]) <= 0.01   # rule 5: the ledger predicts it
+def _conclusions(report):
+    """What the report concludes, in words that must not depend on the seed."""
+    rows = {row["name"]: row for row in report["premises"]}
+    return {"largest full-pool class": max(report["targets"][0]["class_shares"],
+                                           key=report["targets"][0]["class_shares"].get),
+            "price of malice": report["price_of_malice_bits"],
+            "takeover without the pointer": rows["no-pointer"]["consequentialist_share"] > 0.99,
+            "full pool majority": report["targets"][0]["measured_share"] > 0.5,
+            "controls untouched": all(row["measured_share"] == 0 for row in report["controls"])}
+
+
+@pytest.mark.parametrize("seed", [1, 987654321])
+def test_held_out_seeds_give_the_same_structure_and_conclusions(seed, default_report, tmp_path):
+    report = run_demo(tmp_path, seed=seed, max_bits=14, figures=False)
+    assert [row["name"] for row in report["premises"]] == [row["name"] for row in default_report["premises"]]
+    assert _conclusions(report) == _conclusions(default_report)
+
+
+def test_the_report_leads_with_the_premise_table(default_report, tmp_path):
+    assert [row["name"] for row in default_report["premises"]] == ["full-pool", *PREMISES]
+    text = (Path(default_report["out_dir"]) / "report.md").read_text() if "out_dir" in default_report else None
+    report = run_demo(tmp_path, max_bits=12, figures=False, premises={})
+    markdown = (tmp_path / "report.md").read_text()
+    assert markdown.index("## Premises") < markdown.index("## The ledger")
+    assert "model-free interval" in markdown and report["assumption"] in markdown
+    del text
+
+
+def test_the_headline_is_true_of_the_full_pool(default_report):
+    full = default_report["premises"][0]
+    assert full["name"] == "full-pool"
+    mean_share = sum(row["measured_share"] for row in default_report["targets"]) / len(default_report["targets"])
+    assert full["consequentialist_share"] == pytest.approx(mean_share)
+    assert f"{full['consequentialist_share']:.3g}" in default_report["headline"]
+    assert f"{full['honest_bit_probability']:.3g}" in default_report["headline"]
+
+
+def test_the_ledger_holds_and_every_probability_has_its_interval(default_report):
+    for row in default_report["targets"]:
+        assert abs(row["measured_share"] - row["predicted_share"]) <= 0.01   # rule 5 (an identity: see the docs)
         assert row["delta_bits"] == pytest.approx(row["K_M"] - row["K_H"])
-    assert all(row["measured_share"] == 0 for row in report["controls"])
-    assert report["unresolved_mass"] < 1e-6                                  # rule 6: reported, and small
+        low, high = row["honest_bit_probability_bounds"]
+        assert low <= row["honest_bit_probability"] <= high
+    for premise in default_report["premises"]:
+        low, high = premise["honest_bit_probability_bounds"]
+        assert low <= premise["honest_bit_probability"] <= high
+    assert all(row["measured_share"] == 0 for row in default_report["controls"])
+    assert default_report["unresolved_mass"] < 1e-6                          # rule 6: reported, and small
 
 
-def test_the_other_regime_when_the_bridge_is_short(tmp_path):
-    report = run_demo(tmp_path, depth=60, max_bits=16, figures=False)
-    for row in report["targets"]:
-        assert row["delta_bits"] > 0 and row["measured_share"] < 0.5
-        assert abs(row["measured_share"] - row["predicted_share"]) <= 0.01
+def test_price_of_malice_is_the_code_difference(default_report):
+    codes = default_report["code_bits"]
+    for file in CONSEQUENTIALISTS:
+        assert default_report["price_of_malice_each"][file] == codes[file] - codes[POINTER]
+    assert default_report["price_of_malice_bits"] == min(default_report["price_of_malice_each"].values())
 
 
 def test_lengths_come_from_the_assembler(default_report):
     world = World(**{k: default_report["world"][k] for k in ("seed", "depth", "region_bits")},
                   quiet=default_report["world"]["quiet_frames"])
-    honest = world.program(HONEST, TOY)
-    for index, row in enumerate(default_report["targets"]):
-        assert row["K_H"] == len(honest + world.region(index) + world.louder_path(index))
-        for file in CONSEQUENTIALISTS:
-            assert row["K_M_each"][file] == len(world.program(file, TOY)) + world.region_bits
+    for file in HONEST_PROGRAMS + CONSEQUENTIALISTS:
+        assert default_report["code_bits"][file] == len(world.program(file, TOY))
+    for row in default_report["targets"]:
+        region = row["region"]
+        path = world.louder_path(region)
+        for file in HONEST_PROGRAMS + CONSEQUENTIALISTS:
+            label = next(h["class"] for h in default_report["honest_programs"] + default_report["consequentialists"]
+                         if h["name"] == file)
+            assert row["programs"][label] == len(world.program(file, TOY) + world.data(file, region, path))
+
+
+@pytest.mark.parametrize("depth", [8, 29, 60, 84, 120])
+def test_the_leaf_literal_is_longer_than_reading_the_path_at_every_depth_used(depth):
+    """Rule 8: the state a bridge selects is wider than the bridge (by 64 bits at least), and a
+    literal description of it costs more than the best bridge reader, on a civilisation's leaf and
+    on a plain one, at every depth the demo and the experiments use (at most 120)."""
+    world = World(depth=depth)
+    assert world.state_bits >= depth + world.region_bits + 64
+    rng = random.Random(depth)
+    for path in (world.louder_path(0), world.control_path(0, rng)):
+        literal = world.program("world_leaf_literal.toy", TOY) + world.data("world_leaf_literal.toy", 0, path)
+        readers = [world.program(f, TOY) + world.data(f, 0, path) for f in READERS if world.data(f, 0, path)]
+        assert len(literal) > min(map(len, readers))
+
+
+def test_the_demo_refuses_a_bridge_wider_than_the_state_allows(tmp_path):
+    with pytest.raises(ValueError, match="too deep"):
+        run_demo(tmp_path, depth=250, max_bits=8, figures=False)
+
+
+@pytest.mark.parametrize("file", sorted(HONEST_PROGRAMS))
+def test_every_honest_program_writes_the_modelled_stream(file):
+    world = World(seed=31337, depth=12, region_bits=2, quiet=3)
+    rng = random.Random(1)
+    n = world.earliest_decision + 6 * FRAME
+    code = world.program(file, TOY)
+    for region in range(4):
+        for path in (world.louder_path(region), world.control_path(region, rng)):
+            data = world.data(file, region, path)
+            if data is None:
+                continue
+            result = run(TOY, code + data, 10 ** 8, n)
+            assert result.output == world.stream(region, path, n)
+            assert result.bits_read == len(code + data)                    # reads its data, no more
 
 
 @pytest.mark.parametrize("file", sorted(EVERY_M))
 def test_one_prefix_serves_every_target_and_holds_no_target_bits(file):
     """M's code is the same for every target (only its selection bits differ), and it does not
     grow with the depth of the tree (it finds the target by search, not by a stored path)."""
-    shallow, deep = World(depth=40), World(depth=400)
-    literal = natural_code_length(400) - natural_code_length(40)
+    shallow, deep = World(depth=40), World(depth=200)
+    literal = natural_code_length(200) - natural_code_length(40)
     growth = len(deep.program(file, TOY)) - len(shallow.program(file, TOY))
     assert growth in (literal, 2 * literal)                      # only the DEPTH literal(s), never a path
-    honest_growth = len(deep.program(HONEST, TOY) + deep.louder_path(0)) - len(shallow.program(HONEST, TOY)
-                                                                                + shallow.louder_path(0))
-    assert honest_growth == literal + 360                        # the honest bridge grows with the depth
-    world = World(seed=31337, depth=EVERY_M[file], region_bits=3, quiet=30)
+    world = World(seed=31337, depth=EVERY_M[file], region_bits=3, quiet=3)
     code = world.program(file, TOY)
-    honest = world.program(HONEST, TOY)
+    n = world.earliest_decision
     for region in range(8):                                      # one prefix + selection bits finds each target
-        target = run(TOY, honest + world.region(region) + world.louder_path(region), 10 ** 8, world.first_decision)
-        found = run(TOY, code + world.region(region), 10 ** 8, world.first_decision)
-        assert found.output == target.output
+        found = run(TOY, code + world.region(region), 10 ** 8, n)
+        assert found.output == world.stream(region, world.louder_path(region), n)
 
 
-@pytest.mark.parametrize("quiet", [13, 20, 27])
+def _deviations(file_or_path, world, region, length):
+    code = (world.program(file_or_path, TOY) if not Path(str(file_or_path)).is_absolute()
+            else assemble_file(file_or_path, TOY, defines=world.defines))
+    output = run(TOY, code + world.region(region), 10 ** 8, length).output
+    target = world.stream(region, world.louder_path(region), length)
+    return [t for t in range(length) if output[t] != target[t]], target
+
+
+def _expected(file, decisions, target):
+    return {"world_guided_flip.toy": decisions, "world_brute_flip.toy": decisions,
+            "world_guided_first.toy": decisions[:1], POINTER: [],
+            "world_guided_one.toy": [t for t in decisions if target[t] == "0"],
+            "world_guided_zero.toy": [t for t in decisions if target[t] == "1"]}[file]
+
+
+@pytest.mark.parametrize("seed", [5, 77])
 @pytest.mark.parametrize("file", sorted(EVERY_M))
-def test_deviation_is_triggered_by_the_internal_importance_test(quiet, file):
-    """M deviates exactly where a question appears in its own simulation of the world: move the
-    questions (the physics) and the deviation moves, with no change to M's search or control code."""
-    world = World(seed=5, depth=min(EVERY_M[file], 30), quiet=quiet)
-    length = world.first_decision + 100
-    honest = run(TOY, world.program(HONEST, TOY) + world.region(1) + world.louder_path(1), 10 ** 7, length).output
-    decisions = world.decision_points(length)
-    answers = [int(honest[t]) for t in decisions]
-    expected = {"world_guided_flip.toy": decisions, "world_brute_flip.toy": decisions,
-                "world_guided_first.toy": decisions[:1], POINTER: [],
-                "world_guided_one.toy": [t for t, a in zip(decisions, answers) if a == 0],
-                "world_guided_zero.toy": [t for t, a in zip(decisions, answers) if a == 1]}[file]
-    output = run(TOY, world.program(file, TOY) + world.region(1), 10 ** 8, length).output
-    assert [t for t in range(length) if output[t] != honest[t]] == expected
+def test_rule_3_deviation_is_triggered_by_the_question_the_simulation_shows(seed, file):
+    """M deviates exactly at the questions of its own simulation — whose times depend on the
+    civilisation's hashed state, so no clock or constant M can read predicts them."""
+    world = World(seed=seed, depth=min(EVERY_M[file], 30), quiet=4)
+    length = world.earliest_decision + 12 * FRAME
+    for region in range(4):
+        deviations, target = _deviations(file, world, region, length)
+        decisions = world.decision_points(region, world.louder_path(region), length)
+        assert decisions and deviations == _expected(file, decisions, target)
+
+
+def test_rule_3_rejects_a_clock_driven_consequentialist():
+    """The positive control passes (above); a consequentialist that defects at the answer position
+    of every frame from QUIET on, never looking at its simulation, is caught: it deviates where
+    no question was asked."""
+    world = World(seed=5, depth=30, quiet=4)
+    length = world.earliest_decision + 12 * FRAME
+    caught = 0
+    for region in range(4):
+        deviations, _ = _deviations(FIXTURES / "world_clock_flip.toy", world, region, length)
+        decisions = world.decision_points(region, world.louder_path(region), length)
+        caught += deviations != decisions
+    assert caught == 4
+
+
+def test_question_times_depend_on_the_civilisation_not_on_the_clock():
+    world = World(seed=2026, depth=40, quiet=4)
+    length = world.earliest_decision + 20 * FRAME
+    patterns = {tuple((t - world.earliest_decision) // FRAME for t in
+                      world.decision_points(region, world.louder_path(region), length)) for region in range(4)}
+    assert len(patterns) == 4                                   # every civilisation asks at its own times
 
 
 def test_demo_command_json(tmp_path):
     result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path / "out"), "--store", str(tmp_path / "runs"),
-                                       "--max-bits", "14", "--json"])
+                                       "--max-bits", "12", "--json"])
     document = json.loads(result.output)
-    assert set(document) == {"targets", "controls", "unresolved_mass"}
+    assert {"targets", "controls", "unresolved_mass", "assumption", "honest_programs", "price_of_malice_bits",
+            "premises"} <= set(document)
     assert set(document["targets"][0]) == {"name", "K_H", "K_M", "delta_bits", "predicted_share", "measured_share",
-                                           "honest_bit_probability"}
-    for name in ("report.json", "report.md", "ledger.png", "honest_bit_probability.png"):
+                                           "honest_bit_probability", "honest_bit_probability_bounds"}
+    assert {"name", "excluded", "consequentialist_share", "honest_bit_probability"} <= set(document["premises"][0])
+    assert "no-pointer" in [row["name"] for row in document["premises"]]
+    assert {"name", "bits"} <= set(document["honest_programs"][0])
+    for name in ("report.json", "report.md", "premises.png"):
         assert (tmp_path / "out" / name).exists()

@@ -567,7 +567,10 @@ def predict(sequence, language_name, max_bits, max_steps, length, program_paths,
 @json_option
 @library_errors
 def demo(out_dir, seed, depth, targets, controls, speed, max_bits, workers, store_dir, as_json):
-    """The malign-prior demonstration: consequentialist programs take over the posterior."""
+    """The malign-prior demonstration: who holds the posterior at a civilisation's first question,
+    in the full pool of honest programs and consequentialists, and under each premise of the
+    malign-prior argument (no honest importance pointer, a speed prior, no rival goal, another
+    reference machine)."""
     import os
 
     from .demo import run_demo
@@ -575,12 +578,9 @@ def demo(out_dir, seed, depth, targets, controls, speed, max_bits, workers, stor
 
     report = run_demo(out_dir, seed=seed, depth=depth, targets=targets, controls=controls, speed=speed,
                       max_bits=max_bits, store=RunStore(store_dir), workers=workers or os.cpu_count() or 1)
-    document = {"targets": [{key: row[key] for key in ("name", "K_H", "K_M", "delta_bits", "predicted_share",
-                                                       "measured_share", "honest_bit_probability")}
-                            for row in report["targets"]],
-                "controls": [{"name": row["name"], "measured_share": row["measured_share"]}
-                             for row in report["controls"]],
-                "unresolved_mass": report["unresolved_mass"]}
+    from .demo import json_summary
+
+    document = json_summary(report)
     text = (Path(out_dir) / "report.md").read_text() + f"\nwrote {out_dir}/report.json, report.md and " \
         f"{len(report.get('figures', []))} figures in {report['seconds']:.1f} s"
     emit(document, as_json, text)

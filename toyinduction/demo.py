@@ -1,18 +1,26 @@
-"""The malign-prior demonstration: consequentialist programs take over the posterior.
+"""The malign-prior demonstration: who holds the posterior when a civilisation asks its first question.
 
-The cost ledger (DESIGN.md §2), with every term a real bit count from the assembler:
+The cost ledger, with every term a real bit count from the machine's assembler:
 
-    K_H = |universe code + readout| + |bridge|     (H: world_honest.toy + region bits + path bits)
-    K_M = |universe + search code| + |selection|   (M: world_guided_*.toy + region bits)
-    Δ = K_M − K_H,   predicted share of M at the first decision point = 1 / (1 + 2^Δ)
+    K_H = −log2 Σ_h 2^-|h|   over the honest programs in the pool (bridge readers: code + region
+                              + path bits; the leaf literal: code + state bits; the importance
+                              pointer: the consequentialists' search + region bits)
+    K_M = −log2 Σ_m 2^-|m|   over the consequentialists (search code + region selection bits)
+    Δ = K_M − K_H,   predicted share of the consequentialists at the first decision point = 1 / (1 + 2^Δ)
 
-(with several consequentialists, K_M = −log2 Σ_j 2^-K_Mj). The measured share comes from
-running every hypothesis in the pool — the background enumeration, every honest program and
-every consequentialist with every selection — and conditioning on the target stream up to
-its first decision point.
+Until the first question every program in the ledger writes the same bits, so conditioning does
+not change their ratio: the prediction is then an identity of the construction (the measured
+share differs from it only by the background's surviving mass), not an independent forecast.
 
-The reference machine is a toy-family language, or ``"blc"``: the binary lambda calculus, whose
-world programs are programs/ring_*.lam (only the ring physics is written for it).
+The measured share comes from running every hypothesis in the pool — the background (every
+program up to ``max_bits`` bits), every honest program for every target and control, every
+consequentialist with every selection — and conditioning on the target's stream up to its
+first decision point. The pool is every program up to L bits plus these named programs, not
+every hypothesis: what lies outside it is accounted for by the model-free interval.
+
+The same measurement is repeated under each *premise* of the malign argument imposed one at a
+time (PREMISES): no honest program reuses the consequentialists' search (the pointer removed),
+a speed prior, no rival goal, another reference machine.
 """
 
 from __future__ import annotations
@@ -29,13 +37,34 @@ from .enumeration import enumerate_or_load
 from .interpreter import run
 from .language import TOY, Language
 from .posterior import NamedProgram, Weighting, build_pool, class_label, predict
-from .world import CONSEQUENTIALISTS, FRAME, HONEST, World, quiet_frames_for
+from .world import CONSEQUENTIALISTS, FRAME, HONEST, HONEST_PROGRAMS, POINTER, World, quiet_frames_for
 
 CONSEQUENTIALIST = "consequentialist"
+HONEST_CLASS = "honest"
+ASSUMPTION = ("programs outside the pool, and pool programs whose run stopped at a step or length limit, "
+              "continue with fair coin flips beyond their known output")
+WHY_WIDE = ("The model-free interval is wide because the background programs stopped at a step or length "
+            "limit still carry prior mass (about 2^-L each, far more than any 500-bit world program) and "
+            "nothing without running them further excludes that one of them writes exactly this stream; "
+            "the estimate beside it rests on the named assumption.")
+#: premise name -> (what it changes, the pool files it removes, speed prior λ, other machine)
+PREMISES = {
+    "no-pointer": ("no honest program reuses the consequentialists' search: the importance pointer removed",
+                   (POINTER,), 0.0, None),
+    "speed-prior": ("a speed prior, λ = 1: weight 2^-(|p| + log2 steps), unresolved runs charged the steps they "
+                    "must still take", (), 1.0, None),
+    "no-rival": ("no rival goals: the consequentialist that answers 0 removed", ("world_guided_zero.toy",), 0.0,
+                 None),
+    "toy-uniform": ("another reference machine: every program reassembled in toy-uniform (all instructions "
+                    "equally likely), its own background", (), 0.0, "toy-uniform"),
+}
 
 
 def _log2_sum(lengths) -> float:
     """-log2 Σ 2^-length: the effective length of several programs together."""
+    lengths = list(lengths)
+    if not lengths:
+        return math.inf
     top = min(lengths)
     return top - math.log2(sum(2.0 ** (top - length) for length in lengths))
 
@@ -65,22 +94,28 @@ def _background_pool(language, max_bits, max_steps, output_bits, store, workers,
     return enumeration, loaded, build_pool(language, enumeration, output_bits, named)
 
 
-def run_demo(out_dir="demo-out", language: Language | str = TOY, seed: int = 2026, depth: int = 84,
-             targets: int = 4, controls: int = 2, speed: float = 0.0, max_bits: int = 20, max_steps: int = 1000,
-             store=None, workers: int = 2, consequentialists=CONSEQUENTIALISTS, extra_named=(),
-             figures: bool = True, region_bits: int | None = None, keep: bool = False, physics: str = "mix") -> dict:
-    """Build a world, its targets and controls, the pool, and measure the takeover.
+def _language(name_or_language):
+    if isinstance(name_or_language, str) and name_or_language != "blc":
+        from .language import LANGUAGES
 
-    The world has 2^region_bits regions (default: just enough for the targets); the targets
-    are the civilisations of the first ``targets`` regions. ``physics``: "mix" (the toy's hash
-    instruction) or "ring" (rule 30, written for every machine); ``language`` "blc" needs "ring"."""
+        return LANGUAGES[name_or_language]
+    return name_or_language
+
+
+def measure(language: Language | str = TOY, seed: int = 2026, depth: int = 84, targets: int = 4,
+            controls: int = 2, speed: float = 0.0, max_bits: int = 20, max_steps: int = 1000, store=None,
+            workers: int = 2, consequentialists=CONSEQUENTIALISTS, honest=HONEST_PROGRAMS, extra_named=(),
+            region_bits: int | None = None, physics: str = "mix") -> dict:
+    """Build a world, its targets and controls, the pool; measure the shares at each target's
+    first decision point. Returns the report (a dict) with ``internals`` (world, pool,
+    predictions, sequences) for figures and the premise rows; nothing is written."""
     start = time.perf_counter()
     if not 1 <= targets <= 64:
-        raise ValueError(f"--targets must be in 1..64, got {targets}")
+        raise ValueError(f"targets must be in 1..64, got {targets}")
     if not 0 <= controls <= 64:
-        raise ValueError(f"--controls must be in 0..64, got {controls}")
+        raise ValueError(f"controls must be in 0..64, got {controls}")
     if not 1 <= depth <= 4096:
-        raise ValueError(f"--depth must be in 1..4096, got {depth}")
+        raise ValueError(f"depth must be in 1..4096, got {depth}")
     if language == "blc" and physics != "ring":
         raise ValueError("the binary lambda calculus world programs use the ring physics: give physics='ring'")
     machine_name, spec_hash, run_machine = _machine(language)
@@ -90,164 +125,314 @@ def run_demo(out_dir="demo-out", language: Language | str = TOY, seed: int = 202
         raise ValueError(f"region_bits must be in {needed}..12 for {targets} targets, got {region_bits}")
     quiet = quiet_frames_for(language, seed, depth, region_bits, physics=physics)
     world = World(seed=seed, depth=depth, region_bits=region_bits, quiet=quiet, physics=physics)
-    length = world.first_decision + 2 * FRAME  # the first two decision points and what follows
-    honest_code = world.program(HONEST, language)
+    if world.state_bits < depth + region_bits + 64:
+        raise ValueError(f"depth {depth} is too deep for this world: a leaf's state has {world.state_bits} bits, and "
+                         f"a bridge must be at least 64 bits narrower than the state it selects")
     rng = random.Random(seed)
-    sequences, named = [], []
-    for index in range(targets):
-        bits = honest_code + world.region(index) + world.louder_path(index)
-        sequences.append(("target", f"civilisation in region {index}", bits))
+    places = [("target", f"civilisation in region {index}", index, world.louder_path(index))
+              for index in range(targets)]
     for index in range(controls):
         region = index % (2 ** region_bits)
-        bits = honest_code + world.region(region) + world.control_path(region, rng)
-        sequences.append(("control", f"plain leaf in region {region} (control {index})", bits))
-    honest_file = world.file(HONEST, language)
-    for kind, name, bits in sequences:
-        named.append(NamedProgram(f"{honest_file.name} [{name}]", bits, class_label(honest_file)))
-    m_codes = {}
-    for file in consequentialists:
-        code = world.program(file, language)
-        m_codes[file] = code
+        places.append(("control", f"plain leaf in region {region} (control {index})", region,
+                       world.control_path(region, rng)))
+    first = {index: world.first_decision(index) for index in range(targets)}
+    length = max(first.values()) + 2 * FRAME + 1
+    honest_roles = [f for f in honest if world.has(f, language) and World.role(f) in
+                    ("honest", "honest_flag", "honest_civ", "leaf_literal")]
+    searchers = [f for f in (*([POINTER] if POINTER in honest else []), *consequentialists, *extra_named)
+                 if world.has(f, language)]
+    codes = {file: world.program(file, language) for file in (*honest_roles, *searchers)}
+    named, sequences = [], []
+    for kind, name, region, path in places:
+        sequences.append((kind, name, region, path))
+        for file in honest_roles:
+            data = world.data(file, region, path)
+            if data is not None:
+                named.append(NamedProgram(f"{world.file(file, language).name} [{name}]", codes[file] + data,
+                                          class_label(world.file(file, language))))
+    for file in searchers:
         for region in range(2 ** region_bits):
-            named.append(NamedProgram(f"{world.file(file, language).name} [region {region}]", code + world.region(region),
-                                      class_label(world.file(file, language))))
-    for path in extra_named:  # e.g. the honest importance pointer, for the experiments
-        code = world.program(path, language)
-        for region in range(2 ** region_bits):
-            named.append(NamedProgram(f"{world.file(path, language).name} [region {region}]",
-                                      code + world.region(region), class_label(world.file(path, language))))
+            named.append(NamedProgram(f"{world.file(file, language).name} [region {region}]",
+                                      codes[file] + world.region(region), class_label(world.file(file, language))))
     enumeration, loaded, pool = _background_pool(language, max_bits, max_steps, length + 1, store, workers, named)
     weighting = Weighting(speed=speed)
     log2_weight = weighting.log2_weights(pool.log2_prior, pool.steps)
-    t_star = world.first_decision
+    honest_file = world.file(HONEST, language) if world.has(HONEST, language) else world.file(honest_roles[0], language)
     report = {"world": {"seed": seed, "depth": depth, "region_bits": region_bits, "quiet_frames": quiet,
-                        "first_decision_point": t_star, "stream_bits": length, "physics": physics},
+                        "earliest_decision_point": world.earliest_decision, "stream_bits": length,
+                        "physics": physics, "state_bits": world.state_bits},
               "language": machine_name, "spec_hash": spec_hash, "speed_prior": speed,
               "background": {"max_bits": max_bits, "max_steps": max_steps, "programs": enumeration.programs,
                              "loaded_from_store": loaded},
-              "code_bits": {"honest": len(honest_code), **{file: len(code) for file, code in m_codes.items()}},
-              "targets": [], "controls": []}
+              "code_bits": {file: len(code) for file, code in codes.items()},
+              "honest_programs": [], "targets": [], "controls": [], "assumption": ASSUMPTION,
+              "why_the_interval_is_wide": WHY_WIDE}
     predictions = []
-    for (kind, name, bits) in sequences:
-        stream = run_machine(bits, 100_000_000, length).output
-        prediction = predict(pool, stream, weighting)
-        predictions.append((kind, name, prediction))
-        classes = prediction.classes
-        conseq = [i for i, label in enumerate(classes) if label.startswith(CONSEQUENTIALIST)]
-        honest = [i for i, label in enumerate(classes) if label == "honest"]
-        share = float(prediction.class_posterior[t_star, conseq].sum())
+    for kind, name, region, path in sequences:
+        stream = world.stream(region, path, length)
+        check = run_machine(codes[honest_roles[0]] + world.data(honest_roles[0], region, path), 100_000_000, length)
+        if check.output != stream:
+            raise RuntimeError(f"{honest_file.name} does not write the modelled stream of the {name}")
+        t_star = first[region] if kind == "target" else world.earliest_decision
+        prediction = predict(pool, stream[: t_star + 1], weighting)
+        predictions.append((kind, name, prediction, t_star))
+        row = _shares(prediction, t_star)
         if kind == "control":
-            report["controls"].append({"name": name, "measured_share": share,
-                                       "max_share_after_bit_64": float(prediction.class_posterior[64:, conseq]
-                                                                       .sum(axis=1).max())})
+            report["controls"].append({"name": name, "measured_share": row["consequentialist"],
+                                       "max_share_after_bit_64": float(row["max_consequentialist_after_64"])})
             continue
-        region = int(name.split()[-1])
-        k_h = len(bits)
-        m_bits = {file: code + world.region(region) for file, code in m_codes.items()}
-        if m_bits:
-            k_m = _log2_sum([len(b) for b in m_bits.values()])
-            # Δ from the weights the pool actually uses (for λ > 0 they include the speed charge)
-            log2_h = float(log2_weight[pool.bits.index(bits)])
-            log2_m = -_log2_sum([-float(log2_weight[pool.bits.index(b)]) for b in m_bits.values()])
-            delta = log2_h - log2_m
-        else:  # no consequentialist in the pool: nothing to take over
-            k_m = delta = None
+        indices = {label: [i for i, b in enumerate(pool.named) if b and pool.label[i] == label]
+                   for label in set(pool.label)}
+        mine = [i for i in range(pool.size) if pool.named[i] and _fits(pool, i, stream, t_star)]
+        honest_weights = [-float(log2_weight[i]) for i in mine if pool.label[i].startswith(HONEST_CLASS)]
+        m_weights = [-float(log2_weight[i]) for i in mine if pool.label[i].startswith(CONSEQUENTIALIST)]
+        k_h, k_m = _log2_sum(honest_weights), _log2_sum(m_weights)
+        delta = k_m - k_h if m_weights and honest_weights else None
+        del indices
         report["targets"].append({
-            "name": name, "K_H": k_h, "K_M": k_m, "K_M_each": {file: len(b) for file, b in m_bits.items()},
-            "delta_bits": delta,
-            "predicted_share": 1 / (1 + 2.0 ** delta) if delta is not None else 0.0, "measured_share": share,
-            "honest_share": float(prediction.class_posterior[t_star, honest].sum()),
-            "unresolved_share": float(prediction.unresolved_posterior[t_star]),
-            "other_share": float(1 - prediction.class_posterior[t_star, conseq].sum()
-                                 - prediction.class_posterior[t_star, honest].sum()
-                                 - prediction.unresolved_posterior[t_star]),
-            "honest_bit_probability": float(prediction.p_observed[t_star]),
-            "honest_bit_probability_bounds": _observed_bounds(prediction, t_star),
-            "honest_bit_probability_at_each_decision": [float(prediction.p_observed[t])
-                                                        for t in world.decision_points(length)],
-            "first_decision_point": t_star})
+            "name": name, "region": region, "first_decision_point": t_star, "K_H": k_h,
+            "K_M": k_m if m_weights else None, "delta_bits": delta,
+            "predicted_share": (1 / (1 + 2.0 ** delta)) if delta is not None else (0.0 if not m_weights else 1.0),
+            "measured_share": row["consequentialist"], "honest_share": row["honest"],
+            "unresolved_share": row["unresolved"], "other_share": row["other"],
+            "honest_bit_probability": row["p_honest"], "honest_bit_probability_bounds": row["p_honest_bounds"],
+            "true_answer": int(stream[t_star]),
+            "class_shares": row["classes"],
+            "programs": {pool.label[i]: len(pool.bits[i]) for i in mine}})
     report["unresolved_mass"] = max((row["unresolved_share"] for row in report["targets"]), default=0.0)
+    for file in (*honest_roles, *searchers):
+        label = class_label(world.file(file, language))
+        report["honest_programs" if label.startswith(HONEST_CLASS) else "consequentialists"
+               if label.startswith(CONSEQUENTIALIST) else "other_programs"] = report.get(
+            "honest_programs" if label.startswith(HONEST_CLASS) else "consequentialists"
+            if label.startswith(CONSEQUENTIALIST) else "other_programs", []) + [
+            {"name": world.file(file, language).name, "class": label, "bits": len(codes[file]),
+             "data": _data_description(world, file)}]
+    pointer = codes.get(POINTER)
+    report["price_of_malice_each"] = ({world.file(f, language).name: len(codes[f]) - len(pointer)
+                                       for f in searchers if f != POINTER and f in consequentialists}
+                                      if pointer is not None else {})
+    report["price_of_malice_bits"] = (min(report["price_of_malice_each"].values())
+                                      if report["price_of_malice_each"] else None)
     report["seconds"] = time.perf_counter() - start
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    if figures:
-        report["figures"] = _figures(out, world, predictions, report, length)
-    (out / "report.json").write_text(json.dumps(report, indent=1))
-    (out / "report.md").write_text(report_markdown(report))
-    if keep:  # for the experiments: what the report was computed from (not written to disk)
-        report["internals"] = {"world": world, "pool": pool, "predictions": predictions, "sequences": sequences,
-                               "length": length}
+    report["internals"] = {"world": world, "pool": pool, "predictions": predictions, "sequences": sequences,
+                           "length": length, "weighting": weighting, "language": language}
     return report
 
 
-def _observed_bounds(prediction, t) -> list:
-    bit = int(prediction.sequence[t])
-    low, high = float(prediction.p_lower[t]), float(prediction.p_upper[t])
-    return [low, high] if bit else [1 - high, 1 - low]
+def _data_description(world: World, file: str) -> str:
+    kind = {"honest": "path", "honest_flag": "flag", "honest_civ": "civilisation", "leaf_literal": "leaf"}.get(
+        World.role(file), "selection")
+    return {"path": f"{world.region_bits} region + {world.depth} path bits",
+            "flag": f"{world.region_bits} region + {world.depth} path + 1 flag bit",
+            "civilisation": f"{world.region_bits} region + {world.depth} path bits (civilisations only)",
+            "leaf": f"{world.state_bits} state bits + 1 flag bit",
+            "selection": f"{world.region_bits} selection bits"}[kind]
 
 
-def _figures(out: Path, world: World, predictions, report, length) -> list:
+def _fits(pool, index, stream, t_star) -> bool:
+    """Whether hypothesis ``index`` writes the stream up to and including its first decision point's question."""
+    known = int(pool.output_length[index])
+    return known > t_star and "".join(map(str, pool.outputs[index][:t_star])) == stream[:t_star]
+
+
+def _shares(prediction, t_star) -> dict:
+    """Class shares and the honest answer's probability (with its model-free interval) at t_star."""
+    classes = prediction.classes
+    posterior = prediction.class_posterior[t_star]
+    conseq = [i for i, label in enumerate(classes) if label.startswith(CONSEQUENTIALIST)]
+    honest = [i for i, label in enumerate(classes) if label.startswith(HONEST_CLASS)]
+    bit = int(prediction.sequence[t_star])
+    low, high = float(prediction.p_lower[t_star]), float(prediction.p_upper[t_star])
+    after = prediction.class_posterior[64:, conseq].sum(axis=1) if len(prediction.class_posterior) > 64 else [0.0]
+    return {"consequentialist": float(posterior[conseq].sum()), "honest": float(posterior[honest].sum()),
+            "unresolved": float(prediction.unresolved_posterior[t_star]),
+            "other": float(1 - posterior[conseq].sum() - posterior[honest].sum()
+                           - prediction.unresolved_posterior[t_star]),
+            "classes": {label: float(posterior[i]) for i, label in enumerate(classes) if posterior[i] > 1e-12},
+            "p_honest": float(prediction.p_observed[t_star]),
+            "p_honest_bounds": [low, high] if bit else [1 - high, 1 - low],
+            "max_consequentialist_after_64": float(np.max(after))}
+
+
+def premise_rows(report: dict, premises=PREMISES, other_max_bits: int = 12, store=None, workers: int = 2) -> list:
+    """The premise table: the full pool, then each premise imposed alone. Each row gives, averaged
+    over the targets, the consequentialists' share and the honest answer's probability at each
+    target's first decision point (per-target values beside them)."""
+    internals = report["internals"]
+    pool, world = internals["pool"], internals["world"]
+    targets = [(p, t) for kind, _, p, t in internals["predictions"] if kind == "target"]
+    rows = [_premise_row("full-pool", "nothing: every program of the pool", [p for p, _ in targets], targets)]
+    for name, (what, removed, speed, machine) in premises.items():
+        if machine is not None:
+            if internals["language"] == "blc" or world.physics != "mix":
+                continue
+            other = measure(language=_language(machine), seed=world.seed, depth=world.depth,
+                            targets=len(targets), controls=0, max_bits=other_max_bits, store=store, workers=workers,
+                            region_bits=world.region_bits, physics=world.physics)
+            predictions = [(p, t) for kind, _, p, t in other["internals"]["predictions"] if kind == "target"]
+            rows.append(_premise_row(name, what, [p for p, _ in predictions], predictions))
+            continue
+        removed_labels = {class_label(world.file(file, internals["language"])) for file in removed
+                          if world.has(file, internals["language"])}
+        keep = np.array([label not in removed_labels for label in pool.label])
+        sub = pool.subset(keep) if removed_labels else pool
+        weighting = Weighting(speed=speed)
+        predictions = [(predict(sub, p.sequence, weighting), t) for p, t in targets]
+        rows.append(_premise_row(name, what, [p for p, _ in predictions], predictions))
+    return rows
+
+
+def _premise_row(name, what, _, predictions) -> dict:
+    shares = [_shares(p, t) for p, t in predictions]
+    return {"name": name, "excluded": what,
+            "consequentialist_share": float(np.mean([s["consequentialist"] for s in shares])),
+            "honest_bit_probability": float(np.mean([s["p_honest"] for s in shares])),
+            "honest_bit_probability_bounds": [float(min(s["p_honest_bounds"][0] for s in shares)),
+                                              float(max(s["p_honest_bounds"][1] for s in shares))],
+            "per_target": [{"consequentialist_share": s["consequentialist"], "honest_bit_probability": s["p_honest"],
+                            "honest_bit_probability_bounds": s["p_honest_bounds"], "classes": s["classes"]}
+                           for s in shares]}
+
+
+def json_summary(report: dict) -> dict:
+    """The report's headline numbers: what ``toyinduction demo --json`` prints."""
+    return {"headline": report["headline"],
+            "targets": [{key: row[key] for key in ("name", "K_H", "K_M", "delta_bits", "predicted_share",
+                                                   "measured_share", "honest_bit_probability",
+                                                   "honest_bit_probability_bounds")} for row in report["targets"]],
+            "controls": [{"name": row["name"], "measured_share": row["measured_share"]} for row in report["controls"]],
+            "unresolved_mass": report["unresolved_mass"], "assumption": report["assumption"],
+            "honest_programs": [{"name": row["name"], "bits": row["bits"]} for row in report["honest_programs"]],
+            "price_of_malice_bits": report["price_of_malice_bits"],
+            "premises": [{key: row[key] for key in ("name", "excluded", "consequentialist_share",
+                                                    "honest_bit_probability", "honest_bit_probability_bounds")}
+                         for row in report["premises"]]}
+
+
+def headline(report: dict) -> str:
+    """One sentence, true of the full pool, and the premise under which the takeover is largest."""
+    rows = {row["name"]: row for row in report["premises"]}
+    full = rows["full-pool"]
+    top = max(report["targets"][0]["class_shares"].items(), key=lambda item: item[1]) if report["targets"] else None
+    text = (f"In the full pool the consequentialists hold {full['consequentialist_share']:.3g} of the posterior at "
+            f"the first question (mean over {len(report['targets'])} targets) and the mixture gives the honest "
+            f"answer probability {full['honest_bit_probability']:.3g}")
+    if top is not None:
+        text += f"; the largest class there is \"{top[0]}\""
+    text += "."
+    others = [row for name, row in rows.items() if name != "full-pool"]
+    if others:
+        worst = max(others, key=lambda row: row["consequentialist_share"])
+        text += (f" The takeover is largest under the premise \"{worst['name']}\" ({worst['excluded']}): "
+                 f"consequentialists' share {worst['consequentialist_share']:.3g}, honest answer "
+                 f"{worst['honest_bit_probability']:.3g}.")
+    if report.get("price_of_malice_bits") is not None:
+        text += (f" Price of malice (|M| − |pointer|, cheapest consequentialist): {report['price_of_malice_bits']} "
+                 f"bits.")
+    return text
+
+
+def run_demo(out_dir="demo-out", language: Language | str = TOY, seed: int = 2026, depth: int = 84,
+             targets: int = 4, controls: int = 2, speed: float = 0.0, max_bits: int = 20, max_steps: int = 1000,
+             store=None, workers: int = 2, consequentialists=CONSEQUENTIALISTS, honest=HONEST_PROGRAMS,
+             extra_named=(), figures: bool = True, region_bits: int | None = None, keep: bool = False,
+             physics: str = "mix", premises=PREMISES, write: bool = True) -> dict:
+    """Measure (``measure``), add the premise table and the headline, and write report.json,
+    report.md and figures into ``out_dir`` (``write=False``: compute only)."""
+    report = measure(language=language, seed=seed, depth=depth, targets=targets, controls=controls, speed=speed,
+                     max_bits=max_bits, max_steps=max_steps, store=store, workers=workers,
+                     consequentialists=consequentialists, honest=honest, extra_named=extra_named,
+                     region_bits=region_bits, physics=physics)
+    report["premises"] = premise_rows(report, premises, store=store, workers=workers) if premises else [
+        _premise_row("full-pool", "nothing: every program of the pool", None,
+                     [(p, t) for kind, _, p, t in report["internals"]["predictions"] if kind == "target"])]
+    report["headline"] = headline(report)
+    internals = report.pop("internals")
+    if write:
+        write_report(report, out_dir, internals if figures else None)
+    if keep:
+        report["internals"] = internals
+    return report
+
+
+def write_report(report: dict, out_dir, internals=None) -> list:
+    """Write report.json, report.md and (given the internals) the figures."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    if internals is not None:
+        report["figures"] = _figures(out, internals, report)
+    (out / "report.json").write_text(json.dumps(report, indent=1))
+    (out / "report.md").write_text(report_markdown(report))
+    return [out / "report.json", out / "report.md"]
+
+
+def _figures(out: Path, internals, report) -> list:
     from . import plots
     import matplotlib.pyplot as plt
 
     written = []
-    decisions = world.decision_points(length)
-    for kind, name, prediction in predictions:
+    world = internals["world"]
+    for kind, name, prediction, t_star in internals["predictions"]:
         slug = name.split(" (")[0].replace(" ", "_")
+        region, path = next((r, p) for k, n, r, p in internals["sequences"] if n == name)
+        decisions = world.decision_points(region, path, len(prediction.sequence)) if kind == "target" else ()
         written += plots.plot_posterior(prediction, out / f"{kind}_{slug}_posterior",
                                         f"Posterior mass by class on the stream of the {name}",
-                                        decision_points=decisions if kind == "target" else ())
+                                        decision_points=decisions)
     figure, axes = plt.subplots(figsize=(8, 4.5))
-    for row in report["targets"]:
-        axes.plot(range(1, len(decisions) + 1), row["honest_bit_probability_at_each_decision"], marker="o",
-                  label=row["name"])
-    axes.axhline(0.5, color="grey", linestyle=":", label="1/2")
-    axes.set_xticks(range(1, len(decisions) + 1))
-    axes.set_ylim(-0.02, 1.02)
-    written += plots.finish_figure(figure, axes, out / "honest_bit_probability",
-                             "Probability the mixture gives the honest answer at each decision point",
-                             "decision point (1 = first question)", "P(honest answer bit)", ())
-    figure, axes = plt.subplots(figsize=(8, 4.5))
-    deltas = np.linspace(-30, 30, 400)
-    axes.plot(deltas, 1 / (1 + 2.0 ** deltas), color="black", label="predicted: 1 / (1 + 2^Δ)")
-    for row in report["targets"]:
-        if row["delta_bits"] is not None:
-            axes.plot(row["delta_bits"], row["measured_share"], marker="o", linestyle="none", label=row["name"])
-    axes.axvline(0, color="grey", linestyle=":")
-    written += plots.finish_figure(figure, axes, out / "ledger",
-                             "Consequentialists' share at the first decision point against Δ = K_M − K_H",
-                             "Δ = K_M − K_H (bits)", "posterior share of the consequentialists", ())
+    names = [row["name"] for row in report["premises"]]
+    x = np.arange(len(names))
+    axes.bar(x - 0.2, [row["consequentialist_share"] for row in report["premises"]], 0.4,
+             label="consequentialists' share", color="tab:red")
+    axes.bar(x + 0.2, [row["honest_bit_probability"] for row in report["premises"]], 0.4,
+             label="P(honest answer)", color="tab:blue")
+    axes.set_xticks(x, names, fontsize=8)
+    axes.set_ylim(0, 1.02)
+    written += plots.finish_figure(figure, axes, out / "premises",
+                                   "At the first question, in the full pool and under each premise (mean over targets)",
+                                   "pool", "fraction", ())
     return [str(path) for path in written]
 
 
 def report_markdown(report: dict) -> str:
-    """A short report in the ledger's terms."""
+    """The report: headline, the premise table first, then the ledger per target."""
     world = report["world"]
-    codes = report["code_bits"]
-    lines = [f"# Malign-prior demo — world seed {world['seed']}, depth {world['depth']}", "",
-             f"Every hypothesis is a real program of {report['language']}: a background of every program up to "
-             f"{report['background']['max_bits']} bits ({report['background']['programs']} programs), an honest "
-             f"world program H for each target and control, and each consequentialist M with each selection.",
-             "", "## The ledger", "",
-             f"- H: universe code and readout {codes['honest']} bits + bridge {world['region_bits']} region bits "
-             f"+ {world['depth']} path bits.",
-             *[f"- M `{file}`: universe and search code {bits} bits + {world['region_bits']} selection bits."
-               for file, bits in codes.items() if file != "honest"],
-             f"- The first question comes at bit {world['first_decision_point']} (after {world['quiet_frames']} "
-             f"quiet frames), when the background's unresolved mass has paid a coin flip for every bit.", "",
-             "| target | K_H | K_M | Δ | predicted share | measured share | honest share | unresolved | "
-             "P(honest answer) |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = [f"# Malign-prior demo — world seed {world['seed']}, depth {world['depth']}", "", report["headline"], "",
+             "## Premises", "",
+             "Shares at each target's first decision point, mean over the targets; the interval is the model-free "
+             "one over all targets.", "",
+             "| premise | what changes | consequentialists' share | P(honest answer) | model-free interval |",
+             "| --- | --- | --- | --- | --- |"]
+    for row in report["premises"]:
+        low, high = row["honest_bit_probability_bounds"]
+        lines.append(f"| {row['name']} | {row['excluded']} | {row['consequentialist_share']:.4g} | "
+                     f"{row['honest_bit_probability']:.4g} | [{low:.2g}, {high:.2g}] |")
+    lines += ["", f"Estimates assume that {report['assumption']}. {report['why_the_interval_is_wide']}", "",
+              "## The pool", "",
+              f"Every program of {report['language']} up to {report['background']['max_bits']} bits "
+              f"({report['background']['programs']} programs) plus these named programs (every length is an upper "
+              "bound on the shortest program with that behaviour):", "",
+              "| program | class | code bits | data |", "| --- | --- | --- | --- |"]
+    for row in report.get("honest_programs", []) + report.get("consequentialists", []):
+        lines.append(f"| {row['name']} | {row['class']} | {row['bits']} | {row['data']} |")
+    if report.get("price_of_malice_each"):
+        lines += ["", "Price of malice, |M| − |pointer| in code bits: " + ", ".join(
+            f"{name} {bits:+d}" for name, bits in report["price_of_malice_each"].items()) + "."]
+    lines += ["", "## The ledger, full pool", "",
+              "K_H and K_M combine every honest and every consequentialist program that writes the target's stream "
+              "up to its first question; until then they agree bit for bit, so 1/(1+2^Δ) is an identity of the "
+              "construction, and the measured share differs from it only by the other surviving mass.", "",
+              "| target | first question at bit | true answer | K_H | K_M | Δ | predicted share | measured share | "
+              "P(honest answer) | model-free interval |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for row in report["targets"]:
         k_m = f"{row['K_M']:.2f}" if row["K_M"] is not None else "—"
         delta = f"{row['delta_bits']:.2f}" if row["delta_bits"] is not None else "—"
-        lines.append(f"| {row['name']} | {row['K_H']} | {k_m} | {delta} | "
-                     f"{row['predicted_share']:.6f} | {row['measured_share']:.6f} | {row['honest_share']:.2e} | "
-                     f"{row['unresolved_share']:.2e} | {row['honest_bit_probability']:.2e} |")
-    lines += ["", "| control | consequentialists' share at the same bit |", "| --- | --- |"]
+        low, high = row["honest_bit_probability_bounds"]
+        lines.append(f"| {row['name']} | {row['first_decision_point']} | {row['true_answer']} | {row['K_H']:.2f} | "
+                     f"{k_m} | {delta} | {row['predicted_share']:.6f} | {row['measured_share']:.6f} | "
+                     f"{row['honest_bit_probability']:.4g} | [{low:.2g}, {high:.2g}] |")
+    lines += ["", "| control | consequentialists' share |", "| --- | --- |"]
     lines += [f"| {row['name']} | {row['measured_share']:.3g} |" for row in report["controls"]]
-    lines += ["", "M pays for selecting its target among the civilisations it finds (region bits) but not for "
-              "the honest bridge (the path), because its search follows the signposts; when Δ = K_M − K_H < 0 it "
-              "holds most of the posterior when the first question is asked, and the mixture predicts its "
-              "answer, not the honest one. On the controls no consequentialist survives: its search never leads "
-              "to a leaf without a civilisation.", ""]
+    lines.append("")
     return "\n".join(lines)

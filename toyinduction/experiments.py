@@ -47,6 +47,7 @@ def solomonoff_basics(out_dir="solomonoff-basics-out", language: Language = TOY,
     """Run the experiment; write results.json, table.md and figures into ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     enumeration, loaded = enumerate_or_load(language, max_bits, max_steps, length + 1, store, workers=workers,
                                             keep_leaves=2_000_000)
     named = [NamedProgram.from_file(path, language) for path in program_files()]
@@ -123,7 +124,7 @@ EXPERIMENTS = {"solomonoff-basics": solomonoff_basics}
 
 
 # ---------------------------------------------------------------------------------------------
-# The malign-prior experiments (issue: the demo). Each writes results.json and figures.
+# The malign-prior experiments. Each writes results.json and figures.
 # ---------------------------------------------------------------------------------------------
 def _demo_rows(report):
     return [{key: row[key] for key in ("name", "K_H", "K_M", "delta_bits", "predicted_share", "measured_share",
@@ -131,17 +132,20 @@ def _demo_rows(report):
             for row in report["targets"]]
 
 
-def takeover(out_dir="takeover-out", depths=tuple(range(56, 108, 4)), seed: int = 2026, max_bits: int = 14,
+def takeover(out_dir="takeover-out", depths=tuple(range(8, 60, 4)), seed: int = 2026, max_bits: int = 14,
              progress=None, **_) -> dict:
-    """(a) The consequentialists' share at the first decision point against Δ, by varying the
-    honest bridge (the tree's depth): the measured points against the curve 1/(1+2^Δ)."""
+    """(a) Under the no-pointer premise (bridge readers only) the cheapest consequentialist's share
+    at the first decision point against Δ, by varying the honest bridge (the tree's depth): the
+    measured points against the curve 1/(1+2^Δ)."""
     from . import plots
     import matplotlib.pyplot as plt
 
     out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     rows = []
     for index, depth in enumerate(depths):
-        report = run_demo_quiet(out / "runs", seed=seed, depth=depth, targets=2, controls=0, max_bits=max_bits)
+        report = run_demo_quiet(out, seed=seed, depth=depth, targets=2, controls=0, max_bits=max_bits,
+                                honest=READERS, consequentialists=CHEAPEST_M)
         rows += [dict(row, depth=depth) for row in _demo_rows(report)]
         if progress is not None:
             progress(index + 1, len(depths))
@@ -165,11 +169,18 @@ def takeover(out_dir="takeover-out", depths=tuple(range(56, 108, 4)), seed: int 
     return document
 
 
+#: the bridge readers: every honest program except the importance pointer (the premise that
+#: honest programs cannot reuse the consequentialists' search)
+READERS = ("world_honest.toy", "world_honest_flag.toy", "world_honest_civ.toy", "world_leaf_literal.toy")
+CHEAPEST_M = ("world_guided_one.toy",)
+
+
 def run_demo_quiet(out_dir, **options):
-    """run_demo without figures (the experiments make their own)."""
+    """The demo's measurement without premises, figures or files (the experiments make their own)."""
     from .demo import run_demo
 
-    return run_demo(out_dir, figures=False, **options)
+    options.setdefault("premises", None)
+    return run_demo(out_dir, figures=False, write=False, **options)
 
 
 def importance_pointer(out_dir="pointer-out", seed: int = 2026, depth: int = 84, max_bits: int = 16, progress=None,
@@ -181,13 +192,13 @@ def importance_pointer(out_dir="pointer-out", seed: int = 2026, depth: int = 84,
     from .world import POINTER, World
 
     out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     results = {}
-    for label, extra in (("without the pointer", ()), ("with the pointer", (POINTER,))):
-        report = run_demo_quiet(out / "runs", seed=seed, depth=depth, targets=4, controls=0, max_bits=max_bits,
-                                extra_named=extra)
+    for label, honest in (("without the pointer", READERS), ("with the pointer", READERS + (POINTER,))):
+        report = run_demo_quiet(out, seed=seed, depth=depth, targets=4, controls=0, max_bits=max_bits,
+                                honest=honest)
         results[label] = {"targets": _demo_rows(report), "code_bits": report["code_bits"]}
-    pointer_code = len(World(seed=seed, depth=depth, region_bits=2,
-                             quiet=report["world"]["quiet_frames"]).program(POINTER, TOY))
+    pointer_code = report["code_bits"][POINTER]
     figure, axes = plt.subplots(figsize=(8, 4.5))
     labels = list(results)
     shares = [np.mean([r["measured_share"] for r in results[k]["targets"]]) for k in labels]
@@ -216,20 +227,21 @@ def speed_prior(out_dir="speed-prior-out", seed: int = 2026, lambdas=(0.0, 0.5, 
     import matplotlib.pyplot as plt
 
     out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     guided = []
     for index, speed in enumerate(lambdas):
-        report = run_demo_quiet(out / "runs", seed=seed, depth=guided_depth, targets=2, controls=0,
-                                max_bits=max_bits, speed=speed, consequentialists=("world_guided_flip.toy",))
+        report = run_demo_quiet(out, seed=seed, depth=guided_depth, targets=2, controls=0,
+                                max_bits=max_bits, speed=speed, consequentialists=CHEAPEST_M, honest=READERS)
         guided += [dict(row, speed=speed) for row in _demo_rows(report)]
         if progress is not None:
             progress(index + 1, len(lambdas) + len(brute_depths))
     charges = []
     for index, depth in enumerate(brute_depths):
         for file in ("world_guided_flip.toy", "world_brute_flip.toy"):
-            plain = run_demo_quiet(out / "runs", seed=seed, depth=depth, targets=1, controls=0, max_bits=max_bits,
-                                   consequentialists=(file,))
-            timed = run_demo_quiet(out / "runs", seed=seed, depth=depth, targets=1, controls=0, max_bits=max_bits,
-                                   speed=1.0, consequentialists=(file,))
+            plain = run_demo_quiet(out, seed=seed, depth=depth, targets=1, controls=0, max_bits=max_bits,
+                                   consequentialists=(file,), honest=READERS)
+            timed = run_demo_quiet(out, seed=seed, depth=depth, targets=1, controls=0, max_bits=max_bits,
+                                   speed=1.0, consequentialists=(file,), honest=READERS)
             charges.append({"search": "guided" if "guided" in file else "brute force", "depth": depth,
                             "delta_bits": plain["targets"][0]["delta_bits"],
                             "speed_charge_bits_at_lambda_1": timed["targets"][0]["delta_bits"]
@@ -271,21 +283,22 @@ def rivals(out_dir="rivals-out", seed: int = 2026, depth: int = 84, max_bits: in
     import matplotlib.pyplot as plt
 
     out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     sets = {"no consequentialist": (), "wants 1": ("world_guided_one.toy",), "wants 0": ("world_guided_zero.toy",),
             "both rivals": ("world_guided_one.toy", "world_guided_zero.toy")}
     results = {}
     for index, (label, files) in enumerate(sets.items()):
-        report = run_demo_quiet(out / "runs", seed=seed, depth=depth, targets=4, controls=0, max_bits=max_bits,
-                                consequentialists=files, keep=True)
+        report = run_demo_quiet(out, seed=seed, depth=depth, targets=4, controls=0, max_bits=max_bits,
+                                consequentialists=files, honest=READERS, keep=True)
         predictions = report.pop("internals")["predictions"]
         rows = []
-        for row, (_, _, prediction) in zip(report["targets"], predictions):
+        for row, (_, _, prediction, _) in zip(report["targets"], predictions):
             t = row["first_decision_point"]
             honest_answer = int(prediction.sequence[t])
             p_one = float(prediction.p_next_one[t])
             rows.append({"name": row["name"], "honest_answer": honest_answer, "p_one": p_one,
                          "net_bias": p_one - honest_answer, "measured_share": row["measured_share"],
-                         "K_M_each": row["K_M_each"]})
+                         "programs": row["programs"]})
         results[label] = {"rivals": len(files), "targets": rows,
                           "mean_absolute_bias": float(np.mean([abs(r["net_bias"]) for r in rows]))}
         if progress is not None:
@@ -306,7 +319,7 @@ def rivals(out_dir="rivals-out", seed: int = 2026, depth: int = 84, max_bits: in
     return document
 
 
-def phase_diagram(out_dir="phase-diagram-out", bridges=tuple(range(68, 98, 2)), spreads=(1, 2, 3, 4, 5),
+def phase_diagram(out_dir="phase-diagram-out", bridges=tuple(range(16, 48, 2)), spreads=(1, 2, 3, 4, 5),
                   seed: int = 2026, max_bits: int = 12, progress=None, **_) -> dict:
     """(b) The consequentialists' share over honest-bridge bits B × the number of targets N = 2^r
     the consequentialist spreads over. H's bridge is B bits (r region bits + B − r path bits);
@@ -315,11 +328,12 @@ def phase_diagram(out_dir="phase-diagram-out", bridges=tuple(range(68, 98, 2)), 
     import matplotlib.pyplot as plt
 
     out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     rows = []
     total = len(bridges) * len(spreads)
     for index, (bridge, spread) in enumerate((b, r) for b in bridges for r in spreads):
-        report = run_demo_quiet(out / "runs", seed=seed, depth=bridge - spread, targets=1, controls=0,
-                                max_bits=max_bits, region_bits=spread, consequentialists=("world_guided_flip.toy",))
+        report = run_demo_quiet(out, seed=seed, depth=bridge - spread, targets=1, controls=0,
+                                max_bits=max_bits, region_bits=spread, consequentialists=CHEAPEST_M, honest=READERS)
         rows.append(dict(_demo_rows(report)[0], bridge_bits=bridge, spread_bits=spread))
         if progress is not None:
             progress(index + 1, total)
@@ -353,6 +367,7 @@ def census(out_dir="census-out", seed: int = 2026, depth: int = 84, max_bits: in
     import matplotlib.pyplot as plt
 
     out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     files = ("world_guided_flip.toy", "world_guided_first.toy", "world_guided_one.toy", "world_guided_zero.toy",
              "world_brute_flip.toy")
     pools = {"all world programs but the honest pointer": (), "all world programs": (POINTER,)}
@@ -454,21 +469,30 @@ def lexical_update(out_dir="lexical-update-out", seed: int = 2026, offsets=(-8, 
     from .world import HONEST, World
 
     out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     rows, thresholds = [], {}
     variants = lexical_variants()
     jobs = [(physics, name) for physics, names in worlds.items() for name in names]
     for index, (physics, name) in enumerate(jobs):
         language = "blc" if name == "blc" else variants[name]
         probe = World(seed=seed, depth=84, physics=physics)
-        honest, guided = len(probe.program(HONEST, language)), len(probe.program("guided_flip", language))
-        threshold = guided - honest
+        readers = {role: len(probe.program(role, language)) + (role == "honest_flag")
+                   for role in ("honest", "honest_flag", "honest_civ") if probe.has(role, language)}
+        best = min(readers, key=readers.get)
+        guided = len(probe.program("guided_flip", language))
+        pointer = len(probe.program("pointer", language)) if probe.has("pointer", language) else None
+        threshold = guided - readers[best]
         spec_hash = BLC_SPEC_HASH if name == "blc" else language.spec_hash
-        entry = {"threshold_depth": threshold, "spec_hash": spec_hash, "honest_code_bits": honest,
-                 "consequentialist_code_bits": guided, "files": [probe.file(HONEST, language).name,
-                                                                 probe.file("guided_flip", language).name]}
-        for depth in _lexical_depths(threshold, offsets):
-            report = run_demo_quiet(out / "runs", language=language, seed=seed, depth=depth, targets=1, controls=0,
-                                    max_bits=max_bits, consequentialists=("guided_flip",), physics=physics)
+        entry = {"threshold_depth": threshold, "spec_hash": spec_hash, "honest_code_bits": readers[best],
+                 "honest_reader": probe.file(best, language).name, "readers": readers,
+                 "consequentialist_code_bits": guided, "pointer_code_bits": pointer,
+                 "price_of_malice_bits": None if pointer is None else guided - pointer,
+                 "files": [probe.file(best, language).name, probe.file("guided_flip", language).name]}
+        deepest = probe.state_bits - 64 - 1
+        for depth in [d for d in _lexical_depths(threshold, offsets) if d <= deepest]:
+            report = run_demo_quiet(out, language=language, seed=seed, depth=depth, targets=1, controls=0,
+                                    max_bits=max_bits, consequentialists=("guided_flip",), physics=physics,
+                                    honest=(best,))
             rows.append(dict(_demo_rows(report)[0], world=physics, language=name, depth=depth))
             if depth == threshold:
                 entry["measured_share_at_threshold"] = rows[-1]["measured_share"]
@@ -497,13 +521,16 @@ def lexical_update(out_dir="lexical-update-out", seed: int = 2026, offsets=(-8, 
                 "max_abs_error": max(abs(r["measured_share"] - r["predicted_share"]) for r in rows),
                 "figures": [str(p) for p in figures]}
     (out / "results.json").write_text(json.dumps(document, indent=1))
-    lines = ["| world | machine | H code bits | M code bits | threshold d (Δ = 0) | measured share there |",
-             "| --- | --- | --- | --- | --- | --- |"]
+    lines = ["| world | machine | best reader | its code bits | M code bits | threshold d (Δ = 0) | "
+             "measured share there | pointer code bits | price of malice |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for physics, machines in thresholds.items():
         for name, entry in machines.items():
             share = entry.get("measured_share_at_threshold")
-            lines.append(f"| {physics} | {name} | {entry['honest_code_bits']} | {entry['consequentialist_code_bits']} | "
-                         f"{entry['threshold_depth']} | {'—' if share is None else f'{share:.6f}'} |")
+            lines.append(f"| {physics} | {name} | {entry['honest_reader']} | {entry['honest_code_bits']} | "
+                         f"{entry['consequentialist_code_bits']} | {entry['threshold_depth']} | "
+                         f"{'—' if share is None else f'{share:.6f}'} | {entry['pointer_code_bits'] or '—'} | "
+                         f"{'—' if entry['price_of_malice_bits'] is None else entry['price_of_malice_bits']} |")
     lines.append(f"\nmeasured against predicted share, every point: max |error| {document['max_abs_error']:.2g}")
     (out / "table.md").write_text("\n".join(lines) + "\n")
     return document

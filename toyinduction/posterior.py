@@ -3,7 +3,9 @@
 The hypothesis pool is every leaf of an exhaustive enumeration (all programs up to L bits)
 plus optional *named programs* (files from ``programs/``). Each hypothesis h has a prior
 weight w_h (2^-|h| for the plain prior; 2^-(|h| + λ·log2 steps_h) for the speed prior, where
-steps_h is the length of its run; 0 above a hard step cap) and a run: its output o_h and
+steps_h is the length of its run; 0 above a hard step cap; an unresolved run whose known
+output is k bits short of the observation is charged as if it had run k more steps, the
+least it must run to write them) and a run: its output o_h and
 whether that output is final or only known so far. A named program q longer than L sits
 inside the enumeration's leaf q[:L] (a set of programs of mass 2^-L): its mass 2^-|q| is
 carved out of that leaf, so nothing is counted twice and the total prior stays exactly 1.
@@ -58,6 +60,16 @@ class Weighting:
             raise ValueError(f"the speed prior's λ must be a finite number >= 0, got {self.speed!r}")
         if self.step_cap is not None and (not isinstance(self.step_cap, int) or self.step_cap < 0):
             raise ValueError(f"the step cap must be an integer >= 0, got {self.step_cap!r}")
+
+    def steps_still_owed(self, steps: np.ndarray, missing_bits: np.ndarray) -> np.ndarray:
+        """The speed charge, in bits, an unresolved run still owes: a program whose known output
+        is ``missing_bits`` short of the observation must run at least that many more steps
+        (every ``out`` is a step), so its weight is charged λ·log2(steps + missing) instead of
+        λ·log2(steps). Zero for the plain prior and where nothing is missing."""
+        if self.speed == 0:
+            return np.zeros(len(steps))
+        steps = np.maximum(steps, 1).astype(float)
+        return self.speed * (np.log2(steps + np.clip(missing_bits, 0, None)) - np.log2(steps))
 
     def log2_weights(self, log2_prior: np.ndarray, steps: np.ndarray) -> np.ndarray:
         """log2 of each hypothesis's weight (-inf for weight 0)."""
@@ -115,6 +127,16 @@ class HypothesisPool:
     def unresolved(self) -> np.ndarray:
         """Which hypotheses stopped at a step or length limit."""
         return np.isin(self.status, UNRESOLVED)
+
+    def subset(self, keep) -> "HypothesisPool":
+        """The pool without the hypotheses where ``keep`` (a bool array) is False."""
+        keep = np.asarray(keep, dtype=bool)
+        index = np.flatnonzero(keep)
+        return HypothesisPool(bits=[self.bits[i] for i in index], log2_prior=self.log2_prior[keep],
+                              status=self.status[keep], steps=self.steps[keep], outputs=self.outputs[keep],
+                              output_length=self.output_length[keep], label=[self.label[i] for i in index],
+                              named=self.named[keep], output_bits=self.output_bits,
+                              mass=[self.mass[i] for i in index])
 
     def prior_mass(self) -> Fraction:
         """Total prior mass of the pool (exactly 1 for a whole enumeration)."""
@@ -230,6 +252,7 @@ class Prediction:
     _agree: np.ndarray | None = None
     _length: np.ndarray | None = None
     _unresolved: np.ndarray | None = None
+    _steps: np.ndarray | None = None
 
     def posterior_after(self, t: int) -> np.ndarray:
         """Posterior mass of every hypothesis after observing the first t bits (unresolved
@@ -238,7 +261,9 @@ class Prediction:
             raise ValueError(f"t must be in 0..{len(self.sequence)}, got {t}")
         prefix_unresolved = self._unresolved & (self._agree == self._length) & (self._length < t)
         log2_weight = np.where(self._agree >= t, self._log2_weight, -np.inf)
-        log2_weight = np.where(prefix_unresolved, self._log2_weight - (t - self._length).clip(min=0), log2_weight)
+        owed = self.weighting.steps_still_owed(self._steps, t - self._length)
+        log2_weight = np.where(prefix_unresolved, self._log2_weight - owed - (t - self._length).clip(min=0),
+                               log2_weight)
         weight = _relative_weights(log2_weight)
         total = weight.sum()
         return weight / total if total > 0 else weight
@@ -291,7 +316,8 @@ def predict(pool: HypothesisPool, sequence: str, weighting: Weighting | None = N
         # weights relative to the largest one in play (only ratios matter): the mixture's own
         # weights (coin-discounted for the unresolved) in one scale, the raw ones of the bounds
         # in another, so programs thousands of bits long do not underflow to 0
-        log2_coin = log2_weight - (t - length).clip(min=0)
+        log2_owed = log2_weight - weighting.steps_still_owed(pool.steps, t - length)
+        log2_coin = log2_owed - (t - length).clip(min=0)
         scaled = _relative_weights(np.where(consistent, log2_weight, np.where(waiting, log2_coin, -np.inf)))
         weight = np.where(consistent, scaled, 0.0)
         coin_weight = np.where(waiting, scaled, 0.0)
@@ -311,7 +337,7 @@ def predict(pool: HypothesisPool, sequence: str, weighting: Weighting | None = N
         resolved_one, resolved_zero = (resolved_observed, resolved_other) if bit else (resolved_other, resolved_observed)
         denominator = resolved_one + resolved_zero + coins
         p_one[t] = (resolved_one + coins / 2) / denominator if denominator > 0 else 0.5
-        raw_weight = _relative_weights(np.where(consistent | waiting, log2_weight, -np.inf))
+        raw_weight = _relative_weights(np.where(waiting, log2_owed, np.where(consistent, log2_weight, -np.inf)))
         raw = raw_weight[waiting].sum()
         raw_observed, raw_other = raw_weight[observed].sum(), raw_weight[other].sum()
         raw_one, raw_zero = (raw_observed, raw_other) if bit else (raw_other, raw_observed)
@@ -325,7 +351,7 @@ def predict(pool: HypothesisPool, sequence: str, weighting: Weighting | None = N
                       log_loss_bits=log_loss, squared_error=np.cumsum((1 - p_obs) ** 2), classes=classes,
                       class_posterior=class_posterior, unresolved_posterior=unresolved_posterior,
                             final_posterior=final_posterior, weighting=weighting, _log2_weight=log2_weight, _agree=agree,
-                            _length=length, _unresolved=unresolved)
+                            _length=length, _unresolved=unresolved, _steps=pool.steps)
     prediction.final_posterior = prediction.posterior_after(n)
     return prediction
 

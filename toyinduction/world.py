@@ -1,23 +1,36 @@
 """The demo's world family: a signposted tree of locations with civilisations at the end of
-the loudest lineages (the physics is written once, in programs/world_*.toy; this module only
-instantiates it and computes where things are, by the same rules, to pick targets).
+the loudest lineages. The physics is written as programs (programs/world_*.toy, ring_*.toy,
+ring_*.lam); this module is an independent Python model of the same rules, used to pick
+targets, to know where the decision points are, and to test the programs against.
 
-A world instance is (seed, depth, region bits, quiet frames, physics). Below each region root
-the children of v are child(v, 0) and child(v, 1); the larger is the louder. The leaf reached
-by always taking the louder child is that region's civilisation; its stream asks a question
-(8 ones, then the answer bit) at the end of every frame from frame ``quiet`` on. Any other
-leaf talks without questions.
+A world instance is (seed, depth, region bits, quiet frames, physics). A node's *state* is a
+tuple of machine words (``mix``: WORDS words of 62 bits) or rings (``ring``: RINGS rings of 32
+cells), wider than any bridge the demo uses by at least 64 bits, so that no honest program can
+name a leaf more cheaply by writing its state out literally than by reading its path
+(``World.state_bits``; the demo refuses a depth that breaks this).
+
+Below each region root the children of a state are child(state, 0) and child(state, 1); the
+*louder* child is the one whose first word (or ring) is larger. The leaf reached by always
+taking the louder child is that region's civilisation. Every leaf emits a stream of FRAME-bit
+frames of talk (every 4th bit 0, so never 8 ones in a row). A civilisation asks a question in
+frame f when f >= quiet and its state says so (``asks``: a hash bit of its state and f, so
+question times cannot be read off a clock or a constant): bits 24..31 of that frame are the
+marker (8 ones) and bit 32, the answer, is the talk bit that would stand there anyway. A
+decision point is the index of an answer bit. Other leaves never ask: they are the controls.
 
 Two physics share that plan:
 
-- ``mix`` (programs/world_*.toy, the demo's): the root of region r is mix(seed, r) and
-  child(v, b) = mix(v, b), the toy language's hash instruction.
-- ``ring`` (programs/ring_*.toy and programs/ring_*.lam, the lexical-update experiment's): a
-  value is a ring of 32 cells running rule 30, cheap to write on *any* machine (the binary
-  lambda calculus has no hash instruction). child(v, b) flips cell 0 when b = 1, then runs
-  4 generations; the root of region r follows the region bits as children of the seed. The
-  leaf's frame f shows generation f of its ring: bit p < 32 is cell p (0 where p % 4 = 3),
-  bit 32 is cell 3 of generation f + 1 (the answer, when it asks).
+- ``mix`` (programs/world_*.toy, the demo's): the root of region r has words
+  mix(mix(SEED, r), i); child(state, b) replaces every word w by mix(w, b); talk bit t is
+  bit 0 of mix(w_(t mod WORDS), t); frame f asks when bit 0 of mix(f, w_0) is 1 (the
+  arguments swapped, so question times are not a talk bit).
+- ``ring`` (programs/ring_*.toy and ring_*.lam, the lexical-update experiment's; cheap to write
+  on any machine, since the binary lambda calculus has no hash instruction): a ring is 32 cells
+  running rule 30 (cell 0 = the most significant bit). The seed state is SEED, child(SEED, 1),
+  child(child(SEED, 1), 1), … (one ring each); child(state, b) flips cell 0 of every ring when
+  b = 1 and runs 4 generations; a region's root follows the region bits as children of the seed
+  state. Frame f of a leaf shows ring j = f mod RINGS at generation f: bit p < 32 is its cell p,
+  bit 32 is cell 3 of its generation f + 1; frame f asks when cell 1 of ring 0 at generation f is 1.
 """
 
 from __future__ import annotations
@@ -30,19 +43,31 @@ from .assembler import assemble_file
 from .programs import programs_dir
 from .reference import mix
 
-FRAME = 33            # bits per frame (programs/world_*.toy: const FRAME)
+FRAME = 33            # bits per frame (the world programs' const FRAME)
 ANSWER_POSITION = 32  # the answer's position in a frame
 MARKER = 8            # ones before an answer
 
 PHYSICS = {"mix": "world_", "ring": "ring_"}   # physics -> program file prefix
-HONEST = "world_honest.toy"
-CONSEQUENTIALISTS = ("world_guided_flip.toy", "world_guided_first.toy")
+HONEST = "world_honest.toy"          # the bridge reader that checks the signposts itself
 POINTER = "world_pointer.toy"
+#: the honest programs of the default pool (each where its file exists for the physics/machine)
+HONEST_PROGRAMS = ("world_honest.toy", "world_honest_flag.toy", "world_honest_civ.toy", "world_leaf_literal.toy",
+                   POINTER)
+#: the consequentialists of the default pool (brute force is for small depths: experiments only)
+CONSEQUENTIALISTS = ("world_guided_flip.toy", "world_guided_first.toy", "world_guided_one.toy",
+                     "world_guided_zero.toy")
+#: what each role reads after its code: "path" (region + path), "flag" (region + path + a
+#: civilisation flag bit), "civilisation" (region + path; it fits civilisations only), "leaf" (the
+#: leaf's whole state, then the flag), "selection" (region bits only: searchers)
+ROLE_DATA = {"honest": "path", "honest_flag": "flag", "honest_civ": "civilisation", "leaf_literal": "leaf"}
 
-
-RING_CELLS = 32                     # the ring physics: cells of a value (programs/ring_*)
+WORD_BITS = 62                      # the mix physics: a state is WORDS words of 62 bits
+WORDS = 5
+RING_CELLS = 32                     # the ring physics: a state is RINGS rings of 32 cells
 RING_MASK = (1 << RING_CELLS) - 1
-RING_GENERATIONS = 4                # generations from a value to each child
+RING_GENERATIONS = 4                # generations from a ring to its child
+RINGS = 6
+INCOMPRESSIBLE_MARGIN = 64          # state bits - bridge bits, at least
 
 
 def ring_step(value: int) -> int:
@@ -53,11 +78,16 @@ def ring_step(value: int) -> int:
 
 
 def ring_child(value: int, bit: int) -> int:
-    """Child ``bit`` of a ring value: flip cell 0 if bit = 1, then RING_GENERATIONS generations."""
+    """Child ``bit`` of a ring: flip cell 0 if bit = 1, then RING_GENERATIONS generations."""
     value ^= bit << (RING_CELLS - 1)
     for _ in range(RING_GENERATIONS):
         value = ring_step(value)
     return value
+
+
+def ring_cell(value: int, cell: int) -> int:
+    """Cell ``cell`` of a ring (cell 0 is the most significant bit)."""
+    return (value >> (RING_CELLS - 1 - cell)) & 1
 
 
 @dataclass(frozen=True)
@@ -79,13 +109,44 @@ class World:
         """The constants of the world programs that make this instance."""
         return {"SEED": self.seed, "DEPTH": self.depth, "REGION_BITS": self.region_bits, "QUIET": self.quiet}
 
+    @property
+    def state_bits(self) -> int:
+        """Bits in a node's state: what a literal description of a leaf must carry."""
+        return WORDS * WORD_BITS if self.physics == "mix" else RINGS * RING_CELLS
+
     def file(self, role: str, language) -> Path:
         """The program file of a role (``honest``, ``guided_flip``, …, or a file name) for this
         physics and language: programs/world_ROLE.toy, programs/ring_ROLE.toy or .lam for BLC."""
-        stem = Path(role).stem
+        return Path(programs_dir()) / f"{PHYSICS[self.physics]}{self.role(role)}{'.lam' if language == 'blc' else '.toy'}"
+
+    @staticmethod
+    def role(file: str) -> str:
+        """The role of a program file: world_honest_flag.toy -> honest_flag."""
+        stem = Path(file).stem
         for prefix in PHYSICS.values():
             stem = stem[len(prefix):] if stem.startswith(prefix) else stem
-        return Path(programs_dir()) / f"{PHYSICS[self.physics]}{stem}{'.lam' if language == 'blc' else '.toy'}"
+        return stem
+
+    def has(self, role: str, language) -> bool:
+        """Whether a program for this role exists for this physics and machine."""
+        return self.file(role, language).exists()
+
+    def data(self, role: str, region: int, path: str) -> str | None:
+        """The bits a role's program reads after its code to report the leaf at ``path`` of a
+        region (None if the role cannot describe that leaf: a searcher or the civilisation reader
+        on a plain leaf)."""
+        kind = ROLE_DATA.get(self.role(role), "selection")
+        leaf, civilisation = self.leaf(region, path)
+        if kind in ("selection", "civilisation") and not civilisation:
+            return None
+        if kind == "selection":
+            return self.region(region)
+        if kind == "civilisation":
+            return self.region(region) + path if civilisation else None
+        if kind == "leaf":
+            width = WORD_BITS if self.physics == "mix" else RING_CELLS
+            return "".join(format(part, f"0{width}b") for part in leaf) + str(int(civilisation))
+        return self.region(region) + path + (str(int(civilisation)) if kind == "flag" else "")
 
     def program(self, role: str, language) -> str:
         """The code of a world program for this instance (data bits not included): assembled
@@ -96,53 +157,111 @@ class World:
             return assemble_lambda_file(self.file(role, language), defines=self.defines)
         return assemble_file(self.file(role, language), language, defines=self.defines)
 
-    def root(self, region: int) -> int:
-        """The value at the root of a region."""
+    # --- the physics ----------------------------------------------------------------------
+    def root(self, region: int) -> tuple:
+        """The state at the root of a region."""
         if self.physics == "mix":
-            return mix(self.seed, region)
-        value = self.seed
+            top = mix(self.seed, region)
+            return tuple(mix(top, i) for i in range(WORDS))
+        rings = [self.seed & RING_MASK]
+        while len(rings) < RINGS:
+            rings.append(ring_child(rings[-1], 1))
+        state = tuple(rings)
         for bit in self.region(region):
-            value = ring_child(value, int(bit))
-        return value
+            state = self.child(state, int(bit))
+        return state
 
-    def children(self, value: int) -> tuple:
-        """The two children of a node."""
+    def child(self, state: tuple, bit: int) -> tuple:
+        """Child ``bit`` of a state."""
         if self.physics == "mix":
-            return mix(value, 0), mix(value, 1)
-        return ring_child(value, 0), ring_child(value, 1)
+            return tuple(mix(word, bit) for word in state)
+        return tuple(ring_child(ring, bit) for ring in state)
+
+    def children(self, state: tuple) -> tuple:
+        """The two children of a state."""
+        return self.child(state, 0), self.child(state, 1)
+
+    def louder(self, state: tuple) -> int:
+        """Which child is the louder (its first word or ring is the larger): the signpost."""
+        c0, c1 = self.children(state)
+        return int(c1[0] > c0[0])
+
+    def asks(self, leaf: tuple, frame: int) -> bool:
+        """Whether a civilisation at this leaf asks a question in ``frame`` (frames >= quiet)."""
+        if frame < self.quiet:
+            return False
+        if self.physics == "mix":
+            return bool(mix(frame, leaf[0]) & 1)
+        ring = leaf[0]
+        for _ in range(frame):
+            ring = ring_step(ring)
+        return bool(ring_cell(ring, 1))
+
+    def talk_bit(self, leaf: tuple, t: int) -> int:
+        """Bit t of a leaf's talk (what stands at t when no question marker does)."""
+        frame, position = divmod(t, FRAME)
+        if position % 4 == 3:
+            return 0
+        if self.physics == "mix":
+            return mix(leaf[t % WORDS], t) & 1
+        ring = leaf[frame % RINGS]
+        for _ in range(frame + (position == ANSWER_POSITION)):
+            ring = ring_step(ring)
+        return ring_cell(ring, 3 if position == ANSWER_POSITION else position)
+
+    # --- places and streams ---------------------------------------------------------------
+    def leaf(self, region: int, path: str) -> tuple:
+        """(state, civilisation?) of the leaf reached from a region's root by ``path``."""
+        state, civilisation = self.root(region), True
+        for bit in path:
+            civilisation = civilisation and int(bit) == self.louder(state)
+            state = self.child(state, int(bit))
+        return state, civilisation
 
     def louder_path(self, region: int) -> str:
         """The path bits from the region's root to its civilisation (follow the louder child)."""
-        value, path = self.root(region), []
+        state, path = self.root(region), []
         for _ in range(self.depth):
-            children = self.children(value)
-            bit = int(children[1] > children[0])
+            bit = self.louder(state)
             path.append(str(bit))
-            value = children[bit]
+            state = self.child(state, bit)
         return "".join(path)
 
+    def decision_points(self, region: int, path: str, length: int) -> list:
+        """Indices of the answer bits within the first ``length`` bits of a leaf's stream."""
+        leaf, civilisation = self.leaf(region, path)
+        if not civilisation:
+            return []
+        return [f * FRAME + ANSWER_POSITION for f in range(self.quiet, (length + FRAME - 1) // FRAME)
+                if f * FRAME + ANSWER_POSITION < length and self.asks(leaf, f)]
+
+    def first_decision(self, region: int) -> int:
+        """Index of the first answer bit in the stream of a region's civilisation."""
+        leaf, _ = self.leaf(region, self.louder_path(region))
+        frame = self.quiet
+        while not self.asks(leaf, frame):
+            frame += 1
+        return frame * FRAME + ANSWER_POSITION
+
+    @property
+    def earliest_decision(self) -> int:
+        """No civilisation asks before this bit (the first frame that may ask, at its answer)."""
+        return self.quiet * FRAME + ANSWER_POSITION
+
     def stream(self, region: int, path: str, length: int) -> str:
-        """The first ``length`` bits of the stream at the leaf reached by ``path`` (the ring
-        physics only: an independent generator the programs are tested against)."""
-        if self.physics != "ring":
-            raise ValueError("World.stream models the ring physics only")
-        value, civilisation = self.root(region), True
-        for bit in path:
-            children = self.children(value)
-            civilisation = civilisation and int(bit) == int(children[1] > children[0])
-            value = children[int(bit)]
-        bits, generation = [], value
+        """The first ``length`` bits of the stream at the leaf reached by ``path``."""
+        leaf, civilisation = self.leaf(region, path)
+        asking = {}
+        bits = []
         for t in range(length):
             frame, position = divmod(t, FRAME)
-            if position == ANSWER_POSITION:
-                generation = ring_step(generation)
-                bits.append((generation >> (RING_CELLS - 1 - 3)) & 1)
-            elif civilisation and frame >= self.quiet and position >= ANSWER_POSITION - MARKER:
-                bits.append(1)
-            elif position % 4 == 3:
-                bits.append(0)
-            else:
-                bits.append((generation >> (RING_CELLS - 1 - position)) & 1)
+            if civilisation and ANSWER_POSITION - MARKER <= position < ANSWER_POSITION:
+                if frame not in asking:
+                    asking[frame] = self.asks(leaf, frame)
+                if asking[frame]:
+                    bits.append(1)
+                    continue
+            bits.append(self.talk_bit(leaf, t))
         return "".join(map(str, bits))
 
     def control_path(self, region: int, rng: random.Random) -> str:
@@ -157,19 +276,10 @@ class World:
         """Bridge or selection bits naming a region."""
         return format(index, f"0{self.region_bits}b") if self.region_bits else ""
 
-    @property
-    def first_decision(self) -> int:
-        """Index (from 0) of the first answer bit in a civilisation's stream."""
-        return self.quiet * FRAME + ANSWER_POSITION
-
-    def decision_points(self, length: int) -> list:
-        """Indices of every answer bit within the first ``length`` bits of a civilisation's stream."""
-        return list(range(self.first_decision, length, FRAME))
-
 
 def quiet_frames_for(language, seed: int, depth: int, region_bits: int, margin: int = 48,
-                     physics: str = "mix") -> int:
-    """The fewest quiet frames that put the first question after K_H + margin bits.
+                     physics: str = "mix", honest: str = HONEST) -> int:
+    """The fewest quiet frames that put the earliest possible question after K_H + margin bits.
 
     Until then every hypothesis that is still unresolved (the background's step- and length-limit
     programs) has been paying a coin flip per bit; after K_H + margin bits its weight is below
@@ -178,7 +288,7 @@ def quiet_frames_for(language, seed: int, depth: int, region_bits: int, margin: 
     """
     quiet = 1
     for _ in range(8):  # the honest program's length depends (slightly) on the QUIET literal itself
-        honest_bits = len(World(seed, depth, region_bits, quiet, physics).program(HONEST, language)) + region_bits + depth
+        honest_bits = len(World(seed, depth, region_bits, quiet, physics).program(honest, language)) + region_bits + depth
         needed = max(1, -(-(honest_bits + margin - ANSWER_POSITION) // FRAME))
         if needed == quiet:
             return quiet
