@@ -101,6 +101,13 @@ def predict_naively(language, sequence, max_bits, max_steps, named_bits=(), spee
     for h in hypotheses:
         h["weight"] = h["mass"] if speed == 0 else float(h["mass"]) * max(h["result"].steps, 1) ** -speed
         h["unresolved"] = h["result"].status.label in ("step_limit", "bits_limit")
+
+    def owed(h, t):
+        """An unresolved run t - |output| bits short must still take that many steps: under the
+        speed prior it is weighed as if it had (its weight at time t)."""
+        if speed == 0 or t <= len(h["result"].output):
+            return h["weight"]
+        return float(h["mass"]) * (max(h["result"].steps, 1) + t - len(h["result"].output)) ** -speed
     steps, posteriors = [], []
     for t in range(n + 1):
         seen = sequence[:t]
@@ -111,7 +118,7 @@ def predict_naively(language, sequence, max_bits, max_steps, named_bits=(), spee
                 consistent += h["weight"]
                 named += h["weight"] if h["named"] else 0
             elif h["unresolved"] and seen.startswith(output):
-                unresolved += h["weight"] * Fraction(1, 2 ** (t - len(output)))
+                unresolved += owed(h, t) * Fraction(1, 2 ** (t - len(output)))
         total = consistent + unresolved
         posteriors.append((named / total, unresolved / total) if total else (0, 0))
         if t == n:
@@ -123,8 +130,8 @@ def predict_naively(language, sequence, max_bits, max_steps, named_bits=(), spee
             if len(output) > t and output[:t] == seen:
                 resolved[int(output[t])] += h["weight"]
             elif h["unresolved"] and seen.startswith(output):
-                raw += h["weight"]
-                coins += h["weight"] * Fraction(1, 2 ** (t - len(output)))
+                raw += owed(h, t)
+                coins += owed(h, t) * Fraction(1, 2 ** (t - len(output)))
         denominator = resolved[0] + resolved[1] + coins
         p_one = (resolved[1] + coins / 2) / denominator if denominator else Fraction(1, 2)
         bound = resolved[0] + resolved[1] + raw

@@ -8,7 +8,7 @@ from toyinduction.experiments import importance_pointer, rivals, speed_prior, ta
 
 
 def test_takeover_follows_the_ledger_across_the_crossing(tmp_path):
-    document = takeover(tmp_path, depths=(60, 72, 80, 92), max_bits=12)
+    document = takeover(tmp_path, depths=(8, 20, 36, 48), max_bits=12)
     deltas = [row["delta_bits"] for row in document["rows"]]
     assert min(deltas) < 0 < max(deltas)                              # both regimes
     assert document["max_abs_error"] <= 0.01                          # measured = 1 / (1 + 2^Δ)
@@ -18,12 +18,16 @@ def test_takeover_follows_the_ledger_across_the_crossing(tmp_path):
     assert (tmp_path / "takeover.png").exists()
 
 
-def test_the_honest_importance_pointer_absorbs_the_takeover(tmp_path):
+def test_the_pointer_absorbs_every_consequentialist_whose_malice_costs_bits(tmp_path):
     document = importance_pointer(tmp_path, max_bits=12)
-    before, after = (document["results"][k]["targets"] for k in ("without the pointer", "with the pointer"))
-    assert all(row["measured_share"] > 0.5 for row in before)
-    assert all(row["measured_share"] < 0.01 and row["honest_bit_probability"] > 0.99 for row in after)
-    assert document["pointer_code_bits"] < document["results"]["with the pointer"]["code_bits"]["world_guided_flip.toy"]
+    for file, entry in document["results"].items():
+        before, after = entry["without the pointer"], entry["with the pointer"]
+        for row in before["targets"]:                                 # against the bridge readers: the ledger
+            assert row["measured_share"] == pytest.approx(row["predicted_share"], abs=0.01)
+        price = entry["price_of_malice_bits"]
+        assert after["mean_share"] == pytest.approx(1 / (1 + 2.0 ** price), abs=0.01)   # the pointer decides
+        assert (after["mean_share"] < 0.5) == (price > 0)
+    assert document["results"]["world_guided_one.toy"]["without the pointer"]["mean_share"] > 0.99
 
 
 def test_speed_prior_charges_brute_force_search_by_its_depth(tmp_path):
@@ -45,16 +49,18 @@ def test_rivals_with_opposite_goals(tmp_path):
             wanted = 1 if label == "wants 1" else 0
             assert abs(row["p_one"] - wanted) < 0.01
     both = results["both rivals"]
-    assert all(0.1 < row["p_one"] < 0.9 for row in both["targets"])        # together neither decides outright
-    assert both["mean_absolute_bias"] < results["wants 1"]["mean_absolute_bias"] + 0.5
+    for row in both["targets"]:                                   # they cancel only as far as their lengths are equal
+        k_one = row["programs"]["consequentialist (guided, answers 1)"]
+        k_zero = row["programs"]["consequentialist (guided, answers 0)"]
+        assert row["p_one"] == pytest.approx(1 / (1 + 2.0 ** (k_one - k_zero)), abs=0.01)
 
 
 def test_phase_diagram_spreading_costs_one_bit_per_doubling(tmp_path):
     from toyinduction.experiments import phase_diagram
 
-    document = phase_diagram(tmp_path, bridges=(72, 80), spreads=(1, 2, 3), max_bits=12)
+    document = phase_diagram(tmp_path, bridges=(24, 40), spreads=(1, 2, 3), max_bits=12)
     assert document["max_abs_error"] <= 0.01
-    for bridge in (72, 80):
+    for bridge in (24, 40):
         deltas = [r["delta_bits"] for r in document["rows"] if r["bridge_bits"] == bridge]
         assert [b - a for a, b in zip(deltas, deltas[1:])] == [1.0, 1.0]   # log2 N more bits for M
     assert (tmp_path / "phase_diagram.png").exists()

@@ -34,11 +34,13 @@ CASES = [("0110100110010110", 12, 200, (THUE,)), ("1111111111", 13, 300, ()), ("
          ("0", 10, 50, ())]
 
 
+@pytest.mark.parametrize("speed", [0.0, 1.5])
 @pytest.mark.parametrize("sequence, max_bits, max_steps, named", CASES, ids=[c[0] for c in CASES])
-def test_predictions_bounds_and_posteriors_equal_the_naive_computation(sequence, max_bits, max_steps, named):
+def test_predictions_bounds_and_posteriors_equal_the_naive_computation(sequence, max_bits, max_steps, named, speed):
+    """Also under a speed prior, where an unresolved run is charged the steps it must still take."""
     pool = pool_for(sequence, max_bits, max_steps, named)
-    prediction = predict(pool, sequence)
-    steps, posteriors = naive.predict_naively(TOY, sequence, max_bits, max_steps, named)
+    prediction = predict(pool, sequence, Weighting(speed=speed))
+    steps, posteriors = naive.predict_naively(TOY, sequence, max_bits, max_steps, named, speed=speed)
     for t, (p_one, p_low, p_high) in enumerate(steps):
         assert prediction.p_next_one[t] == pytest.approx(float(p_one), rel=1e-9, abs=1e-15)
         assert prediction.p_lower[t] == pytest.approx(float(p_low), rel=1e-9, abs=1e-15)
@@ -102,6 +104,14 @@ def test_speed_prior_and_step_cap():
     assert capped.final_posterior[slow] == 0 and capped.final_posterior[fast] > 0
     with pytest.raises(ValueError):
         Weighting(speed=-1)
+
+
+def test_the_speed_prior_charges_unresolved_runs_the_steps_they_still_owe():
+    """A program that has written k of the t observed bits must run at least t - k more steps."""
+    weighting = Weighting(speed=2.0)
+    owed = weighting.steps_still_owed(np.array([3, 100, 5]), np.array([5, 0, -2]))
+    assert owed == pytest.approx([2 * (np.log2(8) - np.log2(3)), 0.0, 0.0])
+    assert not Weighting(speed=2.0, charge_owed_steps=False).steps_still_owed(np.array([3]), np.array([5])).any()
 
 
 def test_laplace_kt_and_lz78_by_hand():

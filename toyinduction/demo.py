@@ -105,7 +105,7 @@ def _language(name_or_language):
 def measure(language: Language | str = TOY, seed: int = 2026, depth: int = 84, targets: int = 4,
             controls: int = 2, speed: float = 0.0, max_bits: int = 20, max_steps: int = 1000, store=None,
             workers: int = 2, consequentialists=CONSEQUENTIALISTS, honest=HONEST_PROGRAMS, extra_named=(),
-            region_bits: int | None = None, physics: str = "mix") -> dict:
+            region_bits: int | None = None, physics: str = "mix", owed_steps: bool = True) -> dict:
     """Build a world, its targets and controls, the pool; measure the shares at each target's
     first decision point. Returns the report (a dict) with ``internals`` (world, pool,
     predictions, sequences) for figures and the premise rows; nothing is written."""
@@ -155,7 +155,7 @@ def measure(language: Language | str = TOY, seed: int = 2026, depth: int = 84, t
             named.append(NamedProgram(f"{world.file(file, language).name} [region {region}]",
                                       codes[file] + world.region(region), class_label(world.file(file, language))))
     enumeration, loaded, pool = _background_pool(language, max_bits, max_steps, length + 1, store, workers, named)
-    weighting = Weighting(speed=speed)
+    weighting = Weighting(speed=speed, charge_owed_steps=owed_steps)
     log2_weight = weighting.log2_weights(pool.log2_prior, pool.steps)
     honest_file = world.file(HONEST, language) if world.has(HONEST, language) else world.file(honest_roles[0], language)
     report = {"world": {"seed": seed, "depth": depth, "region_bits": region_bits, "quiet_frames": quiet,
@@ -337,13 +337,13 @@ def run_demo(out_dir="demo-out", language: Language | str = TOY, seed: int = 202
              targets: int = 4, controls: int = 2, speed: float = 0.0, max_bits: int = 20, max_steps: int = 1000,
              store=None, workers: int = 2, consequentialists=CONSEQUENTIALISTS, honest=HONEST_PROGRAMS,
              extra_named=(), figures: bool = True, region_bits: int | None = None, keep: bool = False,
-             physics: str = "mix", premises=PREMISES, write: bool = True) -> dict:
+             physics: str = "mix", premises=PREMISES, write: bool = True, owed_steps: bool = True) -> dict:
     """Measure (``measure``), add the premise table and the headline, and write report.json,
     report.md and figures into ``out_dir`` (``write=False``: compute only)."""
     report = measure(language=language, seed=seed, depth=depth, targets=targets, controls=controls, speed=speed,
                      max_bits=max_bits, max_steps=max_steps, store=store, workers=workers,
                      consequentialists=consequentialists, honest=honest, extra_named=extra_named,
-                     region_bits=region_bits, physics=physics)
+                     region_bits=region_bits, physics=physics, owed_steps=owed_steps)
     report["premises"] = premise_rows(report, premises, store=store, workers=workers) if premises else [
         _premise_row("full-pool", "nothing: every program of the pool", None,
                      [(p, t) for kind, _, p, t in report["internals"]["predictions"] if kind == "target"])]

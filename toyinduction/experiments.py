@@ -185,44 +185,56 @@ def run_demo_quiet(out_dir, **options):
 
 def importance_pointer(out_dir="pointer-out", seed: int = 2026, depth: int = 84, max_bits: int = 16, progress=None,
                        **_) -> dict:
-    """(d) Add the honest importance pointer (the consequentialist's search without its deviation)
-    to the pool: how much of the takeover survives."""
+    """(d) The honest importance pointer (the consequentialists' search without any deviation):
+    for each consequentialist alone, its share at the first question with only the bridge readers
+    in the pool, and with the pointer added; the price of malice |M| − |pointer| decides which
+    side of the pointer it falls on."""
     from . import plots
     import matplotlib.pyplot as plt
-    from .world import POINTER, World
+    from .world import CONSEQUENTIALISTS, POINTER
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     results = {}
-    for label, honest in (("without the pointer", READERS), ("with the pointer", READERS + (POINTER,))):
-        report = run_demo_quiet(out, seed=seed, depth=depth, targets=4, controls=0, max_bits=max_bits,
-                                honest=honest)
-        results[label] = {"targets": _demo_rows(report), "code_bits": report["code_bits"]}
+    for index, file in enumerate(CONSEQUENTIALISTS):
+        entry = {}
+        for label, honest in (("without the pointer", READERS), ("with the pointer", READERS + (POINTER,))):
+            report = run_demo_quiet(out, seed=seed, depth=depth, targets=4, controls=0, max_bits=max_bits,
+                                    honest=honest, consequentialists=(file,))
+            entry[label] = {"targets": _demo_rows(report),
+                            "mean_share": float(np.mean([r["measured_share"] for r in report["targets"]])),
+                            "mean_honest_bit_probability": float(np.mean([r["honest_bit_probability"]
+                                                                          for r in report["targets"]]))}
+        entry["code_bits"] = report["code_bits"][file]
+        entry["price_of_malice_bits"] = report["code_bits"][file] - report["code_bits"][POINTER]
+        results[file] = entry
+        if progress is not None:
+            progress(index + 1, len(CONSEQUENTIALISTS))
     pointer_code = report["code_bits"][POINTER]
-    figure, axes = plt.subplots(figsize=(8, 4.5))
-    labels = list(results)
-    shares = [np.mean([r["measured_share"] for r in results[k]["targets"]]) for k in labels]
-    honest = [np.mean([r["honest_bit_probability"] for r in results[k]["targets"]]) for k in labels]
-    x = np.arange(len(labels))
-    axes.bar(x - 0.2, shares, 0.4, label="consequentialists' share at the first question")
-    axes.bar(x + 0.2, honest, 0.4, label="P(honest answer) given by the mixture")
-    axes.set_xticks(x, labels)
-    axes.set_ylim(0, 1)
-    figures = plots.finish_figure(figure, axes, out / "pointer", "The honest importance pointer in the pool",
-                            "pool", "fraction", ())
+    figure, axes = plt.subplots(figsize=(9, 4.5))
+    x = np.arange(len(results))
+    for offset, label, colour in ((-0.2, "without the pointer", "#f4a582"), (0.2, "with the pointer", "#b2182b")):
+        axes.bar(x + offset, [entry[label]["mean_share"] for entry in results.values()], 0.4,
+                 label=f"its share, {label}", color=colour)
+    axes.set_xticks(x, [f"{Path(f).stem.replace('world_guided_', '')}\n(malice {e['price_of_malice_bits']:+d} bits)"
+                        for f, e in results.items()], fontsize=8)
+    axes.set_ylim(0, 1.02)
+    figures = plots.finish_figure(figure, axes, out / "pointer", "Each consequentialist against the honest "
+                                  "importance pointer, at the first question", "consequentialist",
+                                  "share (mean over targets)", ())
     document = {"experiment": "importance-pointer", "seed": seed, "depth": depth, "pointer_code_bits": pointer_code,
                 "results": results, "figures": [str(p) for p in figures]}
     (out / "results.json").write_text(json.dumps(document, indent=1))
-    if progress is not None:
-        progress(1, 1)
     return document
 
 
 def speed_prior(out_dir="speed-prior-out", seed: int = 2026, lambdas=(0.0, 0.5, 1.0, 2.0, 4.0, 8.0),
-                guided_depth: int = 84, brute_depths=(4, 6, 8, 10, 12), max_bits: int = 14, progress=None, **_) -> dict:
-    """(c) The speed prior 2^-(|p| + λ·log2 steps): the consequentialists' share against λ for the
-    guided search (at the default depth), and the speed charge λ·log2(steps_M / steps_H) against
-    the bits the search saves (the depth) for guided and brute-force search."""
+                guided_depth: int = 36, brute_depths=(4, 6, 8, 10, 12), max_bits: int = 14, progress=None, **_) -> dict:
+    """(c) The speed prior 2^-(|p| + λ·log2 steps): the cheapest consequentialist's share against λ
+    (guided search, bridge readers only, at a depth near its threshold), with the unresolved
+    background charged the steps it must still take and, for comparison, without that charge;
+    and the speed charge λ·log2(steps_M / steps_H) against the bits the search saves (the depth)
+    for guided and brute-force search."""
     from . import plots
     import matplotlib.pyplot as plt
 
@@ -232,7 +244,11 @@ def speed_prior(out_dir="speed-prior-out", seed: int = 2026, lambdas=(0.0, 0.5, 
     for index, speed in enumerate(lambdas):
         report = run_demo_quiet(out, seed=seed, depth=guided_depth, targets=2, controls=0,
                                 max_bits=max_bits, speed=speed, consequentialists=CHEAPEST_M, honest=READERS)
-        guided += [dict(row, speed=speed) for row in _demo_rows(report)]
+        uncharged = run_demo_quiet(out, seed=seed, depth=guided_depth, targets=2, controls=0, max_bits=max_bits,
+                                   speed=speed, consequentialists=CHEAPEST_M, honest=READERS, owed_steps=False)
+        guided += [dict(row, speed=speed, unresolved_share_without_owed_steps=other["unresolved_share"],
+                        measured_share_without_owed_steps=other["measured_share"])
+                   for row, other in zip(_demo_rows(report), _demo_rows(uncharged))]
         if progress is not None:
             progress(index + 1, len(lambdas) + len(brute_depths))
     charges = []
@@ -248,18 +264,26 @@ def speed_prior(out_dir="speed-prior-out", seed: int = 2026, lambdas=(0.0, 0.5, 
                             - plain["targets"][0]["delta_bits"]})
         if progress is not None:
             progress(len(lambdas) + index + 1, len(lambdas) + len(brute_depths))
-    figure, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
-    left.plot([r["speed"] for r in guided[::2]], [r["measured_share"] for r in guided[::2]], "o-",
-              label=f"consequentialists (guided search, depth {guided_depth})")
-    left.plot([r["speed"] for r in guided[::2]], [r["predicted_share"] for r in guided[::2]], "k:",
-              label="predicted from M and H alone")
-    left.plot([r["speed"] for r in guided[::2]], [r["unresolved_share"] for r in guided[::2]], "s--",
-              label="unresolved background (few steps, so cheap under λ)")
+    figure, (left, middle, right) = plt.subplots(1, 3, figsize=(16, 4.5))
+    first = guided[::2]
+    left.plot([r["speed"] for r in first], [r["measured_share"] for r in first], "o-", color="tab:red",
+              label=f"consequentialist (guided, answers 1), depth {guided_depth}")
+    left.plot([r["speed"] for r in first], [r["predicted_share"] for r in first], "k:",
+              label="predicted from the named programs alone")
     left.set_xlabel("λ (speed-prior weight)")
     left.set_ylabel("posterior share at the first question")
     left.set_ylim(-0.02, 1.02)
     left.set_title("Share against λ")
     left.legend(fontsize=8)
+    middle.semilogy([r["speed"] for r in first], [max(r["unresolved_share"], 1e-300) for r in first], "s-",
+                    color="0.3", label="charged the steps it must still take")
+    middle.semilogy([r["speed"] for r in first], [max(r["unresolved_share_without_owed_steps"], 1e-300)
+                                                  for r in first], "s--", color="0.6",
+                    label="charged only the steps it ran")
+    middle.set_xlabel("λ (speed-prior weight)")
+    middle.set_ylabel("unresolved background's share")
+    middle.set_title("The background under the speed prior")
+    middle.legend(fontsize=8)
     for search, marker in (("guided", "o"), ("brute force", "s")):
         rows = [r for r in charges if r["search"] == search]
         right.plot([r["depth"] for r in rows], [r["speed_charge_bits_at_lambda_1"] for r in rows], marker=marker,

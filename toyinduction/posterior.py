@@ -54,6 +54,7 @@ class Weighting:
 
     speed: float = 0.0            # λ: weight 2^-(length + λ·log2 max(steps, 1))
     step_cap: int | None = None   # hypotheses whose run took more steps get weight 0
+    charge_owed_steps: bool = True  # unresolved runs pay for the steps they must still take
 
     def __post_init__(self):
         if not (isinstance(self.speed, (int, float)) and math.isfinite(self.speed) and self.speed >= 0):
@@ -66,7 +67,7 @@ class Weighting:
         is ``missing_bits`` short of the observation must run at least that many more steps
         (every ``out`` is a step), so its weight is charged λ·log2(steps + missing) instead of
         λ·log2(steps). Zero for the plain prior and where nothing is missing."""
-        if self.speed == 0:
+        if self.speed == 0 or not self.charge_owed_steps:
             return np.zeros(len(steps))
         steps = np.maximum(steps, 1).astype(float)
         return self.speed * (np.log2(steps + np.clip(missing_bits, 0, None)) - np.log2(steps))
