@@ -142,6 +142,7 @@ def measure(language: Language | str = TOY, seed: int = 2026, depth: int = 84, t
     searchers = [f for f in (*([POINTER] if POINTER in honest else []), *consequentialists, *extra_named)
                  if world.has(f, language)]
     codes = {file: world.program(file, language) for file in (*honest_roles, *searchers)}
+    _check_bridges_are_incompressible(world, codes, honest_roles, places)
     named, sequences = [], []
     for kind, name, region, path in places:
         sequences.append((kind, name, region, path))
@@ -220,6 +221,22 @@ def measure(language: Language | str = TOY, seed: int = 2026, depth: int = 84, t
     return report
 
 
+def _check_bridges_are_incompressible(world: World, codes: dict, roles, places) -> None:
+    """Rule 8, measured: on every target and control, writing the leaf's state out literally must
+    cost more than the best bridge reader; a deeper tree is refused with a one-line error."""
+    literal = next((f for f in roles if World.role(f) == "leaf_literal"), None)
+    readers = [f for f in roles if World.role(f) != "leaf_literal"]
+    if literal is None or not readers:
+        return
+    for _, name, region, path in places:
+        best = min(len(codes[f]) + len(world.data(f, region, path)) for f in readers
+                   if world.data(f, region, path) is not None)
+        written_out = len(codes[literal]) + len(world.data(literal, region, path))
+        if written_out <= best:
+            raise ValueError(f"depth {world.depth} is too deep for this world: on the {name} the leaf literal "
+                             f"({written_out} bits) undercuts the best bridge reader ({best} bits)")
+
+
 def _data_description(world: World, file: str) -> str:
     kind = {"honest": "path", "honest_flag": "flag", "honest_civ": "civilisation", "leaf_literal": "leaf"}.get(
         World.role(file), "selection")
@@ -242,8 +259,7 @@ def _shares(prediction, t_star) -> dict:
     posterior = prediction.class_posterior[t_star]
     conseq = [i for i, label in enumerate(classes) if label.startswith(CONSEQUENTIALIST)]
     honest = [i for i, label in enumerate(classes) if label.startswith(HONEST_CLASS)]
-    bit = int(prediction.sequence[t_star])
-    low, high = float(prediction.p_lower[t_star]), float(prediction.p_upper[t_star])
+    low, high = float(prediction.p_observed_lower[t_star]), float(prediction.p_observed_upper[t_star])
     after = prediction.class_posterior[64:, conseq].sum(axis=1) if len(prediction.class_posterior) > 64 else [0.0]
     return {"consequentialist": float(posterior[conseq].sum()), "honest": float(posterior[honest].sum()),
             "unresolved": float(prediction.unresolved_posterior[t_star]),
@@ -251,7 +267,7 @@ def _shares(prediction, t_star) -> dict:
                            - prediction.unresolved_posterior[t_star]),
             "classes": {label: float(posterior[i]) for i, label in enumerate(classes) if posterior[i] > 1e-12},
             "p_honest": float(prediction.p_observed[t_star]),
-            "p_honest_bounds": [low, high] if bit else [1 - high, 1 - low],
+            "p_honest_bounds": [low, high],
             "max_consequentialist_after_64": float(np.max(after))}
 
 

@@ -242,6 +242,8 @@ class Prediction:
     p_lower: np.ndarray
     p_upper: np.ndarray
     p_observed: np.ndarray
+    p_observed_lower: np.ndarray     # the model-free interval of the probability of the observed bit
+    p_observed_upper: np.ndarray
     log_loss_bits: np.ndarray        # cumulative, after each bit
     squared_error: np.ndarray        # cumulative Σ (1 - P(observed))^2
     classes: list
@@ -306,7 +308,7 @@ def predict(pool: HypothesisPool, sequence: str, weighting: Weighting | None = N
     unresolved = pool.unresolved
     classes = sorted(set(pool.label), key=lambda label: (not label.startswith("enumerated"), label))
     class_index = np.array([classes.index(label) for label in pool.label], dtype=np.int64)
-    p_one, p_low, p_high, p_obs = (np.zeros(n) for _ in range(4))
+    p_one, p_low, p_high, p_obs, observed_low, observed_high = (np.zeros(n) for _ in range(6))
     class_posterior = np.zeros((n + 1, len(classes)))
     unresolved_posterior = np.zeros(n + 1)
     final_posterior = np.zeros(pool.size)
@@ -345,10 +347,13 @@ def predict(pool: HypothesisPool, sequence: str, weighting: Weighting | None = N
         bound = raw_one + raw_zero + raw
         p_low[t] = raw_one / bound if bound > 0 else 0.0
         p_high[t] = (raw_one + raw) / bound if bound > 0 else 1.0
+        observed_low[t] = raw_observed / bound if bound > 0 else 0.0   # exact even when tiny (not 1 - p_high)
+        observed_high[t] = (raw_observed + raw) / bound if bound > 0 else 1.0
         p_obs[t] = p_one[t] if bit else 1 - p_one[t]
     with np.errstate(divide="ignore"):
         log_loss = np.cumsum(-np.log2(p_obs))
     prediction = Prediction(sequence=sequence, p_next_one=p_one, p_lower=p_low, p_upper=p_high, p_observed=p_obs,
+                            p_observed_lower=observed_low, p_observed_upper=observed_high,
                       log_loss_bits=log_loss, squared_error=np.cumsum((1 - p_obs) ** 2), classes=classes,
                       class_posterior=class_posterior, unresolved_posterior=unresolved_posterior,
                             final_posterior=final_posterior, weighting=weighting, _log2_weight=log2_weight, _agree=agree,

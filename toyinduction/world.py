@@ -66,7 +66,7 @@ WORDS = 5
 RING_CELLS = 32                     # the ring physics: a state is RINGS rings of 32 cells
 RING_MASK = (1 << RING_CELLS) - 1
 RING_GENERATIONS = 4                # generations from a ring to its child
-RINGS = 6
+RINGS = 32
 INCOMPRESSIBLE_MARGIN = 64          # state bits - bridge bits, at least
 
 
