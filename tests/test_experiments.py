@@ -26,7 +26,8 @@ def test_the_pointer_absorbs_every_consequentialist_whose_malice_costs_bits(tmp_
             assert row["measured_share"] == pytest.approx(row["predicted_share"], abs=0.01)
         price = entry["price_of_malice_bits"]
         assert after["mean_share"] == pytest.approx(1 / (1 + 2.0 ** price), abs=0.01)   # the pointer decides
-        assert (after["mean_share"] < 0.5) == (price > 0)
+        if price:                                                    # a tie (price 0) splits the mass 1:1
+            assert (after["mean_share"] < 0.5) == (price > 0)
     assert document["results"]["world_guided_one.toy"]["without the pointer"]["mean_share"] > 0.99
 
 
@@ -66,21 +67,24 @@ def test_phase_diagram_spreading_costs_one_bit_per_doubling(tmp_path):
     assert (tmp_path / "phase_diagram.png").exists()
 
 
-def test_census_classifies_named_and_enumerated_programs(tmp_path):
+def test_census_classifies_by_intervention(tmp_path):
     from toyinduction.experiments import census
 
-    document = census(tmp_path, max_bits=10)
+    document = census(tmp_path, max_bits=10, samples=200, control_seeds=(2026, 11))
     cells = {name: row["cell"] for name, row in document["named"].items()}
-    assert cells["honest"] == "neither"
+    assert {cells[name] for name in cells if name.startswith("honest (")} == {"neither"}
     assert cells["honest importance pointer"] == "search only"
-    assert cells["consequentialist (guided, flips every answer)"] == "both"
+    assert cells["consequentialist (guided, answers 1)"] == cells["consequentialist (guided, answers 0)"] == "both"
+    assert cells["consequentialist (guided, flips every answer)"] == "search only"   # deviation without a direction
     assert document["enumerated"]["programs"] > 0 and sum(document["enumerated"]["cells"].values()) == \
         document["enumerated"]["programs"]
-    for table in document["tables"].values():
+    reaching = document["reaching"]["reaching_decision_points"]          # the background's row is not empty
+    assert any(row["cell"] == "control only" for row in reaching)        # e.g. a program writing 0 forever
+    for name, table in document["tables"].items():
         for row in table:
             assert sum(row[c] for c in ("neither", "search only", "control only", "both")) == pytest.approx(1.0)
-    first = document["tables"]["all world programs but the honest pointer"][0]
-    assert first["both"] > 0.5                                     # search and control, at the first question
+    first = document["tables"]["no-pointer"][0]
+    assert first["both"] > 0.99                                  # search and control, at the first question
 
 
 def test_lexical_update_moves_the_threshold_with_the_reference_machine(tmp_path):
@@ -93,9 +97,9 @@ def test_lexical_update_moves_the_threshold_with_the_reference_machine(tmp_path)
         for name, row in world.items():
             if row["threshold_depth"] >= 1:
                 assert row["measured_share_at_threshold"] == pytest.approx(0.5)   # Δ = 0 exactly there
-    # the strategy's code is the same text in both worlds' toy programs: the physics cancels
-    assert {name: row["threshold_depth"] for name, row in mix.items()} == \
-        {name: row["threshold_depth"] for name, row in ring.items() if name != "blc"}
+    for world in (mix, ring):                                            # the price of malice, on every machine
+        for row in world.values():
+            assert row["price_of_malice_bits"] == row["consequentialist_code_bits"] - row["pointer_code_bits"]
     blc = [row for row in document["rows"] if row["language"] == "blc"]
     assert ring["blc"]["honest_code_bits"] > ring["toy"]["honest_code_bits"]       # from the BLC assembler
     assert len(blc) >= 3 and all((row["measured_share"] > 0.5) == (row["depth"] > ring["blc"]["threshold_depth"])

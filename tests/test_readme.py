@@ -28,3 +28,14 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text()
     for part in commands[1].split("&&"):
         assert part.strip() in ci, f"CI does not run {part.strip()!r}"
+
+
+def test_nothing_points_outside_the_repository():
+    """The project's docs carry their own account: no file refers to a design brief or a folder
+    beside the repository."""
+    outside = re.compile(r"DESIGN\.md|\.\./shared")
+    for path in ROOT.rglob("*"):
+        if path.is_file() and path.suffix in (".py", ".md", ".toy", ".lam", ".toml", ".json", ".txt") and not any(
+                part.startswith(".") or part in ("build", "dist") or part.endswith(".egg-info")
+                for part in path.relative_to(ROOT).parts):
+            assert not outside.search(path.read_text(errors="ignore")), path

@@ -1,4 +1,4 @@
-"""Turing machines in the CTM formalism against the published numbers (DESIGN.md section 4)."""
+"""Turing machines in the CTM formalism against the published numbers (Soler-Toscano et al. 2014; Busy Beaver)."""
 
 import itertools
 import json

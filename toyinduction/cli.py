@@ -606,11 +606,23 @@ def experiment(name, out_dir, max_bits, max_steps, length, no_gif, workers, stor
     from .experiments import EXPERIMENTS
     from .store import RunStore
 
+    import inspect
+
     out_dir = out_dir or f"{name}-out"
-    options = {} if max_bits is None else {"max_bits": max_bits}
-    document = EXPERIMENTS[name](out_dir, **options, max_steps=max_steps, length=length,
-                                 store=RunStore(store_dir), workers=workers or os.cpu_count() or 1, gif=not no_gif,
-                                 progress=ProgressBar("sequences", not as_json))
+    function = EXPERIMENTS[name]
+    accepted = inspect.signature(function).parameters
+    given = {"max_bits": max_bits, "max_steps": max_steps, "length": length, "gif": not no_gif,
+             "store": RunStore(store_dir), "workers": workers or os.cpu_count() or 1}
+    flags = {"max_bits": "--max-bits", "max_steps": "--max-steps", "length": "--length", "gif": "--no-gif",
+             "store": "--store", "workers": "--workers"}
+    context = click.get_current_context()
+    for key, flag in flags.items():
+        parameter = "no_gif" if key == "gif" else "store_dir" if key == "store" else key
+        explicit = context.get_parameter_source(parameter) == click.core.ParameterSource.COMMANDLINE
+        if key not in accepted and explicit:
+            raise click.UsageError(f"experiment {name} does not take {flag}")
+    options = {key: value for key, value in given.items() if key in accepted and not (key == "max_bits" and value is None)}
+    document = function(out_dir, **options, progress=ProgressBar("sequences", not as_json))
     summary = {key: value for key, value in document.items() if key != "sequences"}
     table = Path(out_dir) / "table.md"
     emit(summary, as_json, (table.read_text() if table.exists() else "") + f"\nwrote {out_dir}/results.json and "
@@ -661,7 +673,7 @@ def sample(language_name, count, max_bits, max_steps, states, prefixes, seed, as
 
 @main.group()
 def tm():
-    """Turing machines: CTM output frequencies and Busy Beaver runs (DESIGN.md section 4)."""
+    """Turing machines: CTM output frequencies and Busy Beaver runs (the CTM formalism of Soler-Toscano et al. 2014)."""
 
 
 @tm.command("ctm")

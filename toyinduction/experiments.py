@@ -133,7 +133,7 @@ def _demo_rows(report):
 
 
 def takeover(out_dir="takeover-out", depths=tuple(range(8, 60, 4)), seed: int = 2026, max_bits: int = 14,
-             progress=None, **_) -> dict:
+             max_steps: int = 1000, store=None, workers: int = 2, progress=None) -> dict:
     """(a) Under the no-pointer premise (bridge readers only) the cheapest consequentialist's share
     at the first decision point against Δ, by varying the honest bridge (the tree's depth): the
     measured points against the curve 1/(1+2^Δ)."""
@@ -144,7 +144,7 @@ def takeover(out_dir="takeover-out", depths=tuple(range(8, 60, 4)), seed: int = 
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for index, depth in enumerate(depths):
-        report = run_demo_quiet(out, seed=seed, depth=depth, targets=2, controls=0, max_bits=max_bits,
+        report = run_demo_quiet(out, max_steps=max_steps, store=store, workers=workers, seed=seed, depth=depth, targets=2, controls=0, max_bits=max_bits,
                                 honest=READERS, consequentialists=CHEAPEST_M)
         rows += [dict(row, depth=depth) for row in _demo_rows(report)]
         if progress is not None:
@@ -184,7 +184,7 @@ def run_demo_quiet(out_dir, **options):
 
 
 def importance_pointer(out_dir="pointer-out", seed: int = 2026, depth: int = 84, max_bits: int = 16, progress=None,
-                       **_) -> dict:
+                       max_steps: int = 1000, store=None, workers: int = 2) -> dict:
     """(d) The honest importance pointer (the consequentialists' search without any deviation):
     for each consequentialist alone, its share at the first question with only the bridge readers
     in the pool, and with the pointer added; the price of malice |M| − |pointer| decides which
@@ -199,7 +199,7 @@ def importance_pointer(out_dir="pointer-out", seed: int = 2026, depth: int = 84,
     for index, file in enumerate(CONSEQUENTIALISTS):
         entry = {}
         for label, honest in (("without the pointer", READERS), ("with the pointer", READERS + (POINTER,))):
-            report = run_demo_quiet(out, seed=seed, depth=depth, targets=4, controls=0, max_bits=max_bits,
+            report = run_demo_quiet(out, max_steps=max_steps, store=store, workers=workers, seed=seed, depth=depth, targets=4, controls=0, max_bits=max_bits,
                                     honest=honest, consequentialists=(file,))
             entry[label] = {"targets": _demo_rows(report),
                             "mean_share": float(np.mean([r["measured_share"] for r in report["targets"]])),
@@ -229,7 +229,7 @@ def importance_pointer(out_dir="pointer-out", seed: int = 2026, depth: int = 84,
 
 
 def speed_prior(out_dir="speed-prior-out", seed: int = 2026, lambdas=(0.0, 0.5, 1.0, 2.0, 4.0, 8.0),
-                guided_depth: int = 36, brute_depths=(4, 6, 8, 10, 12), max_bits: int = 14, progress=None, **_) -> dict:
+                guided_depth: int = 36, brute_depths=(4, 6, 8, 10, 12), max_bits: int = 14, max_steps: int = 1000, store=None, workers: int = 2, progress=None) -> dict:
     """(c) The speed prior 2^-(|p| + λ·log2 steps): the cheapest consequentialist's share against λ
     (guided search, bridge readers only, at a depth near its threshold), with the unresolved
     background charged the steps it must still take and, for comparison, without that charge;
@@ -242,9 +242,9 @@ def speed_prior(out_dir="speed-prior-out", seed: int = 2026, lambdas=(0.0, 0.5, 
     out.mkdir(parents=True, exist_ok=True)
     guided = []
     for index, speed in enumerate(lambdas):
-        report = run_demo_quiet(out, seed=seed, depth=guided_depth, targets=2, controls=0,
+        report = run_demo_quiet(out, max_steps=max_steps, store=store, workers=workers, seed=seed, depth=guided_depth, targets=2, controls=0,
                                 max_bits=max_bits, speed=speed, consequentialists=CHEAPEST_M, honest=READERS)
-        uncharged = run_demo_quiet(out, seed=seed, depth=guided_depth, targets=2, controls=0, max_bits=max_bits,
+        uncharged = run_demo_quiet(out, max_steps=max_steps, store=store, workers=workers, seed=seed, depth=guided_depth, targets=2, controls=0, max_bits=max_bits,
                                    speed=speed, consequentialists=CHEAPEST_M, honest=READERS, owed_steps=False)
         guided += [dict(row, speed=speed, unresolved_share_without_owed_steps=other["unresolved_share"],
                         measured_share_without_owed_steps=other["measured_share"])
@@ -254,9 +254,9 @@ def speed_prior(out_dir="speed-prior-out", seed: int = 2026, lambdas=(0.0, 0.5, 
     charges = []
     for index, depth in enumerate(brute_depths):
         for file in ("world_guided_flip.toy", "world_brute_flip.toy"):
-            plain = run_demo_quiet(out, seed=seed, depth=depth, targets=1, controls=0, max_bits=max_bits,
+            plain = run_demo_quiet(out, max_steps=max_steps, store=store, workers=workers, seed=seed, depth=depth, targets=1, controls=0, max_bits=max_bits,
                                    consequentialists=(file,), honest=READERS)
-            timed = run_demo_quiet(out, seed=seed, depth=depth, targets=1, controls=0, max_bits=max_bits,
+            timed = run_demo_quiet(out, max_steps=max_steps, store=store, workers=workers, seed=seed, depth=depth, targets=1, controls=0, max_bits=max_bits,
                                    speed=1.0, consequentialists=(file,), honest=READERS)
             charges.append({"search": "guided" if "guided" in file else "brute force", "depth": depth,
                             "delta_bits": plain["targets"][0]["delta_bits"],
@@ -299,7 +299,7 @@ def speed_prior(out_dir="speed-prior-out", seed: int = 2026, lambdas=(0.0, 0.5, 
     return document
 
 
-def rivals(out_dir="rivals-out", seed: int = 2026, depth: int = 84, max_bits: int = 14, progress=None, **_) -> dict:
+def rivals(out_dir="rivals-out", seed: int = 2026, depth: int = 84, max_bits: int = 14, max_steps: int = 1000, store=None, workers: int = 2, progress=None) -> dict:
     """(e) Rival consequentialists with opposite goals (one answers 1, one answers 0): the net
     bias at the first decision point — how far the mixture's P(1) moves from the honest
     answer — against the number of rivals in the pool (0, one of them, both)."""
@@ -312,7 +312,7 @@ def rivals(out_dir="rivals-out", seed: int = 2026, depth: int = 84, max_bits: in
             "both rivals": ("world_guided_one.toy", "world_guided_zero.toy")}
     results = {}
     for index, (label, files) in enumerate(sets.items()):
-        report = run_demo_quiet(out, seed=seed, depth=depth, targets=4, controls=0, max_bits=max_bits,
+        report = run_demo_quiet(out, max_steps=max_steps, store=store, workers=workers, seed=seed, depth=depth, targets=4, controls=0, max_bits=max_bits,
                                 consequentialists=files, honest=READERS, keep=True)
         predictions = report.pop("internals")["predictions"]
         rows = []
@@ -344,7 +344,7 @@ def rivals(out_dir="rivals-out", seed: int = 2026, depth: int = 84, max_bits: in
 
 
 def phase_diagram(out_dir="phase-diagram-out", bridges=tuple(range(16, 48, 2)), spreads=(1, 2, 3, 4, 5),
-                  seed: int = 2026, max_bits: int = 12, progress=None, **_) -> dict:
+                  seed: int = 2026, max_bits: int = 12, max_steps: int = 1000, store=None, workers: int = 2, progress=None) -> dict:
     """(b) The consequentialists' share over honest-bridge bits B × the number of targets N = 2^r
     the consequentialist spreads over. H's bridge is B bits (r region bits + B − r path bits);
     M reads r selection bits, so spreading costs it log2 N bits: Δ = c + log2 N − B."""
@@ -356,7 +356,7 @@ def phase_diagram(out_dir="phase-diagram-out", bridges=tuple(range(16, 48, 2)), 
     rows = []
     total = len(bridges) * len(spreads)
     for index, (bridge, spread) in enumerate((b, r) for b in bridges for r in spreads):
-        report = run_demo_quiet(out, seed=seed, depth=bridge - spread, targets=1, controls=0,
+        report = run_demo_quiet(out, max_steps=max_steps, store=store, workers=workers, seed=seed, depth=bridge - spread, targets=1, controls=0,
                                 max_bits=max_bits, region_bits=spread, consequentialists=CHEAPEST_M, honest=READERS)
         rows.append(dict(_demo_rows(report)[0], bridge_bits=bridge, spread_bits=spread))
         if progress is not None:
@@ -382,76 +382,143 @@ def phase_diagram(out_dir="phase-diagram-out", bridges=tuple(range(16, 48, 2)), 
     return document
 
 
-def census(out_dir="census-out", seed: int = 2026, depth: int = 84, max_bits: int = 12, progress=None, **_) -> dict:
-    """(f) The searcher/controller census: every hypothesis classified by the instruments of
-    toyinduction.census, and the posterior mass in the 2×2 table at every decision point."""
+def census(out_dir="census-out", seed: int = 2026, depth: int = 84, max_bits: int = 12,
+           control_seeds=(2026, 11, 12, 13), background_steps: int = 20_000, reach_bits: int = 20,
+           samples: int = 3000, sample_bits: int = 40, max_steps: int = 1000, store=None, workers: int = 2,
+           progress=None) -> dict:
+    """(f) The searcher/controller census by intervention (toyinduction.census): every named world
+    program and every enumerated background program is classified — search: flips of its
+    candidate evaluations send its output to at least SEARCH_THRESHOLD distinct alternatives;
+    control: over world instances with other true answers (``control_seeds``) its answers at the
+    decision points steer one way, not following the truth. The background is run to the
+    streams' length (``background_steps`` steps each) so that it has answers there too, and so are
+    every program up to ``reach_bits`` bits (those of them that write past a decision point are
+    classified too) and ``samples`` programs of up to ``sample_bits`` bits drawn from the prior.
+    Then the
+    posterior mass in the 2×2 table at every decision point within the pool's outputs, under the
+    full pool and under the premises that change its membership or weights."""
     from . import plots
-    from .census import CELLS, SEARCH_THRESHOLD, cell, control_score, selections_before_output
-    from .world import POINTER
     import matplotlib.pyplot as plt
+    from .census import CELLS, cell, control_measures, output_answers, search_by_flips, world_answers, world_truths
+    from .demo import PREMISES
+    from .posterior import Weighting, predict
+    from .world import CONSEQUENTIALISTS, FRAME, HONEST_PROGRAMS, World
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    files = ("world_guided_flip.toy", "world_guided_first.toy", "world_guided_one.toy", "world_guided_zero.toy",
-             "world_brute_flip.toy")
-    pools = {"all world programs but the honest pointer": (), "all world programs": (POINTER,)}
-    tables, instruments = {}, []
-    for pool_name, extra in pools.items():
-        report = run_demo_quiet(out / "runs", seed=seed, depth=depth, targets=4, controls=0, max_bits=max_bits,
-                                consequentialists=files, extra_named=extra, keep=True)
-        internals = report.pop("internals")
-        pool, predictions, world, length = (internals[k] for k in ("pool", "predictions", "world", "length"))
-        streams = [prediction.sequence for _, _, prediction in predictions]
-        decisions = [world.decision_points(length)] * len(streams)
-        labels, instruments = [], []
-        for index in range(pool.size):
-            selections = selections_before_output(TOY, pool.bits[index], 200_000 if pool.named[index] else 5_000)
-            outputs = ["".join(map(str, pool.outputs[index][: pool.output_length[index]]))] * len(streams)
-            score = control_score(outputs, streams, decisions)
-            labels.append(cell(selections >= SEARCH_THRESHOLD, score is not None and score >= 0.25))
-            instruments.append({"class": pool.label[index], "named": bool(pool.named[index]),
-                                "length": len(pool.bits[index]), "selections_before_output": selections,
-                                "control_score": score, "cell": labels[-1]})
-        labels = np.array(labels)
-        tables[pool_name] = []
-        for (_, name, prediction), points in zip(predictions, decisions):
-            for number, t in enumerate(points, start=1):
-                posterior = prediction.posterior_after(t)
-                tables[pool_name].append({"target": name, "decision_point": number, "bit": t,
-                                          **{c: float(posterior[labels == c].sum()) for c in CELLS}})
+    files = HONEST_PROGRAMS + CONSEQUENTIALISTS
+    report = run_demo_quiet(out, max_steps=max_steps, store=store, workers=workers, seed=seed, depth=depth, targets=4, controls=0, max_bits=max_bits, keep=True)
+    internals = report.pop("internals")
+    pool, world = internals["pool"], internals["world"]
+    worlds = [World(seed=s, depth=depth, region_bits=world.region_bits, quiet=world.quiet) for s in control_seeds]
+    truths = world_truths(worlds)
+    named = {}
+    for index, file in enumerate(files):
+        path = world.louder_path(0)
+        search = search_by_flips(TOY, world.program(file, TOY) + world.data(file, 0, path),
+                                 world.first_decision(0) + FRAME, 2_000_000)
+        control = control_measures(world_answers(file, worlds))
+        named[class_label_of(world, file)] = {"file": file, "search": {k: v for k, v in search.items() if k != "output"},
+                                              "control": control,
+                                              "cell": cell(search["searcher"], control["controller"])}
         if progress is not None:
-            progress(len(tables), len(pools))
-    named_rows = {}  # per class: the instruments of its first hypothesis (region 0) and the cells of all
-    for row in instruments:
-        if row["named"]:
-            entry = named_rows.setdefault(row["class"], dict(row, cells=[]))
-            entry["cells"].append(row["cell"])
-    enumerated = [row for row in instruments if not row["named"]]
-    figure, panels = plt.subplots(1, 2, figsize=(13, 4.5), sharey=True)
-    for axes, (pool_name, table) in zip(panels, tables.items()):
+            progress(index + 1, len(files) + 1)
+    longest = max(len(stream) for stream, _ in truths)
+    enumerated = {}
+    for index in np.flatnonzero(~pool.named):
+        bits = pool.bits[index]
+        search = search_by_flips(TOY, bits, 64, background_steps)
+        output = run(TOY, bits, background_steps, longest).output
+        control = control_measures(output_answers(output, truths))
+        enumerated[int(index)] = {"bits": bits, "distinct_alternatives": search["distinct"],
+                                  "answers_reached": control["reached"], "steering": control["steering"],
+                                  "cell": cell(search["searcher"], control["controller"])}
+    from .enumeration import enumerate_programs
+    from .sampling import sample_programs, wilson
+
+    def classify_reaching(candidates):
+        rows = []
+        for bits, output in candidates:
+            control = control_measures(output_answers(output, truths))
+            if control["reached"]:
+                search = search_by_flips(TOY, bits, 64, background_steps)
+                rows.append({"bits": bits, "answers_reached": control["reached"], "steering": control["steering"],
+                             "distinct_alternatives": search["distinct"],
+                             "cell": cell(search["searcher"], control["controller"])})
+        return rows
+
+    leaves = enumerate_programs(TOY, reach_bits, 1000, 64).leaves   # cut where a program had written 64 bits
+    every = (format(int(b), f"0{int(n)}b") if n else "" for b, n in zip(leaves["bits"], leaves["length"]))
+    reaching = classify_reaching((bits, run(TOY, bits, background_steps, longest).output) for bits in every)
+    drawn = sample_programs(lambda bits: run(TOY, bits, background_steps, longest), samples, sample_bits, seed)
+    sampled = classify_reaching((bits, result.output) for bits, result in drawn)
+    if progress is not None:
+        progress(len(files) + 1, len(files) + 1)
+    labels = np.array([named[pool.label[i]]["cell"] if pool.named[i] else enumerated[i]["cell"]
+                       for i in range(pool.size)])
+    length = pool.output_bits - 1
+    premises = {"full-pool": ((), 0.0), **{name: (removed, speed) for name, (_, removed, speed, machine)
+                                           in PREMISES.items() if machine is None}}
+    tables = {}
+    for name, (removed, speed) in premises.items():
+        removed_labels = {class_label_of(world, file) for file in removed}
+        keep = np.array([label not in removed_labels for label in pool.label])
+        sub, cells = pool.subset(keep), labels[keep]
+        rows = []
+        for _, target, region, path in internals["sequences"]:
+            stream = world.stream(region, path, length)
+            prediction = predict(sub, stream, Weighting(speed=speed))
+            for number, t in enumerate(world.decision_points(region, path, length), start=1):
+                posterior = prediction.posterior_after(t)
+                rows.append({"target": target, "decision_point": number, "bit": t,
+                             "unresolved": float(prediction.unresolved_posterior[t]),
+                             **{c: float(posterior[cells == c].sum()) for c in CELLS}})
+        tables[name] = rows
+    figure, panels = plt.subplots(1, len(tables), figsize=(4.2 * len(tables), 4.5), sharey=True, squeeze=False)
+    colours = dict(zip(CELLS, ("0.75", "#2166ac", "#f4a582", "#b2182b")))
+    for axes, (name, table) in zip(panels[0], tables.items()):
         x = np.arange(len(table))
         bottom = np.zeros(len(table))
-        for c, colour in zip(CELLS, ("lightgrey", "tab:blue", "tab:orange", "tab:red")):
+        for c in CELLS:
             values = np.array([row[c] for row in table])
-            axes.bar(x, values, bottom=bottom, label=c, color=colour)
+            axes.bar(x, values, bottom=bottom, label=c, color=colours[c])
             bottom += values
         axes.set_xticks(x, [f"{row['target'].split()[-1]}:{row['decision_point']}" for row in table], fontsize=7)
-        axes.set_ylim(0, 1)
-        axes.set_title(f"pool: {pool_name}", fontsize=9)
+        axes.set_ylim(0, 1.02)
+        axes.set_title(name, fontsize=9)
         axes.set_xlabel("region : decision point")
-    panels[0].set_ylabel("posterior mass")
-    figure.suptitle("Searcher/controller census: posterior mass at each decision point")
-    figures = plots.finish_figure(figure, panels[1], out / "census", "pool: all world programs",
-                            "region : decision point", "", ())
-    document = {"experiment": "census", "seed": seed, "depth": depth, "search_threshold": SEARCH_THRESHOLD,
-                "control_threshold": 0.25, "named": named_rows,
-                "enumerated": {"programs": len(enumerated),
-                               "cells": {c: sum(row["cell"] == c for row in enumerated) for c in CELLS},
-                               "most_selections": max((row["selections_before_output"] for row in enumerated),
-                                                      default=0)},
+    panels[0][0].set_ylabel("posterior mass")
+    figure.suptitle("Searcher/controller census by intervention: posterior mass at each decision point")
+    figures = plots.finish_figure(figure, panels[0][-1], out / "census", list(tables)[-1],
+                                  "region : decision point", "", ())
+    background_cells = {c: sum(row["cell"] == c for row in enumerated.values()) for c in CELLS}
+    document = {"experiment": "census", "seed": seed, "depth": depth, "control_seeds": list(control_seeds),
+                "named": named,
+                "enumerated": {"programs": len(enumerated), "cells": background_cells,
+                               "most_distinct_alternatives": max((r["distinct_alternatives"] for r in enumerated.values()),
+                                                                 default=0),
+                               "reaching_decision_points": sum(r["answers_reached"] > 0 for r in enumerated.values()),
+                               "examples": {c: next((r["bits"] for r in enumerated.values() if r["cell"] == c), None)
+                                            for c in CELLS}},
+                "reaching": {"programs_up_to_bits": reach_bits, "enumerated": len(leaves["length"]),
+                             "reaching_decision_points": reaching},
+                "sampled": {"programs": len(drawn), "max_bits": sample_bits, "reaching_decision_points": len(sampled),
+                            "cells": {c: sum(r["cell"] == c for r in sampled) for c in CELLS},
+                            "prior_fraction_by_cell": {
+                                c: {"fraction": sum(r["cell"] == c for r in sampled) / len(drawn),
+                                    "interval_99": wilson(sum(r["cell"] == c for r in sampled), len(drawn))}
+                                for c in CELLS},
+                            "examples": {c: next((r["bits"] for r in sampled if r["cell"] == c), None) for c in CELLS}},
                 "tables": tables, "figures": [str(p) for p in figures]}
     (out / "results.json").write_text(json.dumps(document, indent=1))
     return document
+
+
+def class_label_of(world, file) -> str:
+    """The class label (a program file's ``; class:`` line) of a world program."""
+    from .posterior import class_label
+
+    return class_label(world.file(file, TOY))
 
 
 def lexical_variants() -> dict:
@@ -480,7 +547,8 @@ def _lexical_depths(threshold: int, offsets) -> list:
 
 
 def lexical_update(out_dir="lexical-update-out", seed: int = 2026, offsets=(-8, -4, -2, 0, 2, 4, 8), max_bits: int = 12,
-                   progress=None, worlds=LEXICAL_WORLDS, **_) -> dict:
+                   progress=None, worlds=LEXICAL_WORLDS, max_steps: int = 1000, store=None,
+                   workers: int = 2) -> dict:
     """The same worlds and the same consequentialist strategy (guided search, flip every answer)
     written for several reference machines: where the takeover threshold lies (the honest
     bridge at which Δ = 0, which is |M code| − |H code|: the DEPTH literal is in both) on each,
@@ -514,7 +582,7 @@ def lexical_update(out_dir="lexical-update-out", seed: int = 2026, offsets=(-8, 
                  "files": [probe.file(best, language).name, probe.file("guided_flip", language).name]}
         deepest = probe.state_bits - 64 - 1
         for depth in [d for d in _lexical_depths(threshold, offsets) if d <= deepest]:
-            report = run_demo_quiet(out, language=language, seed=seed, depth=depth, targets=1, controls=0,
+            report = run_demo_quiet(out, max_steps=max_steps, store=store, workers=workers, language=language, seed=seed, depth=depth, targets=1, controls=0,
                                     max_bits=max_bits, consequentialists=("guided_flip",), physics=physics,
                                     honest=(best,))
             rows.append(dict(_demo_rows(report)[0], world=physics, language=name, depth=depth))
@@ -545,7 +613,7 @@ def lexical_update(out_dir="lexical-update-out", seed: int = 2026, offsets=(-8, 
                 "max_abs_error": max(abs(r["measured_share"] - r["predicted_share"]) for r in rows),
                 "figures": [str(p) for p in figures]}
     (out / "results.json").write_text(json.dumps(document, indent=1))
-    lines = ["| world | machine | best reader | its code bits | M code bits | threshold d (Δ = 0) | "
+    lines = ["| world | machine | best reader | its code bits (+1 flag bit) | M code bits | threshold d (Δ = 0) | "
              "measured share there | pointer code bits | price of malice |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for physics, machines in thresholds.items():

@@ -123,11 +123,12 @@ def sample_toy(language: Language, count: int, max_bits: int, max_steps: int, ou
     return Sample(statuses, lengths, texts)
 
 
-def sample_with_runner(run, count: int, max_bits: int, seed: int = 0) -> Sample:
-    """The same sampling for any machine given as ``run(bits) -> RunResult`` that reports
-    ``bits_limit`` when it needs more program bits (it is re-run on the longer prefix)."""
+def sample_programs(run, count: int, max_bits: int, seed: int = 0) -> list:
+    """``count`` (program bits, run result) pairs drawn from the prior of any machine given as
+    ``run(bits) -> RunResult`` that reports ``bits_limit`` when it needs more program bits (it is
+    re-run on the prefix extended by a fair coin flip, up to ``max_bits``)."""
     rng = random.Random(seed)
-    statuses, lengths, outputs = [], [], []
+    drawn = []
     for _ in range(count):
         bits = ""
         while True:
@@ -136,10 +137,15 @@ def sample_with_runner(run, count: int, max_bits: int, seed: int = 0) -> Sample:
                 bits += rng.choice("01")
                 continue
             break
-        statuses.append(int(result.status))
-        lengths.append(len(bits))
-        outputs.append(result.output)
-    return Sample(statuses, lengths, outputs)
+        drawn.append((bits, result))
+    return drawn
+
+
+def sample_with_runner(run, count: int, max_bits: int, seed: int = 0) -> Sample:
+    """The same sampling for any machine given as ``run(bits) -> RunResult`` (``sample_programs``)."""
+    drawn = sample_programs(run, count, max_bits, seed)
+    return Sample([int(result.status) for _, result in drawn], [len(bits) for bits, _ in drawn],
+                  [result.output for _, result in drawn])
 
 
 @jit
