@@ -40,6 +40,10 @@ TABLE = [
     ("unreadable language file", ["run", "0101", "--language", "{bad}/broken.json"], 1, "not readable JSON"),
     ("impossible demo", ["demo", "--targets", "0", "--store", "{store}"], 2, "Invalid value for '--targets'"),
     ("lambda term with an unknown name", ["asm", "{bad}/open.lam"], 1, "open.lam:2:19: y is not defined"),
+    ("bridge wider than the state allows", ["demo", "--depth", "250", "--store", "{store}"], 1,
+     "too deep for this world"),
+    ("option an experiment does not take", ["experiment", "rivals", "--length", "20", "--out", "{dir}/rivals"], 2,
+     "experiment rivals does not take --length"),
 ]
 
 

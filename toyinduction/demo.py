@@ -175,7 +175,7 @@ def measure(language: Language | str = TOY, seed: int = 2026, depth: int = 84, t
         if check.output != stream:
             raise RuntimeError(f"{honest_file.name} does not write the modelled stream of the {name}")
         t_star = first[region] if kind == "target" else world.earliest_decision
-        prediction = predict(pool, stream[: t_star + 1], weighting)
+        prediction = predict(pool, stream, weighting)   # on to the questions after the first (figures)
         predictions.append((kind, name, prediction, t_star))
         row = _shares(prediction, t_star)
         if kind == "control":
@@ -360,10 +360,12 @@ def run_demo(out_dir="demo-out", language: Language | str = TOY, seed: int = 202
                      max_bits=max_bits, max_steps=max_steps, store=store, workers=workers,
                      consequentialists=consequentialists, honest=honest, extra_named=extra_named,
                      region_bits=region_bits, physics=physics, owed_steps=owed_steps)
+    start = time.perf_counter()
     report["premises"] = premise_rows(report, premises, store=store, workers=workers) if premises else [
         _premise_row("full-pool", "nothing: every program of the pool", None,
                      [(p, t) for kind, _, p, t in report["internals"]["predictions"] if kind == "target"])]
     report["headline"] = headline(report)
+    report["seconds"] += time.perf_counter() - start
     internals = report.pop("internals")
     if write:
         write_report(report, out_dir, internals if figures else None)
