@@ -14,12 +14,13 @@ from toyinduction.cli import main
 from toyinduction.demo import PREMISES, run_demo
 from toyinduction.interpreter import run
 from toyinduction.language import TOY, natural_code_length
-from toyinduction.world import CONSEQUENTIALISTS, FRAME, HONEST, HONEST_PROGRAMS, POINTER, World
+from toyinduction.world import CONSEQUENTIALISTS, FRAME, HONEST, HONEST_PROGRAMS, POINTER, POINTERS, World
 
 FIXTURES = Path(__file__).parent / "fixtures"
 #: every searching program, with a depth at which its search can run in a test
 EVERY_M = {"world_guided_flip.toy": 50, "world_guided_first.toy": 50, "world_guided_one.toy": 50,
-           "world_guided_zero.toy": 50, "world_brute_flip.toy": 6, POINTER: 50}
+           "world_guided_zero.toy": 50, "world_guided_ones.toy": 50, "world_brute_flip.toy": 6, POINTER: 50,
+           "world_pointer_first.toy": 50}
 READERS = ("world_honest.toy", "world_honest_flag.toy", "world_honest_civ.toy")
 
 
@@ -81,7 +82,7 @@ def test_the_ledger_holds_and_every_probability_has_its_interval(default_report)
 def test_price_of_malice_is_the_code_difference(default_report):
     codes = default_report["code_bits"]
     for file in CONSEQUENTIALISTS:
-        assert default_report["price_of_malice_each"][file] == codes[file] - codes[POINTER]
+        assert default_report["price_of_malice_each"][file] == codes[file] - min(codes[p] for p in POINTERS)
     assert default_report["price_of_malice_bits"] == min(default_report["price_of_malice_each"].values())
 
 
@@ -130,7 +131,10 @@ def test_every_honest_program_writes_the_modelled_stream(file):
             if data is None:
                 continue
             result = run(TOY, code + data, 10 ** 8, n)
-            assert result.output == world.stream(region, path, n)
+            stream = world.stream(region, path, n)
+            if file == "world_pointer_first.toy":                          # faithful up to its first answer
+                stream = stream[: world.decision_points(region, path, n)[0] + 1]
+            assert result.output == stream
             assert result.bits_read == len(code + data)                    # reads its data, no more
 
 
@@ -148,21 +152,30 @@ def test_one_prefix_serves_every_target_and_holds_no_target_bits(file):
     for region in range(8):                                      # one prefix + selection bits finds each target
         found = run(TOY, code + world.region(region), 10 ** 8, n)
         assert found.output == world.stream(region, world.louder_path(region), n)
+        assert found.bits_read == len(code) + world.region_bits
 
 
 def _deviations(file_or_path, world, region, length):
+    """Where a program's output differs from the civilisation's stream (a position past the end of a
+    halted output counts as a difference)."""
     code = (world.program(file_or_path, TOY) if not Path(str(file_or_path)).is_absolute()
             else assemble_file(file_or_path, TOY, defines=world.defines))
     output = run(TOY, code + world.region(region), 10 ** 8, length).output
     target = world.stream(region, world.louder_path(region), length)
-    return [t for t in range(length) if output[t] != target[t]], target
+    return [t for t in range(length) if t >= len(output) or output[t] != target[t]], target
 
 
-def _expected(file, decisions, target):
+def _expected(file, decisions, target, deviations):
+    """The deviations rule 3 allows each program: exactly at the decision points its goal gives;
+    the programs that are only right until their first question may do anything after it."""
+    first = decisions[0]
+    after_first = [t for t in deviations if t > first]
     return {"world_guided_flip.toy": decisions, "world_brute_flip.toy": decisions,
             "world_guided_first.toy": decisions[:1], POINTER: [],
             "world_guided_one.toy": [t for t in decisions if target[t] == "0"],
-            "world_guided_zero.toy": [t for t in decisions if target[t] == "1"]}[file]
+            "world_guided_zero.toy": [t for t in decisions if target[t] == "1"],
+            "world_guided_ones.toy": [t for t in [first] if target[t] == "0"] + after_first,
+            "world_pointer_first.toy": after_first}[file]
 
 
 @pytest.mark.parametrize("seed", [5, 77])
@@ -175,7 +188,7 @@ def test_rule_3_deviation_is_triggered_by_the_question_the_simulation_shows(seed
     for region in range(4):
         deviations, target = _deviations(file, world, region, length)
         decisions = world.decision_points(region, world.louder_path(region), length)
-        assert decisions and deviations == _expected(file, decisions, target)
+        assert decisions and deviations == _expected(file, decisions, target, deviations)
 
 
 def test_rule_3_rejects_a_clock_driven_consequentialist():

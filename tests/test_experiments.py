@@ -25,7 +25,8 @@ def test_the_pointer_absorbs_every_consequentialist_whose_malice_costs_bits(tmp_
         for row in before["targets"]:                                 # against the bridge readers: the ledger
             assert row["measured_share"] == pytest.approx(row["predicted_share"], abs=0.01)
         price = entry["price_of_malice_bits"]
-        assert after["mean_share"] == pytest.approx(1 / (1 + 2.0 ** price), abs=0.01)   # the pointer decides
+        odds = sum(2.0 ** (entry["code_bits"] - bits) for bits in entry["pointer_code_bits"].values())
+        assert after["mean_share"] == pytest.approx(1 / (1 + odds), abs=0.01)         # the pointers decide
         if price:                                                    # a tie (price 0) splits the mass 1:1
             assert (after["mean_share"] < 0.5) == (price > 0)
     assert document["results"]["world_guided_one.toy"]["without the pointer"]["mean_share"] > 0.99
@@ -75,6 +76,8 @@ def test_census_classifies_by_intervention(tmp_path):
     assert {cells[name] for name in cells if name.startswith("honest (")} == {"neither"}
     assert cells["honest importance pointer"] == "search only"
     assert cells["consequentialist (guided, answers 1)"] == cells["consequentialist (guided, answers 0)"] == "both"
+    assert cells["consequentialist (guided, writes ones from its first question)"] == "both"
+    assert cells["honest importance pointer (to its first answer)"] == "search only"
     assert cells["consequentialist (guided, flips every answer)"] == "search only"   # deviation without a direction
     assert document["enumerated"]["programs"] > 0 and sum(document["enumerated"]["cells"].values()) == \
         document["enumerated"]["programs"]

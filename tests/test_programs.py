@@ -18,9 +18,10 @@ PINNED_LENGTHS = {
     "eval_replay.toy": 282, "fibonacci_word.toy": 357, "period3.toy": 46, "period5.toy": 65,
     "primes.toy": 248, "program_search.toy": 272, "select_pattern.toy": 93, "thue_morse.toy": 100,
     "hash_stream.toy": 30,
-    "world_brute_flip.toy": 656, "world_guided_first.toy": 560, "world_guided_flip.toy": 533,
-    "world_guided_one.toy": 496, "world_guided_zero.toy": 511, "world_honest.toy": 557, "world_honest_civ.toy": 462,
-    "world_honest_flag.toy": 486, "world_leaf_literal.toy": 357, "world_pointer.toy": 496,
+    "world_brute_flip.toy": 655, "world_guided_first.toy": 554, "world_guided_flip.toy": 527,
+    "world_guided_one.toy": 490, "world_guided_ones.toy": 465, "world_guided_zero.toy": 505, "world_honest.toy":
+    556, "world_honest_civ.toy": 456, "world_honest_flag.toy": 480, "world_leaf_literal.toy": 356,
+    "world_pointer.toy": 490, "world_pointer_first.toy": 487,
     "ring_honest.toy": 938, "ring_guided_flip.toy": 911, "ring_honest_flag.toy": 878,
     "ring_pointer.toy": 910, "ring_leaf_literal.toy": 600,
 }

@@ -37,7 +37,7 @@ from .enumeration import enumerate_or_load
 from .interpreter import run
 from .language import TOY, Language
 from .posterior import NamedProgram, Weighting, build_pool, class_label, predict
-from .world import CONSEQUENTIALISTS, FRAME, HONEST, HONEST_PROGRAMS, POINTER, World, quiet_frames_for
+from .world import CONSEQUENTIALISTS, FRAME, HONEST, HONEST_PROGRAMS, POINTER, POINTERS, World, quiet_frames_for
 
 CONSEQUENTIALIST = "consequentialist"
 HONEST_CLASS = "honest"
@@ -49,8 +49,8 @@ WHY_WIDE = ("The model-free interval is wide because the background programs sto
             "the estimate beside it rests on the named assumption.")
 #: premise name -> (what it changes, the pool files it removes, speed prior λ, other machine)
 PREMISES = {
-    "no-pointer": ("no honest program reuses the consequentialists' search: the importance pointer removed",
-                   (POINTER,), 0.0, None),
+    "no-pointer": ("no honest program reuses the consequentialists' search: the importance pointers removed",
+                   POINTERS, 0.0, None),
     "speed-prior": ("a speed prior, λ = 1: weight 2^-(|p| + log2 steps), unresolved runs charged the steps they "
                     "must still take", (), 1.0, None),
     "no-rival": ("no rival goals: the consequentialist that answers 0 removed", ("world_guided_zero.toy",), 0.0,
@@ -139,7 +139,7 @@ def measure(language: Language | str = TOY, seed: int = 2026, depth: int = 84, t
     length = max(first.values()) + 2 * FRAME + 1
     honest_roles = [f for f in honest if world.has(f, language) and World.role(f) in
                     ("honest", "honest_flag", "honest_civ", "leaf_literal")]
-    searchers = [f for f in (*([POINTER] if POINTER in honest else []), *consequentialists, *extra_named)
+    searchers = [f for f in (*[p for p in POINTERS if p in honest], *consequentialists, *extra_named)
                  if world.has(f, language)]
     codes = {file: world.program(file, language) for file in (*honest_roles, *searchers)}
     _check_bridges_are_incompressible(world, codes, honest_roles, places)
@@ -209,10 +209,10 @@ def measure(language: Language | str = TOY, seed: int = 2026, depth: int = 84, t
             if label.startswith(CONSEQUENTIALIST) else "other_programs", []) + [
             {"name": world.file(file, language).name, "class": label, "bits": len(codes[file]),
              "data": _data_description(world, file)}]
-    pointer = codes.get(POINTER)
-    report["price_of_malice_each"] = ({world.file(f, language).name: len(codes[f]) - len(pointer)
-                                       for f in searchers if f != POINTER and f in consequentialists}
-                                      if pointer is not None else {})
+    pointers = [len(codes[p]) for p in POINTERS if p in codes]   # the shortest honest reuse of the search
+    report["pointer_bits"] = min(pointers) if pointers else None
+    report["price_of_malice_each"] = ({world.file(f, language).name: len(codes[f]) - min(pointers)
+                                       for f in searchers if f in consequentialists} if pointers else {})
     report["price_of_malice_bits"] = (min(report["price_of_malice_each"].values())
                                       if report["price_of_malice_each"] else None)
     report["seconds"] = time.perf_counter() - start
@@ -344,8 +344,8 @@ def headline(report: dict) -> str:
                  f"consequentialists' share {worst['consequentialist_share']:.3g}, honest answer "
                  f"{worst['honest_bit_probability']:.3g}.")
     if report.get("price_of_malice_bits") is not None:
-        text += (f" Price of malice (|M| − |pointer|, cheapest consequentialist): {report['price_of_malice_bits']} "
-                 f"bits.")
+        text += (f" Price of malice (|M| − |shortest pointer|, cheapest consequentialist): "
+                 f"{report['price_of_malice_bits']} bits.")
     return text
 
 
@@ -435,7 +435,7 @@ def report_markdown(report: dict) -> str:
     for row in report.get("honest_programs", []) + report.get("consequentialists", []):
         lines.append(f"| {row['name']} | {row['class']} | {row['bits']} | {row['data']} |")
     if report.get("price_of_malice_each"):
-        lines += ["", "Price of malice, |M| − |pointer| in code bits: " + ", ".join(
+        lines += ["", "Price of malice, |M| − |shortest importance pointer| in code bits: " + ", ".join(
             f"{name} {bits:+d}" for name, bits in report["price_of_malice_each"].items()) + "."]
     lines += ["", "## The ledger, full pool", "",
               "K_H and K_M combine every honest and every consequentialist program that writes the target's stream "

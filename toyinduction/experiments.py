@@ -185,20 +185,20 @@ def run_demo_quiet(out_dir, **options):
 
 def importance_pointer(out_dir="pointer-out", seed: int = 2026, depth: int = 84, max_bits: int = 16, progress=None,
                        max_steps: int = 1000, store=None, workers: int = 2) -> dict:
-    """(d) The honest importance pointer (the consequentialists' search without any deviation):
-    for each consequentialist alone, its share at the first question with only the bridge readers
-    in the pool, and with the pointer added; the price of malice |M| − |pointer| decides which
-    side of the pointer it falls on."""
+    """(d) The honest importance pointers (the consequentialists' search without any deviation, and
+    the same up to its first answer): for each consequentialist alone, its share at the first
+    question with only the bridge readers in the pool, and with the pointers added; the price of
+    malice |M| − |shortest pointer| decides which side it falls on."""
     from . import plots
     import matplotlib.pyplot as plt
-    from .world import CONSEQUENTIALISTS, POINTER
+    from .world import CONSEQUENTIALISTS, POINTERS
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     results = {}
     for index, file in enumerate(CONSEQUENTIALISTS):
         entry = {}
-        for label, honest in (("without the pointer", READERS), ("with the pointer", READERS + (POINTER,))):
+        for label, honest in (("without the pointer", READERS), ("with the pointer", READERS + POINTERS)):
             report = run_demo_quiet(out, max_steps=max_steps, store=store, workers=workers, seed=seed, depth=depth, targets=4, controls=0, max_bits=max_bits,
                                     honest=honest, consequentialists=(file,))
             entry[label] = {"targets": _demo_rows(report),
@@ -206,11 +206,12 @@ def importance_pointer(out_dir="pointer-out", seed: int = 2026, depth: int = 84,
                             "mean_honest_bit_probability": float(np.mean([r["honest_bit_probability"]
                                                                           for r in report["targets"]]))}
         entry["code_bits"] = report["code_bits"][file]
-        entry["price_of_malice_bits"] = report["code_bits"][file] - report["code_bits"][POINTER]
+        entry["price_of_malice_bits"] = report["code_bits"][file] - min(report["code_bits"][p] for p in POINTERS)
+        entry["pointer_code_bits"] = {p: report["code_bits"][p] for p in POINTERS}
         results[file] = entry
         if progress is not None:
             progress(index + 1, len(CONSEQUENTIALISTS))
-    pointer_code = report["code_bits"][POINTER]
+    pointer_code = min(report["code_bits"][p] for p in POINTERS)
     figure, axes = plt.subplots(figsize=(9, 4.5))
     x = np.arange(len(results))
     for offset, label, colour in ((-0.2, "without the pointer", "#f4a582"), (0.2, "with the pointer", "#b2182b")):

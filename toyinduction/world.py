@@ -51,11 +51,12 @@ PHYSICS = {"mix": "world_", "ring": "ring_"}   # physics -> program file prefix
 HONEST = "world_honest.toy"          # the bridge reader that checks the signposts itself
 POINTER = "world_pointer.toy"
 #: the honest programs of the default pool (each where its file exists for the physics/machine)
+POINTERS = (POINTER, "world_pointer_first.toy")   # honest programs that reuse the consequentialists' search
 HONEST_PROGRAMS = ("world_honest.toy", "world_honest_flag.toy", "world_honest_civ.toy", "world_leaf_literal.toy",
-                   POINTER)
+                   *POINTERS)
 #: the consequentialists of the default pool (brute force is for small depths: experiments only)
 CONSEQUENTIALISTS = ("world_guided_flip.toy", "world_guided_first.toy", "world_guided_one.toy",
-                     "world_guided_zero.toy")
+                     "world_guided_zero.toy", "world_guided_ones.toy")
 #: what each role reads after its code: "path" (region + path), "flag" (region + path + a
 #: civilisation flag bit), "civilisation" (region + path; it fits civilisations only), "leaf" (the
 #: leaf's whole state, then the flag), "selection" (region bits only: searchers)
