@@ -226,3 +226,30 @@ def test_demo_command_json(tmp_path):
     assert {"name", "bits"} <= set(document["honest_programs"][0])
     for name in ("report.json", "report.md", "premises.png"):
         assert (tmp_path / "out" / name).exists()
+
+
+def _prose(path):
+    """A doc's text with its line breaks folded (claims are checked as phrases)."""
+    return " ".join((Path(__file__).resolve().parent.parent / path).read_text().split())
+
+
+def _power(x):
+    """x as the docs write a small number: 3·10^-7."""
+    mantissa, exponent = f"{x:.0e}".split("e")
+    return f"{mantissa}·10^{int(exponent)}"
+
+
+def test_the_docs_state_the_measured_numbers(default_report):
+    """The numbers docs/demo.md and the README quote about the default run are this run's."""
+    each = {Path(f).stem: bits for f, bits in default_report["price_of_malice_each"].items()}
+    full = default_report["premises"][0]
+    for path in ("docs/demo.md", "README.md"):
+        text = _prose(path)
+        assert (f"+{each['world_guided_flip']} for flipping every answer, +{each['world_guided_first']} for "
+                f"the first, +{each['world_guided_zero']} for answering 0, +{each['world_guided_one']} for answering "
+                f"1 and −{-each['world_guided_ones']}") in text.replace("for flipping the first", "for the first")
+        assert f"1 − {_power(1 - full['consequentialist_share'])}" in text
+        assert f"{-each['world_guided_ones']} bits shorter" in text
+    codes = default_report["code_bits"]
+    assert codes[POINTER] == codes["world_guided_one.toy"]                          # the faithful tie
+    assert f"{codes[POINTER]} + 2 bits" in _prose("README.md")

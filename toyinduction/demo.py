@@ -198,6 +198,8 @@ def measure(language: Language | str = TOY, seed: int = 2026, depth: int = 84, t
             "unresolved_share": row["unresolved"], "other_share": row["other"],
             "honest_bit_probability": row["p_honest"], "honest_bit_probability_bounds": row["p_honest_bounds"],
             "true_answer": int(stream[t_star]),
+            "honest_bit_probability_at_each_decision": {
+                int(t): float(prediction.p_observed[t]) for t in world.decision_points(region, path, length)},
             "class_shares": row["classes"],
             "programs": {pool.label[i]: len(pool.bits[i]) for i in mine}})
     report["unresolved_mass"] = max((row["unresolved_share"] for row in report["targets"]), default=0.0)
