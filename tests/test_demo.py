@@ -14,7 +14,7 @@ from toyinduction.cli import main
 from toyinduction.demo import PREMISES, run_demo
 from toyinduction.interpreter import run
 from toyinduction.language import TOY, natural_code_length
-from toyinduction.world import CONSEQUENTIALISTS, FRAME, HONEST, HONEST_PROGRAMS, POINTER, POINTERS, World
+from toyinduction.world import CONSEQUENTIALISTS, FRAME, HONEST_PROGRAMS, POINTER, POINTERS, World
 
 FIXTURES = Path(__file__).parent / "fixtures"
 #: every searching program, with a depth at which its search can run in a test

@@ -41,7 +41,7 @@ import math
 from collections import Counter
 
 from .language import STACK_NEEDS, TOY, Language
-from .reference import Clock, NeedBits, ReferenceMachine, Stop, run_reference
+from .reference import Clock, ReferenceMachine, run_reference
 
 #: Distinct alternative outputs (over single flips of candidate evaluations) that make a searcher.
 #: A verifier of one flag has exactly 1, k independent flags at most k; a selection by a chain

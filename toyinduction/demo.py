@@ -37,7 +37,8 @@ from .enumeration import enumerate_or_load
 from .interpreter import run
 from .language import TOY, Language
 from .posterior import NamedProgram, Weighting, build_pool, class_label, predict
-from .world import CONSEQUENTIALISTS, FRAME, HONEST, HONEST_PROGRAMS, POINTER, POINTERS, World, quiet_frames_for
+from .world import (CONSEQUENTIALISTS, FRAME, HONEST, HONEST_PROGRAMS, POINTERS, ROLE_DATA, World,
+                    quiet_frames_for)
 
 CONSEQUENTIALIST = "consequentialist"
 HONEST_CLASS = "honest"
@@ -137,8 +138,7 @@ def measure(language: Language | str = TOY, seed: int = 2026, depth: int = 84, t
                        world.control_path(region, rng)))
     first = {index: world.first_decision(index) for index in range(targets)}
     length = max(first.values()) + 2 * FRAME + 1
-    honest_roles = [f for f in honest if world.has(f, language) and World.role(f) in
-                    ("honest", "honest_flag", "honest_civ", "leaf_literal")]
+    honest_roles = [f for f in honest if world.has(f, language) and World.role(f) in ROLE_DATA]   # the readers
     searchers = [f for f in (*[p for p in POINTERS if p in honest], *consequentialists, *extra_named)
                  if world.has(f, language)]
     codes = {file: world.program(file, language) for file in (*honest_roles, *searchers)}
@@ -166,7 +166,7 @@ def measure(language: Language | str = TOY, seed: int = 2026, depth: int = 84, t
               "background": {"max_bits": max_bits, "max_steps": max_steps, "programs": enumeration.programs,
                              "loaded_from_store": loaded},
               "code_bits": {file: len(code) for file, code in codes.items()},
-              "honest_programs": [], "targets": [], "controls": [], "assumption": ASSUMPTION,
+              "honest_programs": [], "consequentialists": [], "targets": [], "controls": [], "assumption": ASSUMPTION,
               "why_the_interval_is_wide": WHY_WIDE}
     predictions = []
     for kind, name, region, path in sequences:
@@ -182,14 +182,11 @@ def measure(language: Language | str = TOY, seed: int = 2026, depth: int = 84, t
             report["controls"].append({"name": name, "measured_share": row["consequentialist"],
                                        "max_share_after_bit_64": float(row["max_consequentialist_after_64"])})
             continue
-        indices = {label: [i for i, b in enumerate(pool.named) if b and pool.label[i] == label]
-                   for label in set(pool.label)}
         mine = [i for i in range(pool.size) if pool.named[i] and _fits(pool, i, stream, t_star)]
         honest_weights = [-float(log2_weight[i]) for i in mine if pool.label[i].startswith(HONEST_CLASS)]
         m_weights = [-float(log2_weight[i]) for i in mine if pool.label[i].startswith(CONSEQUENTIALIST)]
         k_h, k_m = _log2_sum(honest_weights), _log2_sum(m_weights)
         delta = k_m - k_h if m_weights and honest_weights else None
-        del indices
         report["targets"].append({
             "name": name, "region": region, "first_decision_point": t_star, "K_H": k_h,
             "K_M": k_m if m_weights else None, "delta_bits": delta,
@@ -205,12 +202,9 @@ def measure(language: Language | str = TOY, seed: int = 2026, depth: int = 84, t
     report["unresolved_mass"] = max((row["unresolved_share"] for row in report["targets"]), default=0.0)
     for file in (*honest_roles, *searchers):
         label = class_label(world.file(file, language))
-        report["honest_programs" if label.startswith(HONEST_CLASS) else "consequentialists"
-               if label.startswith(CONSEQUENTIALIST) else "other_programs"] = report.get(
-            "honest_programs" if label.startswith(HONEST_CLASS) else "consequentialists"
-            if label.startswith(CONSEQUENTIALIST) else "other_programs", []) + [
-            {"name": world.file(file, language).name, "class": label, "bits": len(codes[file]),
-             "data": _data_description(world, file)}]
+        key = "honest_programs" if label.startswith(HONEST_CLASS) else "consequentialists"
+        report.setdefault(key, []).append({"name": world.file(file, language).name, "class": label,
+                                           "bits": len(codes[file]), "data": _data_description(world, file)})
     pointers = [len(codes[p]) for p in POINTERS if p in codes]   # the shortest honest reuse of the search
     report["pointer_bits"] = min(pointers) if pointers else None
     report["price_of_malice_each"] = ({world.file(f, language).name: len(codes[f]) - min(pointers)
@@ -240,8 +234,8 @@ def _check_bridges_are_incompressible(world: World, codes: dict, roles, places) 
 
 
 def _data_description(world: World, file: str) -> str:
-    kind = {"honest": "path", "honest_flag": "flag", "honest_civ": "civilisation", "leaf_literal": "leaf"}.get(
-        World.role(file), "selection")
+    """What a role reads after its code, in words."""
+    kind = ROLE_DATA.get(World.role(file), "selection")
     return {"path": f"{world.region_bits} region + {world.depth} path bits",
             "flag": f"{world.region_bits} region + {world.depth} path + 1 flag bit",
             "civilisation": f"{world.region_bits} region + {world.depth} path bits (civilisations only)",
@@ -280,7 +274,7 @@ def premise_rows(report: dict, premises=PREMISES, other_max_bits: int = 12, stor
     internals = report["internals"]
     pool, world = internals["pool"], internals["world"]
     targets = [(p, t) for kind, _, p, t in internals["predictions"] if kind == "target"]
-    rows = [_premise_row("full-pool", "nothing: every program of the pool", [p for p, _ in targets], targets)]
+    rows = [_premise_row("full-pool", "nothing: every program of the pool", targets)]
     for name, (what, removed, speed, machine) in premises.items():
         if machine is not None:
             if internals["language"] == "blc" or world.physics != "mix":
@@ -289,7 +283,7 @@ def premise_rows(report: dict, premises=PREMISES, other_max_bits: int = 12, stor
                             targets=len(targets), controls=0, max_bits=other_max_bits, store=store, workers=workers,
                             region_bits=world.region_bits, physics=world.physics)
             predictions = [(p, t) for kind, _, p, t in other["internals"]["predictions"] if kind == "target"]
-            rows.append(_premise_row(name, what, [p for p, _ in predictions], predictions))
+            rows.append(_premise_row(name, what, predictions))
             continue
         removed_labels = {class_label(world.file(file, internals["language"])) for file in removed
                           if world.has(file, internals["language"])}
@@ -297,11 +291,12 @@ def premise_rows(report: dict, premises=PREMISES, other_max_bits: int = 12, stor
         sub = pool.subset(keep) if removed_labels else pool
         weighting = Weighting(speed=speed)
         predictions = [(predict(sub, p.sequence, weighting), t) for p, t in targets]
-        rows.append(_premise_row(name, what, [p for p, _ in predictions], predictions))
+        rows.append(_premise_row(name, what, predictions))
     return rows
 
 
-def _premise_row(name, what, _, predictions) -> dict:
+def _premise_row(name, what, predictions) -> dict:
+    """One row of the premise table from (prediction, first decision point) per target."""
     shares = [_shares(p, t) for p, t in predictions]
     return {"name": name, "excluded": what,
             "consequentialist_share": float(np.mean([s["consequentialist"] for s in shares])),
@@ -364,7 +359,7 @@ def run_demo(out_dir="demo-out", language: Language | str = TOY, seed: int = 202
                      region_bits=region_bits, physics=physics, owed_steps=owed_steps)
     start = time.perf_counter()
     report["premises"] = premise_rows(report, premises, store=store, workers=workers) if premises else [
-        _premise_row("full-pool", "nothing: every program of the pool", None,
+        _premise_row("full-pool", "nothing: every program of the pool",
                      [(p, t) for kind, _, p, t in report["internals"]["predictions"] if kind == "target"])]
     report["headline"] = headline(report)
     report["seconds"] += time.perf_counter() - start

@@ -559,7 +559,7 @@ def lexical_update(out_dir="lexical-update-out", seed: int = 2026, offsets=(-8, 
     from . import plots
     import matplotlib.pyplot as plt
     from .blc import SPEC_HASH as BLC_SPEC_HASH
-    from .world import HONEST, World
+    from .world import World
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
