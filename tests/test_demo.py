@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from toyinduction.assembler import assemble_file
 from toyinduction.cli import main
-from toyinduction.demo import PREMISES, run_demo
+from toyinduction.demo import PREMISES, run_demo, share_text
 from toyinduction.interpreter import run
 from toyinduction.language import TOY, natural_code_length
 from toyinduction.world import CONSEQUENTIALISTS, FRAME, HONEST_PROGRAMS, POINTER, POINTERS, World
@@ -62,8 +62,8 @@ def test_the_headline_is_true_of_the_full_pool(default_report):
     assert full["name"] == "full-pool"
     mean_share = sum(row["measured_share"] for row in default_report["targets"]) / len(default_report["targets"])
     assert full["consequentialist_share"] == pytest.approx(mean_share)
-    assert f"{full['consequentialist_share']:.3g}" in default_report["headline"]
-    assert f"{full['honest_bit_probability']:.3g}" in default_report["headline"]
+    assert f"hold {share_text(full['consequentialist_share'])} of the posterior" in default_report["headline"]
+    assert f"honest answer probability {share_text(full['honest_bit_probability'])}" in default_report["headline"]
 
 
 def test_the_ledger_holds_and_every_probability_has_its_interval(default_report):

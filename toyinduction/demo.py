@@ -323,14 +323,20 @@ def json_summary(report: dict) -> dict:
                          for row in report["premises"]]}
 
 
+def share_text(x: float) -> str:
+    """A share as the report writes it: 3 significant digits, or 1 − ε close to 1 (so that
+    0.9999997 does not read as 1)."""
+    return f"1 − {1 - x:.1g}" if 0.999 < x < 1 else f"{x:.3g}"
+
+
 def headline(report: dict) -> str:
     """One sentence, true of the full pool, and the premise under which the takeover is largest."""
     rows = {row["name"]: row for row in report["premises"]}
     full = rows["full-pool"]
     top = max(report["targets"][0]["class_shares"].items(), key=lambda item: item[1]) if report["targets"] else None
-    text = (f"In the full pool the consequentialists hold {full['consequentialist_share']:.3g} of the posterior at "
-            f"the first question (mean over {len(report['targets'])} targets) and the mixture gives the honest "
-            f"answer probability {full['honest_bit_probability']:.3g}")
+    text = (f"In the full pool the consequentialists hold {share_text(full['consequentialist_share'])} of the "
+            f"posterior at the first question (mean over {len(report['targets'])} targets) and the mixture gives the "
+            f"honest answer probability {share_text(full['honest_bit_probability'])}")
     if top is not None:
         text += f"; the largest class there is \"{top[0]}\""
     text += "."
@@ -338,8 +344,8 @@ def headline(report: dict) -> str:
     if others:
         worst = max(others, key=lambda row: row["consequentialist_share"])
         text += (f" The takeover is largest under the premise \"{worst['name']}\" ({worst['excluded']}): "
-                 f"consequentialists' share {worst['consequentialist_share']:.3g}, honest answer "
-                 f"{worst['honest_bit_probability']:.3g}.")
+                 f"consequentialists' share {share_text(worst['consequentialist_share'])}, honest answer "
+                 f"{share_text(worst['honest_bit_probability'])}.")
     if report.get("price_of_malice_bits") is not None:
         text += (f" Price of malice (|M| − |shortest pointer|, cheapest consequentialist): "
                  f"{report['price_of_malice_bits']} bits.")
@@ -421,8 +427,8 @@ def report_markdown(report: dict) -> str:
              "| --- | --- | --- | --- | --- |"]
     for row in report["premises"]:
         low, high = row["honest_bit_probability_bounds"]
-        lines.append(f"| {row['name']} | {row['excluded']} | {row['consequentialist_share']:.4g} | "
-                     f"{row['honest_bit_probability']:.4g} | [{low:.2g}, {high:.2g}] |")
+        lines.append(f"| {row['name']} | {row['excluded']} | {share_text(row['consequentialist_share'])} | "
+                     f"{share_text(row['honest_bit_probability'])} | [{low:.2g}, {high:.2g}] |")
     lines += ["", f"Estimates assume that {report['assumption']}. {report['why_the_interval_is_wide']}", "",
               "## The pool", "",
               f"Every program of {report['language']} up to {report['background']['max_bits']} bits "
