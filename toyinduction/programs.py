@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 
 from .assembler import assemble_file
@@ -10,9 +11,16 @@ from .language import Language
 
 
 def programs_dir() -> Path:
-    """``programs/`` beside the package (a source checkout), else ``./programs``."""
-    beside_package = Path(__file__).resolve().parent.parent / "programs"
-    return beside_package if beside_package.is_dir() else Path("programs")
+    """Where the shipped programs are: inside the installed package (``toyinduction.shipped_programs``,
+    read through importlib.resources, so a wheel works from any directory), or ``programs/`` beside
+    the package in a source checkout that was not installed."""
+    try:
+        shipped = Path(str(resources.files("toyinduction.shipped_programs")))
+    except ModuleNotFoundError:
+        shipped = None
+    if shipped is not None and shipped.is_dir():
+        return shipped
+    return Path(__file__).resolve().parent.parent / "programs"
 
 
 def program_files(directory: Path | None = None) -> list[Path]:
