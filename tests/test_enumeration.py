@@ -166,3 +166,21 @@ def test_truncated_or_foreign_store_files_are_never_used(tmp_path):
         load_enumeration(store, TOY, 10, 50, 4)
     (tmp_path / "runs" / "stray.json").write_text("{not json")                # listed as damaged, not used
     assert any("error" in row for row in store.entries())
+
+
+def test_the_default_store_is_the_user_cache_never_the_working_directory(tmp_path, monkeypatch):
+    """Without --store, results go to $TOYINDUCTION_STORE, else $XDG_CACHE_HOME/toyinduction
+    (~/.cache/toyinduction); the working directory gets no runs/ folder."""
+    from toyinduction.store import default_store_directory
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TOYINDUCTION_STORE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    assert default_store_directory() == tmp_path / "cache" / "toyinduction"
+    monkeypatch.setenv("TOYINDUCTION_STORE", str(tmp_path / "mine"))
+    result = CliRunner().invoke(main, ["enumerate", "--max-bits", "8", "--max-steps", "50", "--output-bits", "4",
+                                       "--json"])
+    assert result.exit_code == 0, result.output
+    assert list((tmp_path / "mine").glob("enumeration-*.json")) and not (tmp_path / "runs").exists()
+    listed = json.loads(CliRunner().invoke(main, ["runs", "--json"]).output)
+    assert listed["store"] == str(tmp_path / "mine") and len(listed["runs"]) == 1

@@ -285,8 +285,9 @@ def scheduler_option(command):
 
 def store_option(command):
     """--store DIR: where results are kept and found again."""
-    return click.option("--store", "store_dir", default="runs", show_default=True,
-                        help="Run store directory (results are reused from here).")(command)
+    return click.option("--store", "store_dir", default=None,
+                        help="Run store directory: results are kept and reused there (default: $TOYINDUCTION_STORE, "
+                             "else ~/.cache/toyinduction).")(command)
 
 
 class ProgressBar:
@@ -424,11 +425,12 @@ def runs(store_dir, as_json):
     """List the results in the run store."""
     from .store import RunStore
 
-    rows = RunStore(store_dir).entries()
+    store = RunStore(store_dir)
+    rows = store.entries()
     text = "\n".join(f"{row['name']:32s} " + (row["error"] if "error" in row else
                       f"{row.get('language', '')} {json.dumps(row.get('parameters', {}))} {row.get('created', '')}")
-                      for row in rows) or f"no results in {store_dir}"
-    emit({"store": store_dir, "runs": rows}, as_json, text)
+                      for row in rows) or f"no results in {store.directory}"
+    emit({"store": str(store.directory), "runs": rows}, as_json, text)
 
 
 def observed_sequence(sequence: str, language, length: int) -> str:

@@ -22,7 +22,17 @@ from . import __version__
 
 #: Bumped whenever stored arrays change meaning; part of every key.
 STORE_FORMAT = 1
-DEFAULT_STORE = "runs"
+#: The environment variable that names the default store directory.
+STORE_VARIABLE = "TOYINDUCTION_STORE"
+
+
+def default_store_directory() -> Path:
+    """Where results are kept unless a directory is given: $TOYINDUCTION_STORE, else the user's
+    cache directory ($XDG_CACHE_HOME or ~/.cache) /toyinduction — never the working directory."""
+    if os.environ.get(STORE_VARIABLE):
+        return Path(os.environ[STORE_VARIABLE]).expanduser()
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "toyinduction"
 
 
 class StoreError(ValueError):
@@ -32,8 +42,8 @@ class StoreError(ValueError):
 class RunStore:
     """A directory of stored results."""
 
-    def __init__(self, directory=DEFAULT_STORE):
-        self.directory = Path(directory)
+    def __init__(self, directory=None):
+        self.directory = Path(directory) if directory is not None else default_store_directory()
         if self.directory.exists() and not self.directory.is_dir():
             raise StoreError(f"run store {self.directory} is not a directory")
 
