@@ -142,12 +142,10 @@ class World:
             return None
         if kind == "selection":
             return self.region(region)
-        if kind == "civilisation":
-            return self.region(region) + path if civilisation else None
         if kind == "leaf":
             width = WORD_BITS if self.physics == "mix" else RING_CELLS
             return "".join(format(part, f"0{width}b") for part in leaf) + str(int(civilisation))
-        return self.region(region) + path + (str(int(civilisation)) if kind == "flag" else "")
+        return self.region(region) + path + (str(int(civilisation)) if kind == "flag" else "")   # path, flag, civ
 
     def program(self, role: str, language) -> str:
         """The code of a world program for this instance (data bits not included): assembled
