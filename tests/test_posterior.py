@@ -17,7 +17,7 @@ from toyinduction.baselines import ctw, kt, laplace, lz78
 from toyinduction.cli import main
 from toyinduction.enumeration import enumerate_programs
 from toyinduction.language import TOY
-from toyinduction.posterior import NamedProgram, Weighting, build_pool, predict
+from toyinduction.posterior import most_probable_continuation, predict_next, NamedProgram, Weighting, build_pool, predict
 from toyinduction.programs import programs_dir
 
 THUE = assemble("loop idx 0 loop over not brk over 1 and xor swap 1 shr swap end out drop end", TOY)
@@ -168,6 +168,8 @@ def test_predict_command(tmp_path):
             "--program", str(programs_dir() / "thue_morse.toy"), "--top", "2"]
     document = json.loads(CliRunner().invoke(main, args).output)
     assert [set(step) for step in document["steps"]] == [{"t", "bit", "p_next_one", "p_lower", "p_upper"}] * 10
+    assert [step["t"] for step in document["steps"]] == list(range(1, 11))     # x_t, counted from 1
+    assert set(document["next"]) == {"p_next_one", "p_lower", "p_upper"} and len(document["continuation"]) == 8
     assert document["log_loss_bits"] > 0 and document["top_hypotheses"][0]["class"] == "thue_morse"
     assert json.loads(CliRunner().invoke(main, args).output)["enumeration_loaded_from_store"]
     from_program = CliRunner().invoke(main, ["predict", str(programs_dir() / "period3.toy"), "--length", "12",
@@ -177,3 +179,36 @@ def test_predict_command(tmp_path):
     assert (tmp_path / "figures" / "posterior.gif").exists()
     bad = CliRunner().invoke(main, ["predict", "01x1", "--store", store])
     assert bad.exit_code == 1 and "not a bit string" in bad.output
+
+
+def test_the_next_unseen_bit_is_step_n_of_the_mixture():
+    """P(x_{n+1} = 1 | x) does not depend on the bit that follows, so it is step n of a prediction over
+    x extended by either bit; the continuation follows the more probable bit, step by step."""
+    sequence = "0110100110"
+    pool = pool_for(sequence + "0" * 4, 12, 200, (THUE,))
+    upcoming = predict_next(pool, sequence)
+    for bit in "01":
+        extended = predict(pool, sequence + bit)
+        assert upcoming["p_next_one"] == pytest.approx(extended.p_next_one[len(sequence)])
+        assert [upcoming["p_lower"], upcoming["p_upper"]] == pytest.approx(
+            [extended.p_lower[len(sequence)], extended.p_upper[len(sequence)]])
+    alternating = "01" * 6
+    continuation = most_probable_continuation(pool_for(alternating + "0" * 4, 20, 200), alternating, 3)
+    assert "".join(str(step["bit"]) for step in continuation) == "010"
+    assert all(step["p_lower"] <= step["p"] <= step["p_upper"] and step["p"] >= 0.5 for step in continuation)
+    with pytest.raises(ValueError, match="needs"):
+        predict_next(pool, sequence + "0" * 4)
+
+
+def test_predict_predicts_the_next_bit_and_says_when_the_pool_cannot_explain_the_data(tmp_path):
+    store = str(tmp_path / "runs")
+    alternating = CliRunner().invoke(main, ["predict", "01" * 12, "--max-bits", "20", "--store", store])
+    last = alternating.output.strip().splitlines()[-1]
+    assert last.startswith("next bit x_25: P(x_25 = 1 | x) = ")
+    assert float(last.split(" = ")[2].split(",")[0]) < 0.01
+    document = json.loads(CliRunner().invoke(main, ["predict", "01" * 12, "--max-bits", "20", "--store", store,
+                                                    "--json"]).output)
+    assert document["next"]["p_next_one"] < 0.01 and document["continuation"] == "01010101"
+    period3 = CliRunner().invoke(main, ["predict", "001" * 6, "--max-bits", "12", "--store", store, "--json"])
+    advice = json.loads(period3.output)["advice"]
+    assert "cannot explain" in advice and "period3.toy (46 bits)" in advice

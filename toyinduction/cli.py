@@ -471,20 +471,24 @@ def observed_sequence(sequence: str, language, length: int) -> str:
               help="λ: weight 2^-(length + λ·log2 steps).")
 @click.option("--step-cap", default=None, type=click.IntRange(0, None), help="Give runs longer than this weight 0.")
 @click.option("--top", default=5, show_default=True, type=click.IntRange(0, 100), help="Top hypotheses to show.")
+@click.option("--continue", "continue_bits", default=8, show_default=True, type=click.IntRange(0, 256),
+              help="Also give the most probable continuation of this many bits.")
 @click.option("--plot", "plot_dir", default=None, help="Write figures (PNG, SVG, GIF) into this directory.")
 @click.option("--workers", default=None, type=click.IntRange(1, 256), help="Threads (default: all cores).")
 @store_option
 @json_option
 @library_errors
 def predict(sequence, language_name, max_bits, max_steps, length, program_paths, all_programs, speed, step_cap, top,
-            plot_dir, workers, store_dir, as_json):
+            continue_bits, plot_dir, workers, store_dir, as_json):
     """Predict SEQUENCE (bits, a file of bits, or a .toy program's output) bit by bit with the
-    mixture over every program up to --max-bits bits (plus named programs)."""
+    mixture over every program up to --max-bits bits (plus named programs), then the next, unseen
+    bit and the most probable continuation."""
     import os
 
     from .baselines import BASELINES, log_loss
     from .enumeration import enumerate_or_load
-    from .posterior import NamedProgram, Weighting, build_pool, predict as run_prediction, top_hypotheses
+    from .posterior import (NamedProgram, Weighting, build_pool, most_probable_continuation, predict as run_prediction,
+                            predict_next, top_hypotheses)
     from .programs import program_files
     from .store import RunStore
 
@@ -507,24 +511,32 @@ def predict(sequence, language_name, max_bits, max_steps, length, program_paths,
                 text = "".join(Path(value).read_text().split()) if Path(value).is_file() else value
             bits_to_array(text)
             named.append(NamedProgram(f"program {index}", text, f"named blc program {index} ({len(text)} bits)"))
-        enumeration, loaded = enumerate_blc(max_bits, max_steps, len(bits) + 1), False
-        pool = build_pool(None, enumeration, len(bits) + 1, named, named_max_steps=max(max_steps, 10 ** 7),
-                          runner=lambda program, steps: run_blc_fast(program, steps, len(bits) + 1))
+        horizon = len(bits) + continue_bits + 2   # output bits the pool must know: the sequence and what follows
+        enumeration, loaded = enumerate_blc(max_bits, max_steps, horizon), False
+        pool = build_pool(None, enumeration, horizon, named, named_max_steps=max(max_steps, 10 ** 7),
+                          runner=lambda program, steps: run_blc_fast(program, steps, horizon))
     else:
         language, describe_program = load_language(language_name), None
         bits = observed_sequence(sequence, language, length)
         paths = list(program_paths) + ([str(p) for p in program_files()] if all_programs else [])
         named = [NamedProgram.from_file(path, language) for path in dict.fromkeys(paths)]
-        enumeration, loaded = enumerate_or_load(language, max_bits, max_steps, len(bits) + 1, RunStore(store_dir),
+        horizon = len(bits) + continue_bits + 2   # output bits the pool must know: the sequence and what follows
+        enumeration, loaded = enumerate_or_load(language, max_bits, max_steps, horizon, RunStore(store_dir),
                                                 workers=workers or os.cpu_count() or 1, keep_leaves=4_000_000)
-        pool = build_pool(language, enumeration, len(bits) + 1, named)
-    prediction = run_prediction(pool, bits, Weighting(speed=speed, step_cap=step_cap))
+        pool = build_pool(language, enumeration, horizon, named)
+    weighting = Weighting(speed=speed, step_cap=step_cap)
+    prediction = run_prediction(pool, bits, weighting)
+    upcoming = predict_next(pool, bits, weighting)
+    continuation = most_probable_continuation(pool, bits, continue_bits, weighting)
     baselines = {name: log_loss(function(bits)) for name, function in BASELINES.items()}
     hypotheses = top_hypotheses(pool, prediction, language, top, describe_program)
     document = {"sequence": bits, "steps": prediction.steps_json(),
                 "log_loss_bits": float(prediction.log_loss_bits[-1]), "baselines_log_loss_bits": baselines,
                 "top_hypotheses": hypotheses, "unresolved_posterior": float(prediction.unresolved_posterior[-1]),
-                "pool_size": pool.size, "enumeration_loaded_from_store": loaded}
+                "next": upcoming, "continuation": "".join(str(step["bit"]) for step in continuation),
+                "continuation_steps": continuation, "pool_size": pool.size, "enumeration_loaded_from_store": loaded}
+    if document["unresolved_posterior"] > 0.5:
+        document["advice"] = unexplained_advice(bits, max_bits, language, document["unresolved_posterior"])
     if plot_dir is not None:
         from . import plots
 
@@ -538,9 +550,9 @@ def predict(sequence, language_name, max_bits, max_steps, length, program_paths,
                    *plots.plot_prior_by_length(enumeration, Path(plot_dir) / "prior_by_length"),
                    plots.animate_posterior(prediction, Path(plot_dir) / "posterior.gif", f"Posterior: {title}")]
         document["figures"] = [str(path) for path in figures]
-    lines = [f"{'t':>4s} bit  P(next=1)  [lower, upper]"]
-    lines += [f"{row['t']:>4d}  {row['bit']}   {row['p_next_one']:.4f}    [{row['p_lower']:.4f}, {row['p_upper']:.4f}]"
-              for row in document["steps"]]
+    lines = [f"{'t':>4s} x_t  P(x_t = 1 | x_<t)  [lower, upper]"]
+    lines += [f"{row['t']:>4d}  {row['bit']}   {row['p_next_one']:.4f}             [{row['p_lower']:.4f}, "
+              f"{row['p_upper']:.4f}]" for row in document["steps"]]
     lines.append(f"log-loss: mixture {document['log_loss_bits']:.2f} bits; "
                  + ", ".join(f"{name} {value:.2f}" for name, value in baselines.items()))
     lines.append(f"posterior mass of unresolved programs (could continue any way): "
@@ -548,7 +560,38 @@ def predict(sequence, language_name, max_bits, max_steps, length, program_paths,
     for hypothesis in hypotheses:
         lines.append(f"posterior {hypothesis['posterior']:.4g}  {hypothesis['length']} bits  {hypothesis['class']}  "
                      f"({hypothesis['status']}): " + " ".join(hypothesis["disassembly"].split()))
+    if continuation:
+        lines.append(f"most probable continuation: {document['continuation']} (each bit's probability: "
+                     + " ".join(f"{step['p']:.3f}" for step in continuation) + ")")
+    if "advice" in document:
+        lines.append(document["advice"])
+    lines.append(f"next bit x_{len(bits) + 1}: P(x_{len(bits) + 1} = 1 | x) = {upcoming['p_next_one']:.4f}, "
+                 f"model-free interval [{upcoming['p_lower']:.4f}, {upcoming['p_upper']:.4f}] (the estimate assumes "
+                 f"unresolved programs continue with coin flips; the interval assumes nothing)")
     emit(document, as_json, "\n".join(lines))
+
+
+def unexplained_advice(bits: str, max_bits: int, language, unresolved: float) -> str:
+    """What to do when the pool cannot explain the data: most posterior mass on unresolved programs."""
+    from .programs import program_files
+    from .interpreter import run
+
+    text = (f"the pool cannot explain these bits: {unresolved:.2f} of the posterior sits on programs stopped at a "
+            f"step or length limit (their next bits are unknown). Enumerate more (--max-bits above {max_bits}, "
+            f"--max-steps) or add a program that writes the sequence (--program FILE)")
+    if language is not None:
+        writers = sorted((len(bits_of), path.name) for path in program_files()
+                         for bits_of in [_assembled(path, language)]
+                         if run(language, bits_of, 10 ** 6, len(bits)).output == bits)
+        if writers:
+            text += f"; the shortest shipped program that writes them is {writers[0][1]} ({writers[0][0]} bits)"
+    return text + "."
+
+
+def _assembled(path, language) -> str:
+    from .assembler import assemble_file
+
+    return assemble_file(path, language)
 
 
 @main.command()

@@ -272,8 +272,9 @@ class Prediction:
         return weight / total if total > 0 else weight
 
     def steps_json(self) -> list:
-        """Per step: {"t", "bit", "p_next_one", "p_lower", "p_upper"}."""
-        return [{"t": t, "bit": int(self.sequence[t]), "p_next_one": float(self.p_next_one[t]),
+        """Per observed bit x_t (t from 1): {"t", "bit": x_t, "p_next_one": P(x_t = 1 | x_<t),
+        "p_lower", "p_upper": its model-free interval}."""
+        return [{"t": t + 1, "bit": int(self.sequence[t]), "p_next_one": float(self.p_next_one[t]),
                  "p_lower": float(self.p_lower[t]), "p_upper": float(self.p_upper[t])}
                 for t in range(len(self.sequence))]
 
@@ -383,3 +384,33 @@ def top_hypotheses(pool: HypothesisPool, prediction: Prediction, language: Langu
                      "disassembly": (describe(pool.bits[index]) if describe is not None
                                      else disassemble(pool.bits[index], language, max_steps=10_000))})
     return rows
+
+
+def predict_next(pool: HypothesisPool, sequence: str, weighting: Weighting | None = None) -> dict:
+    """The mixture's prediction of the next, unseen bit x_{n+1} after ``sequence`` = x_1..x_n:
+    {"p_next_one", "p_lower", "p_upper"} — P(x_{n+1} = 1 | x) under the coin-flip assumption for
+    unresolved programs, and its model-free interval. (The step formulas of ``predict`` never look
+    at the bit they predict, so this is step n of a prediction over x followed by any bit.)"""
+    n = len(sequence)
+    if n + 1 > pool.output_bits - 1:
+        raise ValueError(f"the pool knows outputs to {pool.output_bits} bits; predicting bit {n + 1} needs "
+                         f"{n + 2}")
+    prediction = predict(pool, sequence + "0", weighting)
+    return {"p_next_one": float(prediction.p_next_one[n]), "p_lower": float(prediction.p_lower[n]),
+            "p_upper": float(prediction.p_upper[n])}
+
+
+def most_probable_continuation(pool: HypothesisPool, sequence: str, bits: int,
+                               weighting: Weighting | None = None) -> list:
+    """The ``bits`` next bits, each the more probable one given the sequence and the bits chosen
+    before it (a greedy continuation), with the probability the mixture gave it and its
+    model-free interval: [{"bit", "p", "p_lower", "p_upper"}, ...]."""
+    steps, extended = [], sequence
+    for _ in range(bits):
+        step = predict_next(pool, extended, weighting)
+        bit = int(step["p_next_one"] >= 0.5)
+        low, high = (step["p_lower"], step["p_upper"]) if bit else (1 - step["p_upper"], 1 - step["p_lower"])
+        steps.append({"bit": bit, "p": step["p_next_one"] if bit else 1 - step["p_next_one"],
+                      "p_lower": low, "p_upper": high})
+        extended += str(bit)
+    return steps
