@@ -53,6 +53,14 @@ def budget(name: str, default: int, help_text: str):
                         type=click.IntRange(1, MAX_BUDGET))
 
 
+def _is_file(path: Path) -> bool:
+    """Whether a path names a file; a name the OS refuses (too long, ...) is not one."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def program_bits(target: str, language, data: str = "") -> tuple[str, str]:
     """A program given as a .toy file or a bit string -> (bits, where it came from)."""
     from .assembler import assemble_file
@@ -63,7 +71,9 @@ def program_bits(target: str, language, data: str = "") -> tuple[str, str]:
     if not target:
         raise ValueError("empty program: give a .toy file or a non-empty bit string")
     path = Path(target)
-    if path.is_file() or target.endswith(".toy"):
+    if re.fullmatch(r"[01]+", target) and not _is_file(path):   # bits (any length: not asked of the OS as a name)
+        return target + data, "bits"
+    if _is_file(path) or target.endswith(".toy"):
         return assemble_file(path, language) + data, str(path)
     if not re.fullmatch(r"[01]+", target):
         bad = next(character for character in target if character not in "01")
@@ -439,14 +449,14 @@ def observed_sequence(sequence: str, language, length: int) -> str:
     from .machine import bits_to_array
 
     path = Path(sequence)
-    if language is not None and (sequence.endswith(".toy") or (path.is_file() and path.suffix == ".toy")):
+    if language is not None and (sequence.endswith(".toy") or (_is_file(path) and path.suffix == ".toy")):
         from .assembler import assemble_file
 
         result = run(language, assemble_file(path, language), 100_000_000, length)
         if len(result.output) < length:
             raise ValueError(f"{sequence} wrote only {len(result.output)} bits ({result.status.label})")
         return result.output
-    if path.is_file():
+    if _is_file(path):
         try:
             sequence = "".join(path.read_text().split())
         except (OSError, UnicodeDecodeError) as error:

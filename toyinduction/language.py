@@ -323,6 +323,25 @@ LANGUAGES = {
 }
 
 
+def _check_types(document: dict, source) -> None:
+    """One-line errors for values of the wrong type in a language file (before anything uses them)."""
+    def number(value):
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+    expected = {"name": (lambda v: isinstance(v, str), "a string"),
+                "base": (lambda v: isinstance(v, str), "a string"),
+                "drop": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "a list of mnemonics"),
+                "weights": (lambda v: isinstance(v, dict) and all(number(x) for x in v.values()),
+                            "an object of mnemonic: number"),
+                "codewords": (lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()),
+                              'an object of mnemonic: "bit string" (in quotes)'),
+                "limits": (lambda v: isinstance(v, dict) and all(isinstance(x, int) and not isinstance(x, bool)
+                                                                 for x in v.values()), "an object of name: integer")}
+    for key, (valid, description) in expected.items():
+        if key in document and not valid(document[key]):
+            raise ValueError(f"language file {source}: {key!r} must be {description}, got {document[key]!r}")
+
+
 def load_language(name_or_path: str) -> Language:
     """A registered variant by name, or a variant described by a JSON file.
 
@@ -345,6 +364,7 @@ def load_language(name_or_path: str) -> Language:
     allowed = {"name", "base", "drop", "weights", "codewords", "limits"}
     if set(document) - allowed:
         raise ValueError(f"language file {name_or_path}: unknown key(s) {sorted(set(document) - allowed)}")
+    _check_types(document, name_or_path)
     base_name = document.get("base", "toy")
     if base_name not in LANGUAGES:
         raise ValueError(f"language file {name_or_path}: unknown base {base_name!r}")

@@ -46,6 +46,10 @@ class RunStore:
         self.directory = Path(directory) if directory is not None else default_store_directory()
         if self.directory.exists() and not self.directory.is_dir():
             raise StoreError(f"run store {self.directory} is not a directory")
+        below_a_file = next((parent for parent in self.directory.parents if parent.exists() and not parent.is_dir()),
+                            None)
+        if below_a_file is not None:   # refused now, not after the computation it would have stored
+            raise StoreError(f"run store {self.directory} cannot be made: {below_a_file} is a file")
 
     @staticmethod
     def key(kind: str, parameters: dict) -> str:
