@@ -51,6 +51,7 @@ TABLE = [
      "'name' must be a string"),
     ("store below a file", ["enumerate", "--max-bits", "8", "--store", "{bad}/unclosed.toy/store"], 1,
      "is a file"),
+    ("a device as a program file", ["asm", "/dev/zero"], 1, "/dev/zero: not a regular file"),
 ]
 
 

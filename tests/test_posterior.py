@@ -212,3 +212,13 @@ def test_predict_predicts_the_next_bit_and_says_when_the_pool_cannot_explain_the
     period3 = CliRunner().invoke(main, ["predict", "001" * 6, "--max-bits", "12", "--store", store, "--json"])
     advice = json.loads(period3.output)["advice"]
     assert "cannot explain" in advice and "period3.toy (46 bits)" in advice
+
+
+def test_a_pool_too_large_is_refused_before_it_is_allocated(monkeypatch):
+    """Memory is bounded: hypotheses x output bits above MAX_POOL_CELLS is a one-line error."""
+    from toyinduction import posterior
+
+    enumeration = enumerate_programs(TOY, 10, 50, 4)
+    monkeypatch.setattr(posterior, "MAX_POOL_CELLS", 10)
+    with pytest.raises(ValueError, match="the pool would hold .* enumerate fewer bits or predict a shorter"):
+        build_pool(TOY, enumeration, 4)

@@ -127,3 +127,13 @@ def test_enumerate_command_speaks_tm_too(tmp_path):
     assert Fraction(document["buckets"]["halted"]["mass"]) == Fraction(2147184, 7529536)
     missing = CliRunner().invoke(main, ["enumerate", "--language", "tm", "--store", str(tmp_path)])
     assert missing.exit_code == 1 and "needs --states" in missing.output
+
+
+def test_a_machine_that_runs_off_forever_stops_at_the_tape_limit(monkeypatch):
+    """Memory is bounded: a head that keeps moving right ends with status tape_limit once it has
+    used MAX_TAPE_CELLS cells, with the steps and ones so far."""
+    from toyinduction import turing
+
+    monkeypatch.setattr(turing, "MAX_TAPE_CELLS", 1 << 18)
+    result = turing.run_machine("1RA1RA", max_steps=10 ** 9)
+    assert result["status"] == "tape_limit" and 0 < result["steps"] <= 1 << 18 and result["ones"] == result["steps"]

@@ -370,12 +370,21 @@ def assemble(text: str, language: Language, source: str = "<text>", strict: bool
     return encode(items, language, source)
 
 
+#: The largest program file read (a program of the toy language is a few kilobytes).
+MAX_SOURCE_BYTES = 16 << 20
+
+
 def read_source(path) -> str:
     """The text of a program file, or a one-line ValueError naming the file and the problem."""
     from pathlib import Path
 
     path = Path(path)
     try:
+        if path.is_file() and path.stat().st_size > MAX_SOURCE_BYTES:
+            raise ValueError(f"{path}: {path.stat().st_size} bytes; program files are limited to "
+                             f"{MAX_SOURCE_BYTES} bytes")
+        if path.exists() and not path.is_file():   # a device (/dev/zero) or a folder: never read blindly
+            raise ValueError(f"{path}: not a regular file")
         return path.read_text()
     except FileNotFoundError:
         raise ValueError(f"{path}: no such file") from None

@@ -46,6 +46,8 @@ from .language import Language
 from .machine import Status, bits_to_array
 
 UNRESOLVED = (int(Status.STEP_LIMIT), int(Status.BITS_LIMIT))
+#: The largest pool, in hypotheses x output bits (one byte each, and a few arrays of that size).
+MAX_POOL_CELLS = 1 << 30
 
 
 @dataclass
@@ -166,6 +168,11 @@ def build_pool(language: Language | None, enumeration: Enumeration, output_bits:
         raise ValueError(f"the enumeration ran programs to {enumeration.output_bits} output bits; "
                          f"{output_bits} are needed (enumerate again with more --output-bits)")
     leaves = enumeration.leaves
+    cells = (len(leaves["length"]) + len(named)) * output_bits
+    if cells > MAX_POOL_CELLS:   # checked before anything of that size is allocated
+        raise ValueError(f"the pool would hold {len(leaves['length']) + len(named)} hypotheses x {output_bits} output "
+                         f"bits ({cells / 2 ** 30:.1f} GiB, limit {MAX_POOL_CELLS / 2 ** 30:.0f} GiB): enumerate fewer "
+                         f"bits or predict a shorter sequence")
     lengths = leaves["length"].astype(np.int64)
     bits = [format(int(b), f"0{int(n)}b") if n else "" for b, n in zip(leaves["bits"], lengths)]
     width = max(int(lengths.max(initial=0)), 1)

@@ -415,7 +415,11 @@ def ctm_or_load(states: int, max_steps: int, store=None, **options) -> tuple[dic
 # and counts as a step; an undefined transition "---" stops the machine without a step).
 # ---------------------------------------------------------------------------------------------
 TM_HALTED, TM_STEP_LIMIT, TM_UNDEFINED, TM_OFF_TAPE = 0, 1, 2, 3
-TM_STATUS = {TM_HALTED: "halted", TM_STEP_LIMIT: "step_limit", TM_UNDEFINED: "undefined_transition"}
+TM_STATUS = {TM_HALTED: "halted", TM_STEP_LIMIT: "step_limit", TM_UNDEFINED: "undefined_transition",
+             TM_OFF_TAPE: "tape_limit"}
+#: The longest tape ``run_machine`` allocates (bytes, one cell each): a run whose head leaves it
+#: ends with status ``tape_limit`` (steps and ones so far) instead of growing memory without bound.
+MAX_TAPE_CELLS = 1 << 28
 TRANSITION = re.compile(r"([01])([LR])([A-Z])|(---)")
 
 
@@ -474,16 +478,17 @@ def _simulate(table, max_steps, tape_cells):
 
 
 def run_machine(text: str, max_steps: int = 10 ** 9) -> dict:
-    """Run a machine given in bbchallenge notation: ``{"steps", "ones", "status"}``."""
+    """Run a machine given in bbchallenge notation: ``{"steps", "ones", "status"}``; status
+    ``tape_limit`` when the head leaves MAX_TAPE_CELLS cells (memory stays bounded)."""
     table = parse_machine(text)
     if isinstance(max_steps, bool) or not isinstance(max_steps, int) or not 0 <= max_steps <= 2 ** 62:
         raise ValueError(f"max_steps must be an integer in 0..2**62, got {max_steps!r}")
     cells = 1 << 16
     while True:
         status, steps, ones = _simulate(table, max_steps, cells)
-        if status != TM_OFF_TAPE:
+        if status != TM_OFF_TAPE or cells >= MAX_TAPE_CELLS:
             return {"machine": text.strip(), "steps": int(steps), "ones": int(ones), "status": TM_STATUS[status]}
-        cells *= 4  # the head left the tape: rerun on a larger one (the run is deterministic)
+        cells = min(cells * 4, MAX_TAPE_CELLS)  # the head left the tape: rerun on a larger one (deterministic)
 
 
 def busy_beaver(states: int, max_steps: int, workers: int = 1, progress=None) -> dict:
