@@ -583,25 +583,20 @@ def predict(sequence, language_name, max_bits, max_steps, length, program_paths,
 
 def unexplained_advice(bits: str, max_bits: int, language, unresolved: float) -> str:
     """What to do when the pool cannot explain the data: most posterior mass on unresolved programs."""
-    from .programs import program_files
+    from .assembler import assemble_file
     from .interpreter import run
+    from .programs import program_files
 
     text = (f"the pool cannot explain these bits: {unresolved:.2f} of the posterior sits on programs stopped at a "
             f"step or length limit (their next bits are unknown). Enumerate more (--max-bits above {max_bits}, "
             f"--max-steps) or add a program that writes the sequence (--program FILE)")
     if language is not None:
-        writers = sorted((len(bits_of), path.name) for path in program_files()
-                         for bits_of in [_assembled(path, language)]
-                         if run(language, bits_of, 10 ** 6, len(bits)).output == bits)
+        programs = {path.name: assemble_file(path, language) for path in program_files()}
+        writers = sorted((len(code), name) for name, code in programs.items()
+                         if run(language, code, 10 ** 6, len(bits)).output == bits)
         if writers:
             text += f"; the shortest shipped program that writes them is {writers[0][1]} ({writers[0][0]} bits)"
     return text + "."
-
-
-def _assembled(path, language) -> str:
-    from .assembler import assemble_file
-
-    return assemble_file(path, language)
 
 
 @main.command()
