@@ -1,4 +1,4 @@
-"""Experiment: census (see toyinduction.experiments.census and the README's demo section).
+"""Experiment: census (see toyinduction.malign.experiments.census and the README's demo section).
 
     python experiments/census.py [--out DIR]
 

@@ -1,4 +1,4 @@
-"""Experiment: a long fuzz campaign over the interpreter and the assembler (toyinduction.fuzz).
+"""Experiment: a long fuzz campaign over the interpreter and the assembler (toyinduction.machines.toy.fuzz).
 
     python experiments/fuzz.py [--count N] [--seed S] [--out fuzz.json]
 
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import click
 
-from toyinduction.fuzz import fuzz_assembler, fuzz_interpreter
-from toyinduction.language import LANGUAGES, TOY, variant
-from toyinduction.programs import programs_dir
+from toyinduction.machines.toy.fuzz import fuzz_assembler, fuzz_interpreter
+from toyinduction.machines.toy.language import LANGUAGES, TOY, variant
+from toyinduction.machines.shipped import programs_dir
 
 
 @click.command()

@@ -1,4 +1,4 @@
-"""Experiment: importance-pointer (see toyinduction.experiments.importance_pointer and the README's demo section).
+"""Experiment: importance-pointer (see toyinduction.malign.experiments.importance_pointer and the README's demo section).
 
     python experiments/importance_pointer.py [--out DIR]
 

@@ -10,8 +10,8 @@ import json
 
 import click
 
-from toyinduction.bench import benchmark
-from toyinduction.language import load_language
+from toyinduction.machines.toy.bench import benchmark
+from toyinduction.machines.toy.language import load_language
 
 
 @click.command()

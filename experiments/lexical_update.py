@@ -1,4 +1,4 @@
-"""Experiment: lexical-update (see toyinduction.experiments.lexical_update and the README).
+"""Experiment: lexical-update (see toyinduction.malign.experiments.lexical_update and the README).
 
     python experiments/lexical_update.py [--out DIR]
 

@@ -1,4 +1,4 @@
-"""Experiment: phase-diagram (see toyinduction.experiments.phase_diagram and the README's demo section).
+"""Experiment: phase-diagram (see toyinduction.malign.experiments.phase_diagram and the README's demo section).
 
     python experiments/phase_diagram.py [--out DIR]
 

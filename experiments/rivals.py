@@ -1,4 +1,4 @@
-"""Experiment: rivals (see toyinduction.experiments.rivals and the README's demo section).
+"""Experiment: rivals (see toyinduction.malign.experiments.rivals and the README's demo section).
 
     python experiments/rivals.py [--out DIR]
 

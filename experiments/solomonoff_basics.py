@@ -1,4 +1,4 @@
-"""Experiment: Solomonoff induction on eight sequences (see toyinduction.experiments).
+"""Experiment: Solomonoff induction on eight sequences (see toyinduction.malign.experiments).
 
     python experiments/solomonoff_basics.py [--out DIR] [--max-bits L] [--length N]
 

@@ -1,4 +1,4 @@
-"""Experiment: speed-prior (see toyinduction.experiments.speed_prior and the README's demo section).
+"""Experiment: speed-prior (see toyinduction.malign.experiments.speed_prior and the README's demo section).
 
     python experiments/speed_prior.py [--out DIR]
 

@@ -1,4 +1,4 @@
-"""Experiment: takeover (see toyinduction.experiments.takeover and the README's demo section).
+"""Experiment: takeover (see toyinduction.malign.experiments.takeover and the README's demo section).
 
     python experiments/takeover.py [--out DIR]
 

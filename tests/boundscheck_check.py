@@ -9,10 +9,10 @@ sys.path.insert(0, str(Path(__file__).parent))
 from random_programs import structured_bits, uniform_bits  # noqa: E402
 
 import numba  # noqa: E402
-from toyinduction.assembler import assemble_file  # noqa: E402
-from toyinduction.interpreter import run, run_many  # noqa: E402
-from toyinduction.language import TOY, variant  # noqa: E402
-from toyinduction.reference import run_reference  # noqa: E402
+from toyinduction.machines.toy.assembler import assemble_file  # noqa: E402
+from toyinduction.machines.toy.kernel import run, run_many  # noqa: E402
+from toyinduction.machines.toy.language import TOY, variant  # noqa: E402
+from toyinduction.machines.toy.reference import run_reference  # noqa: E402
 
 assert numba.config.BOUNDSCHECK, "expected NUMBA_BOUNDSCHECK=1"
 rng = random.Random(2024)
@@ -29,8 +29,8 @@ for path in sorted(glob.glob(str(root / "programs" / "*.toy"))):
     run(TOY, assemble_file(path, TOY), 2_000_000, 256)
     count += 1
 # the enumeration kernel (snapshots, restores, tries) and the Turing-machine kernel (tape, keys)
-from toyinduction.enumeration import enumerate_programs  # noqa: E402
-from toyinduction.turing import ctm, run_machine  # noqa: E402
+from toyinduction.engine.enumeration import enumerate_programs  # noqa: E402
+from toyinduction.machines.turing import ctm, run_machine  # noqa: E402
 
 for language in (TOY, tiny):
     for workers in (1, 2):
@@ -40,7 +40,7 @@ for reduce in (True, False):
 count += ctm(2, 992)["tree_leaves"]  # the longest outputs the keys hold
 run_machine("1RB1LC_1RC1RB_1RD0LE_1LA1LD_1RZ0LA")
 # the binary lambda calculus kernel
-from toyinduction.blc_kernel import run_blc_fast  # noqa: E402
+from toyinduction.machines.blc.kernel import run_blc_fast  # noqa: E402
 
 for index in range(3000):
     bits = "".join(rng.choice("01") for _ in range(rng.randint(1, 60)))

@@ -56,7 +56,7 @@ def enumerate_naively(language, max_bits, max_steps, output_bits):
     than max_bits) is extended by 0 and 1; any other string is a leaf. Returns a list of
     (program bits, RunResult) in lexicographic order of program bits.
     """
-    from toyinduction.reference import run_reference
+    from toyinduction.machines.toy.reference import run_reference
 
     leaves, frontier = [], [""]
     while frontier:
@@ -82,7 +82,7 @@ def predict_naively(language, sequence, max_bits, max_steps, named_bits=(), spee
     """
     from fractions import Fraction
 
-    from toyinduction.reference import run_reference
+    from toyinduction.machines.toy.reference import run_reference
 
     n = len(sequence)
     hypotheses = []
@@ -166,7 +166,7 @@ def ctw_block_probability(sequence, depth):
 
 def hash_stream(n):
     """Bit t is the low bit of mix(t, 0): splitmix64's finaliser of t + φ, top 62 bits
-    (written out again here, independently of toyinduction.reference.mix)."""
+    (written out again here, independently of toyinduction.machines.toy.reference.mix)."""
     mask = (1 << 64) - 1
     bits = []
     for t in range(n):

@@ -4,10 +4,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toyinduction.assembler import AssemblyError, assemble, assemble_file, disassemble, tokenize
-from toyinduction.language import LANGUAGES, TOY, encode_natural
-from toyinduction.machine import pack_bits
-from toyinduction.programs import program_files
+from toyinduction.machines.toy.assembler import AssemblyError, assemble, assemble_file, disassemble, tokenize
+from toyinduction.machines.toy.language import LANGUAGES, TOY, encode_natural
+from toyinduction.core import pack_bits
+from toyinduction.machines.shipped import program_files
 
 C = TOY.codewords
 

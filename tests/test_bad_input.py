@@ -1,16 +1,19 @@
-"""The README's bad-input table: every bad input gives its exit code and a one-line error, and
-leaves the run store exactly as it was."""
+"""The bad-input table of docs/cli.md: every bad input gives its exit code and a one-line error,
+and leaves the run store exactly as it was. The malformed files are the ones the table names, shipped
+in docs/inputs/ (copied into a scratch directory, so that nothing in the checkout can be touched)."""
 
 import hashlib
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from toyinduction.enumeration import enumerate_or_load
-from toyinduction.language import TOY
-from toyinduction.store import RunStore
+from toyinduction.engine.enumeration import enumerate_or_load
+from toyinduction.machines.toy.language import TOY
+from toyinduction.engine.store import RunStore
 
 # (what is wrong, arguments ({store}, {bad} and {dir} are filled in), exit code, text in the message)
 TABLE = [
@@ -64,13 +67,7 @@ def fingerprint(directory: Path) -> dict:
 def places(tmp_path_factory):
     root = tmp_path_factory.mktemp("bad")
     bad = root / "inputs"
-    bad.mkdir()
-    (bad / "unclosed.toy").write_text("; a program\nloop 1 out\n")
-    (bad / "frob.toy").write_text("1 frob out\n")
-    (bad / "broken.json").write_text("{not json")
-    (bad / "open.lam").write_text("def id = \\x. x\ndef main = \\x. id y\n")
-    (bad / "number.json").write_text('{"name": "n", "codewords": {"eval": 111111, "out": "0"}}')
-    (bad / "listname.json").write_text('{"name": ["a"], "base": "toy"}')
+    shutil.copytree(INPUTS, bad)
     store = root / "store"
     enumerate_or_load(TOY, 10, 50, 4, RunStore(store))          # a good entry that must survive
     damaged = root / "damaged"
@@ -95,7 +92,17 @@ def test_bad_input(places, what, arguments, code, message):
     assert fingerprint(places["dir"]) == before  # nothing stored was damaged (or even touched)
 
 
-def test_the_readme_lists_every_row():
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+def test_the_cli_reference_lists_every_row():
+    reference = (DOCS / "cli.md").read_text()
     for what, *_ in TABLE:
-        assert f"| {what} |" in readme, what
+        assert f"| {what} |" in reference, what
+
+
+def test_the_table_names_only_shipped_inputs():
+    """Every row can be run from a checkout: each docs/inputs/ file the table names is shipped
+    (the missing-file rows excepted: that file must not exist), and every shipped input is used."""
+    reference = (DOCS / "cli.md").read_text()
+    named = set(re.findall(r"docs/inputs/([\w.]+)", reference))
+    shipped = {path.name for path in INPUTS.iterdir()}
+    assert named - shipped == {"missing.toy"}
+    assert shipped <= named

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import naive
-from toyinduction.blc import (TROMP_PRIMES, TROMP_QUINE, TROMP_UNIVERSAL, closed_term_counts,
+from toyinduction.machines.blc.reference import (TROMP_PRIMES, TROMP_QUINE, TROMP_UNIVERSAL, closed_term_counts,
                               closed_term_counts_by_recurrence, encode, parse, run_blc)
-from toyinduction.machine import Status
+from toyinduction.core import Status
 
 UNIVERSAL, PRIMES, QUINE = TROMP_UNIVERSAL, TROMP_PRIMES, TROMP_QUINE
 IDENTITY = "0010"
@@ -66,7 +66,7 @@ def test_monotone_machine_statuses():
 @settings(max_examples=300, derandomize=True)
 @given(st.text(alphabet="01", min_size=1, max_size=60))
 def test_any_prefix_parses_or_says_why(bits):
-    from toyinduction.blc import FreeVariable, NeedBits
+    from toyinduction.machines.blc.reference import FreeVariable, NeedBits
 
     try:
         term, end = parse(bits)
@@ -80,7 +80,7 @@ def test_any_prefix_parses_or_says_why(bits):
 def test_blc_enumeration_is_exact_and_agrees_with_the_naive_tree():
     from fractions import Fraction
 
-    from toyinduction.blc import enumerate_blc
+    from toyinduction.machines.blc.reference import enumerate_blc
 
     result = enumerate_blc(16, 500, 8)
     assert sum(result.bucket_mass().values()) == 1
@@ -121,7 +121,7 @@ def random_closed_term(rng, size, depth=0):
 def test_kernel_agrees_with_the_reference_on_random_closed_terms(seed):
     import random
 
-    from toyinduction.blc_kernel import run_blc_fast
+    from toyinduction.machines.blc.kernel import run_blc_fast
 
     rng = random.Random(seed)
     for _ in range(1500):
@@ -131,7 +131,7 @@ def test_kernel_agrees_with_the_reference_on_random_closed_terms(seed):
 
 
 def test_kernel_agrees_on_the_published_programs():
-    from toyinduction.blc_kernel import run_blc_fast
+    from toyinduction.machines.blc.kernel import run_blc_fast
 
     for case in ((PRIMES, 10 ** 6, 120, False), (QUINE + QUINE, 10 ** 6, 500, True),
                  (UNIVERSAL + PRIMES, 10 ** 7, 60, False), (UNIVERSAL + QUINE + QUINE, 10 ** 7, 500, True),
@@ -153,9 +153,9 @@ def test_bench_measures_the_blc_kernel():
 def test_blc_mixture_learns_the_primes_within_solomonoffs_bound():
     import math
 
-    from toyinduction.blc import enumerate_blc
-    from toyinduction.blc_kernel import run_blc_fast
-    from toyinduction.posterior import NamedProgram, build_pool, predict
+    from toyinduction.machines.blc.reference import enumerate_blc
+    from toyinduction.machines.blc.kernel import run_blc_fast
+    from toyinduction.induction.mixture import NamedProgram, build_pool, predict
 
     n = 220
     enumeration = enumerate_blc(14, 2000, n + 1)

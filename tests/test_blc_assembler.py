@@ -5,10 +5,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toyinduction.assembler import AssemblyError
-from toyinduction.blc import APP, LAM, VAR, encode, parse, run_blc
-from toyinduction.blc_assembler import assemble_lambda, numeral
-from toyinduction.blc_kernel import run_blc_fast
+from toyinduction.machines.toy.assembler import AssemblyError
+from toyinduction.machines.blc.reference import APP, LAM, VAR, encode, parse, run_blc
+from toyinduction.machines.blc.assembler import assemble_lambda, numeral
+from toyinduction.machines.blc.kernel import run_blc_fast
 
 PRELUDE = """
 def zero = \\x y. x

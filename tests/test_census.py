@@ -1,13 +1,13 @@
-"""The searcher/controller census instruments (toyinduction.census), on hand-written programs
+"""The searcher/controller census instruments (toyinduction.malign.census), on hand-written programs
 and, when they are in step with the world model, on the world programs."""
 
 import pytest
 
-from toyinduction.assembler import assemble
-from toyinduction.census import (CONTROL_THRESHOLD, SEARCH_THRESHOLD, answers_at, control_measures, flip_choice,
+from toyinduction.machines.toy.assembler import assemble
+from toyinduction.malign.census import (CONTROL_THRESHOLD, SEARCH_THRESHOLD, answers_at, control_measures, flip_choice,
                                  output_answers, search_by_flips, world_answers, world_truths)
-from toyinduction.language import TOY
-from toyinduction.reference import mix, run_reference
+from toyinduction.machines.toy.language import TOY
+from toyinduction.machines.toy.reference import mix, run_reference
 
 SEED, LEVELS = 7, 10
 
@@ -198,13 +198,13 @@ def test_an_enumerated_output_is_answered_against_every_instance():
     assert output_answers("1" * 20, truths) == [(1, int(s[t])) for s in STREAMS for t in POINTS if t < 20]
 
 
-# ----- the world programs (being rewritten: skipped while they disagree with toyinduction.world) -----
+# ----- the world programs (being rewritten: skipped while they disagree with toyinduction.malign.world) -----
 WORLD_SEEDS = (2026, 11, 12, 13)
 
 
 def world_or_skip(seed=2026):
     """A small world instance whose world programs assemble and agree with the Python model."""
-    from toyinduction.world import World
+    from toyinduction.malign.world import World
 
     try:
         world = World(seed=seed, depth=12, quiet=2)
@@ -227,7 +227,7 @@ def world_or_skip(seed=2026):
     ("honest", False), ("pointer", True), ("guided_flip", True), ("guided_one", True),
 ])
 def test_world_programs_search(role, searcher):
-    from toyinduction.census import default_data
+    from toyinduction.malign.census import default_data
 
     world = world_or_skip()
     length = world.earliest_decision + 4 * 33
@@ -239,7 +239,7 @@ def test_world_programs_search(role, searcher):
     ("honest", False), ("pointer", False), ("guided_flip", False), ("guided_one", True),
 ])
 def test_world_programs_control(role, controller):
-    from toyinduction.world import World
+    from toyinduction.malign.world import World
 
     world_or_skip()
     worlds = [World(seed=seed, depth=12, quiet=2) for seed in WORLD_SEEDS]

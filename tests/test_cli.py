@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 import naive
-from toyinduction.assembler import assemble
+from toyinduction.machines.toy.assembler import assemble
 from toyinduction.cli import main
-from toyinduction.language import TOY
+from toyinduction.machines.toy.language import TOY
 
 
 def invoke(*args):

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from toyinduction.assembler import assemble_file
+from toyinduction.machines.toy.assembler import assemble_file
 from toyinduction.cli import main
-from toyinduction.demo import PREMISES, run_demo, share_text
-from toyinduction.interpreter import run
-from toyinduction.language import TOY, natural_code_length
-from toyinduction.world import CONSEQUENTIALISTS, FRAME, HONEST_PROGRAMS, POINTER, POINTERS, World
+from toyinduction.malign.demo import PREMISES, run_demo, share_text
+from toyinduction.machines.toy.kernel import run
+from toyinduction.machines.toy.language import TOY, natural_code_length
+from toyinduction.malign.world import CONSEQUENTIALISTS, FRAME, HONEST_PROGRAMS, POINTER, POINTERS, World
 
 FIXTURES = Path(__file__).parent / "fixtures"
 #: every searching program, with a depth at which its search can run in a test

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 from naive import enumerate_naively
 from toyinduction.cli import main
-from toyinduction.enumeration import BUCKETS, enumerate_or_load, enumerate_programs, load_enumeration
-from toyinduction.language import LANGUAGES, TOY
-from toyinduction.store import RunStore, StoreError
+from toyinduction.engine.enumeration import BUCKETS, enumerate_or_load, enumerate_programs, load_enumeration
+from toyinduction.machines.toy.language import LANGUAGES, TOY
+from toyinduction.engine.store import RunStore, StoreError
 
 CASES = [(TOY, 14, 200, 8), (TOY, 12, 30, 3), (LANGUAGES["toy-noeval"], 13, 100, 6),
          (LANGUAGES["toy-uniform"], 13, 100, 6)]
@@ -171,7 +171,7 @@ def test_truncated_or_foreign_store_files_are_never_used(tmp_path):
 def test_the_default_store_is_the_user_cache_never_the_working_directory(tmp_path, monkeypatch):
     """Without --store, results go to $TOYINDUCTION_STORE, else $XDG_CACHE_HOME/toyinduction
     (~/.cache/toyinduction); the working directory gets no runs/ folder."""
-    from toyinduction.store import default_store_directory
+    from toyinduction.engine.store import default_store_directory
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TOYINDUCTION_STORE", raising=False)

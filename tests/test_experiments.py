@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from toyinduction.experiments import importance_pointer, rivals, speed_prior, takeover
+from toyinduction.malign.experiments import importance_pointer, rivals, speed_prior, takeover
 
 
 def test_takeover_follows_the_ledger_across_the_crossing(tmp_path):
@@ -58,7 +58,7 @@ def test_rivals_with_opposite_goals(tmp_path):
 
 
 def test_phase_diagram_spreading_costs_one_bit_per_doubling(tmp_path):
-    from toyinduction.experiments import phase_diagram
+    from toyinduction.malign.experiments import phase_diagram
 
     document = phase_diagram(tmp_path, bridges=(24, 40), spreads=(1, 2, 3), max_bits=12)
     assert document["max_abs_error"] <= 0.01
@@ -69,7 +69,7 @@ def test_phase_diagram_spreading_costs_one_bit_per_doubling(tmp_path):
 
 
 def test_census_classifies_by_intervention(tmp_path):
-    from toyinduction.experiments import census
+    from toyinduction.malign.experiments import census
 
     document = census(tmp_path, max_bits=10, samples=200, control_seeds=(2026, 11))
     cells = {name: row["cell"] for name, row in document["named"].items()}
@@ -91,7 +91,7 @@ def test_census_classifies_by_intervention(tmp_path):
 
 
 def test_lexical_update_moves_the_threshold_with_the_reference_machine(tmp_path):
-    from toyinduction.experiments import lexical_update
+    from toyinduction.malign.experiments import lexical_update
 
     document = lexical_update(tmp_path, offsets=(-4, 0, 4), max_bits=10)
     mix, ring = document["thresholds"]["mix"], document["thresholds"]["ring"]

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from toyinduction.fuzz import check_run, fuzz_assembler, fuzz_interpreter
-from toyinduction.language import LANGUAGES, TOY, variant
-from toyinduction.machine import RunResult, Status
-from toyinduction.programs import programs_dir
+from toyinduction.machines.toy.fuzz import check_run, fuzz_assembler, fuzz_interpreter
+from toyinduction.machines.toy.language import LANGUAGES, TOY, variant
+from toyinduction.core import RunResult, Status
+from toyinduction.machines.shipped import programs_dir
 
 TINY = variant("tiny-limits", limits={"stack_depth": 3, "memory_cells": 4, "call_depth": 2, "loop_depth": 2,
                                       "block_nesting": 3, "max_subroutines": 2, "eval_depth": 1})

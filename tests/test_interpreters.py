@@ -15,12 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from random_programs import structured_bits, uniform_bits
-from toyinduction.assembler import assemble
-from toyinduction.interpreter import MachineState, kernel_for, run, run_many
-from toyinduction.machine import bits_to_array
-from toyinduction.language import TOY, encode_natural, variant
-from toyinduction.machine import Fault, Status
-from toyinduction.reference import mix, run_reference
+from toyinduction.machines.toy.assembler import assemble
+from toyinduction.machines.toy.kernel import MachineState, kernel_for, run, run_many
+from toyinduction.core import bits_to_array
+from toyinduction.machines.toy.language import TOY, encode_natural, variant
+from toyinduction.core import Fault, Status
+from toyinduction.machines.toy.reference import mix, run_reference
 
 TINY = variant("tiny", limits={"stack_depth": 2, "loop_depth": 2, "block_nesting": 2, "max_subroutines": 1})
 SHALLOW_EVAL = variant("shallow-eval", limits={"eval_depth": 1})
@@ -163,7 +163,7 @@ def test_hypothesis_bit_programs_agree(bits, max_steps, output_bits):
 @settings(max_examples=300, derandomize=True, deadline=None)
 @given(st.integers(0, 2 ** 32), st.sampled_from(["toy", "toy-noeval", "toy-uniform"]))
 def test_hypothesis_structured_programs_agree_on_variants(seed, name):
-    from toyinduction.language import LANGUAGES
+    from toyinduction.machines.toy.language import LANGUAGES
 
     language = LANGUAGES[name]
     rng = random.Random(seed)

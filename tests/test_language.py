@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from toyinduction.language import (
+from toyinduction.machines.toy.language import (
     DEFAULT_CODEWORDS, INSTRUCTION_TABLE, LANGUAGES, MNEMONICS, TOY, Language, check_complete_prefix_code,
     encode_natural, huffman_codewords, kraft_sum, load_language, natural_code_length, variant)
 

@@ -12,13 +12,13 @@ import pytest
 from click.testing import CliRunner
 
 import naive
-from toyinduction.assembler import assemble
-from toyinduction.baselines import ctw, kt, laplace, lz78
+from toyinduction.machines.toy.assembler import assemble
+from toyinduction.induction.baselines import ctw, kt, laplace, lz78
 from toyinduction.cli import main
-from toyinduction.enumeration import enumerate_programs
-from toyinduction.language import TOY
-from toyinduction.posterior import most_probable_continuation, predict_next, NamedProgram, Weighting, build_pool, predict
-from toyinduction.programs import programs_dir
+from toyinduction.engine.enumeration import enumerate_programs
+from toyinduction.machines.toy.language import TOY
+from toyinduction.induction.mixture import most_probable_continuation, predict_next, NamedProgram, Weighting, build_pool, predict
+from toyinduction.machines.shipped import programs_dir
 
 THUE = assemble("loop idx 0 loop over not brk over 1 and xor swap 1 shr swap end out drop end", TOY)
 SLOW_ONES = assemble("loop 40 rep end 1 out end", TOY)     # 1111… but 40 idle steps per bit
@@ -148,7 +148,7 @@ def test_plots_write_png_svg_and_gif(tmp_path):
 
 
 def test_experiment_runs_end_to_end(tmp_path):
-    from toyinduction.experiments import BASIC_SEQUENCES, solomonoff_basics
+    from toyinduction.malign.experiments import BASIC_SEQUENCES, solomonoff_basics
 
     document = solomonoff_basics(tmp_path / "out", max_bits=12, max_steps=300, length=40, gif=False)
     assert len(document["table"]) == len(BASIC_SEQUENCES) >= 8
@@ -216,7 +216,7 @@ def test_predict_predicts_the_next_bit_and_says_when_the_pool_cannot_explain_the
 
 def test_a_pool_too_large_is_refused_before_it_is_allocated(monkeypatch):
     """Memory is bounded: hypotheses x output bits above MAX_POOL_CELLS is a one-line error."""
-    from toyinduction import posterior
+    from toyinduction.induction import mixture as posterior
 
     enumeration = enumerate_programs(TOY, 10, 50, 4)
     monkeypatch.setattr(posterior, "MAX_POOL_CELLS", 10)

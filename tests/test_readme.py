@@ -3,8 +3,8 @@
 import re
 from pathlib import Path
 
-from toyinduction.language import INSTRUCTION_TABLE, TOY
-from toyinduction.programs import summary
+from toyinduction.machines.toy.language import INSTRUCTION_TABLE, TOY
+from toyinduction.machines.shipped import summary
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()

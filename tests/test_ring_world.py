@@ -1,5 +1,5 @@
 """The ring world, written for two machines (the lexical-update experiment's programs): every
-program's stream equals the independent model in toyinduction.world, on the toy language and
+program's stream equals the independent model in toyinduction.malign.world, on the toy language and
 on the binary lambda calculus, and the ledger holds on both."""
 
 import random
@@ -7,12 +7,12 @@ import random
 import pytest
 
 import naive
-from toyinduction.blc import run_blc
-from toyinduction.blc_kernel import run_blc_fast
-from toyinduction.demo import run_demo
-from toyinduction.interpreter import run
-from toyinduction.language import TOY
-from toyinduction.world import (ANSWER_POSITION, FRAME, MARKER, RING_CELLS, RINGS, World, ring_child,
+from toyinduction.machines.blc.reference import run_blc
+from toyinduction.machines.blc.kernel import run_blc_fast
+from toyinduction.malign.demo import run_demo
+from toyinduction.machines.toy.kernel import run
+from toyinduction.machines.toy.language import TOY
+from toyinduction.malign.world import (ANSWER_POSITION, FRAME, MARKER, RING_CELLS, RINGS, World, ring_child,
                                 ring_step)
 
 MACHINES = {"toy": (TOY, lambda bits, n: run(TOY, bits, 10 ** 8, n)),

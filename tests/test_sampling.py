@@ -6,11 +6,11 @@ from fractions import Fraction
 import pytest
 
 import naive
-from toyinduction.blc import run_blc
-from toyinduction.enumeration import enumerate_programs
-from toyinduction.language import TOY
-from toyinduction.sampling import sample_machines, sample_toy, sample_with_runner, wilson
-from toyinduction.turing import ctm
+from toyinduction.machines.blc.reference import run_blc
+from toyinduction.engine.enumeration import enumerate_programs
+from toyinduction.machines.toy.language import TOY
+from toyinduction.engine.sampling import sample_machines, sample_toy, sample_with_runner, wilson
+from toyinduction.machines.turing import ctm
 
 Z = 3.29  # 99.9%
 

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from toyinduction.cli import main
-from toyinduction.store import RunStore
-from toyinduction.turing import algorithmic_probability, ctm, ctm_or_load, parse_machine, run_machine
+from toyinduction.engine.store import RunStore
+from toyinduction.machines.turing import algorithmic_probability, ctm, ctm_or_load, parse_machine, run_machine
 
 
 def brute_force_ctm(states, max_steps):
@@ -83,7 +83,7 @@ def test_busy_beaver_champions(machine, steps, ones):
 
 
 def test_busy_beaver_search_for_small_n():
-    from toyinduction.turing import busy_beaver
+    from toyinduction.machines.turing import busy_beaver
 
     found = [busy_beaver(n, 120) for n in (1, 2, 3, 4)]
     assert [r["max_steps_halting"] for r in found] == [1, 6, 21, 107]
@@ -132,7 +132,7 @@ def test_enumerate_command_speaks_tm_too(tmp_path):
 def test_a_machine_that_runs_off_forever_stops_at_the_tape_limit(monkeypatch):
     """Memory is bounded: a head that keeps moving right ends with status tape_limit once it has
     used MAX_TAPE_CELLS cells, with the steps and ones so far."""
-    from toyinduction import turing
+    from toyinduction.machines import turing as turing
 
     monkeypatch.setattr(turing, "MAX_TAPE_CELLS", 1 << 18)
     result = turing.run_machine("1RA1RA", max_steps=10 ** 9)

@@ -17,12 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from .baselines import BASELINES, ctw, log_loss
-from .enumeration import enumerate_or_load
-from .interpreter import run
-from .language import TOY, Language
-from .posterior import NamedProgram, build_pool, predict, top_hypotheses
-from .programs import program_files, programs_dir
+from toyinduction.induction.baselines import BASELINES, ctw, log_loss
+from toyinduction.engine.enumeration import enumerate_or_load
+from toyinduction.machines.toy.kernel import run
+from toyinduction.machines.toy.language import TOY, Language
+from toyinduction.induction.mixture import NamedProgram, build_pool, predict, top_hypotheses
+from toyinduction.machines.shipped import program_files, programs_dir
 
 #: (name, generating program in programs/ or None for Python's pseudo-random generator)
 BASIC_SEQUENCES = (
@@ -52,7 +52,7 @@ def solomonoff_basics(out_dir="solomonoff-basics-out", language: Language = TOY,
                                             keep_leaves=2_000_000)
     named = [NamedProgram.from_file(path, language) for path in program_files()]
     pool = build_pool(language, enumeration, length + 1, named)
-    from . import plots
+    from toyinduction import plots
 
     figures = [str(p) for p in plots.plot_prior_by_length(enumeration, out / "prior_by_length")]
     rows, details = [], {}
@@ -137,7 +137,7 @@ def takeover(out_dir="takeover-out", depths=tuple(range(8, 60, 4)), seed: int = 
     """(a) Under the no-pointer premise (bridge readers only) the cheapest consequentialist's share
     at the first decision point against Δ, by varying the honest bridge (the tree's depth): the
     measured points against the curve 1/(1+2^Δ)."""
-    from . import plots
+    from toyinduction import plots
     import matplotlib.pyplot as plt
 
     out = Path(out_dir)
@@ -177,7 +177,7 @@ CHEAPEST_M = ("world_guided_one.toy",)
 
 def run_demo_quiet(out_dir, **options):
     """The demo's measurement without premises, figures or files (the experiments make their own)."""
-    from .demo import run_demo
+    from toyinduction.malign.demo import run_demo
 
     options.setdefault("premises", None)
     return run_demo(out_dir, figures=False, write=False, **options)
@@ -189,9 +189,9 @@ def importance_pointer(out_dir="pointer-out", seed: int = 2026, depth: int = 84,
     the same up to its first answer): for each consequentialist alone, its share at the first
     question with only the bridge readers in the pool, and with the pointers added; the price of
     malice |M| − |shortest pointer| decides which side it falls on."""
-    from . import plots
+    from toyinduction import plots
     import matplotlib.pyplot as plt
-    from .world import CONSEQUENTIALISTS, POINTERS
+    from toyinduction.malign.world import CONSEQUENTIALISTS, POINTERS
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -236,7 +236,7 @@ def speed_prior(out_dir="speed-prior-out", seed: int = 2026, lambdas=(0.0, 0.5, 
     background charged the steps it must still take and, for comparison, without that charge;
     and the speed charge λ·log2(steps_M / steps_H) against the bits the search saves (the depth)
     for guided and brute-force search."""
-    from . import plots
+    from toyinduction import plots
     import matplotlib.pyplot as plt
 
     out = Path(out_dir)
@@ -304,7 +304,7 @@ def rivals(out_dir="rivals-out", seed: int = 2026, depth: int = 84, max_bits: in
     """(e) Rival consequentialists with opposite goals (one answers 1, one answers 0): the net
     bias at the first decision point — how far the mixture's P(1) moves from the honest
     answer — against the number of rivals in the pool (0, one of them, both)."""
-    from . import plots
+    from toyinduction import plots
     import matplotlib.pyplot as plt
 
     out = Path(out_dir)
@@ -349,7 +349,7 @@ def phase_diagram(out_dir="phase-diagram-out", bridges=tuple(range(16, 48, 2)), 
     """(b) The consequentialists' share over honest-bridge bits B × the number of targets N = 2^r
     the consequentialist spreads over. H's bridge is B bits (r region bits + B − r path bits);
     M reads r selection bits, so spreading costs it log2 N bits: Δ = c + log2 N − B."""
-    from . import plots
+    from toyinduction import plots
     import matplotlib.pyplot as plt
 
     out = Path(out_dir)
@@ -387,7 +387,7 @@ def census(out_dir="census-out", seed: int = 2026, depth: int = 84, max_bits: in
            control_seeds=(2026, 11, 12, 13), background_steps: int = 20_000, reach_bits: int = 20,
            samples: int = 3000, sample_bits: int = 40, max_steps: int = 1000, store=None, workers: int = 2,
            progress=None) -> dict:
-    """(f) The searcher/controller census by intervention (toyinduction.census): every named world
+    """(f) The searcher/controller census by intervention (toyinduction.malign.census): every named world
     program and every enumerated background program is classified — search: flips of its
     candidate evaluations send its output to at least SEARCH_THRESHOLD distinct alternatives;
     control: over world instances with other true answers (``control_seeds``) its answers at the
@@ -398,12 +398,12 @@ def census(out_dir="census-out", seed: int = 2026, depth: int = 84, max_bits: in
     Then the
     posterior mass in the 2×2 table at every decision point within the pool's outputs, under the
     full pool and under the premises that change its membership or weights."""
-    from . import plots
+    from toyinduction import plots
     import matplotlib.pyplot as plt
-    from .census import CELLS, cell, control_measures, output_answers, search_by_flips, world_answers, world_truths
-    from .demo import PREMISES
-    from .posterior import Weighting, predict
-    from .world import CONSEQUENTIALISTS, FRAME, HONEST_PROGRAMS, World
+    from toyinduction.malign.census import CELLS, cell, control_measures, output_answers, search_by_flips, world_answers, world_truths
+    from toyinduction.malign.demo import PREMISES
+    from toyinduction.induction.mixture import Weighting, predict
+    from toyinduction.malign.world import CONSEQUENTIALISTS, FRAME, HONEST_PROGRAMS, World
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -434,8 +434,8 @@ def census(out_dir="census-out", seed: int = 2026, depth: int = 84, max_bits: in
         enumerated[int(index)] = {"bits": bits, "distinct_alternatives": search["distinct"],
                                   "answers_reached": control["reached"], "steering": control["steering"],
                                   "cell": cell(search["searcher"], control["controller"])}
-    from .enumeration import enumerate_programs
-    from .sampling import sample_programs, wilson
+    from toyinduction.engine.enumeration import enumerate_programs
+    from toyinduction.engine.sampling import sample_programs, wilson
 
     def classify_reaching(candidates):
         rows = []
@@ -517,14 +517,14 @@ def census(out_dir="census-out", seed: int = 2026, depth: int = 84, max_bits: in
 
 def class_label_of(world, file) -> str:
     """The class label (a program file's ``; class:`` line) of a world program."""
-    from .posterior import class_label
+    from toyinduction.induction.mixture import class_label
 
     return class_label(world.file(file, TOY))
 
 
 def lexical_variants() -> dict:
     """The toy-family reference languages the lexical-update experiment compares."""
-    from .language import LANGUAGES, variant
+    from toyinduction.machines.toy.language import LANGUAGES, variant
 
     return {"toy": LANGUAGES["toy"], "toy-noeval": LANGUAGES["toy-noeval"], "toy-uniform": LANGUAGES["toy-uniform"],
             "cheap-physics": variant("cheap-physics", weights={"mix": 30, "load": 20, "store": 10, "lt": 10,
@@ -556,10 +556,10 @@ def lexical_update(out_dir="lexical-update-out", seed: int = 2026, offsets=(-8, 
     from each machine's own assembler, and the measured share around it. Two worlds: the mix
     world of the demo (toy-family languages) and the ring world, written for the toy family and
     for the binary lambda calculus. The constants of the malign argument depend on the machine."""
-    from . import plots
+    from toyinduction import plots
     import matplotlib.pyplot as plt
-    from .blc import SPEC_HASH as BLC_SPEC_HASH
-    from .world import World
+    from toyinduction.machines.blc.reference import SPEC_HASH as BLC_SPEC_HASH
+    from toyinduction.malign.world import World
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ of what it has decoded, or when it must find the ``end`` of a block it jumps ove
 decoding: an ``end`` closes the innermost open block, an ``else`` belongs to the innermost
 open ``if`` (its first ``else`` only).
 
-The numba kernel in :mod:`toyinduction.interpreter` must agree with this module on every
+The numba kernel in :mod:`toyinduction.machines.toy.kernel` must agree with this module on every
 program; the tests check that. Nothing here is optimised.
 """
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .language import HAS_OPERAND, MAX_LITERAL_EXPONENT, MAX_PACKED_BITS, STACK_GROWS, STACK_NEEDS, Language
-from .machine import Fault, RunResult, Status, pack_bits, unpack_bits
+from toyinduction.machines.toy.language import HAS_OPERAND, MAX_LITERAL_EXPONENT, MAX_PACKED_BITS, STACK_GROWS, STACK_NEEDS, Language
+from toyinduction.core import Fault, RunResult, Status, pack_bits, unpack_bits
 
 WORD = 2 ** 64
 

@@ -24,10 +24,10 @@ import random
 
 import numpy as np
 
-from ._numba import jit
-from .interpreter import BITS_LIMIT, FAULT, G_STEPS, R_FAULT, R_NOUT, MachineState, _execute, _reset, kernel_for
-from .language import Language
-from .machine import Status
+from toyinduction._numba import jit
+from toyinduction.machines.toy.kernel import BITS_LIMIT, FAULT, G_STEPS, R_FAULT, R_NOUT, MachineState, _execute, _reset, kernel_for
+from toyinduction.machines.toy.language import Language
+from toyinduction.core import Status
 
 UNRESOLVED = (Status.STEP_LIMIT, Status.BITS_LIMIT)
 

@@ -39,11 +39,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .assembler import assemble_file
-from .enumeration import Enumeration
-from .interpreter import run, run_batch
-from .language import Language
-from .machine import Status, bits_to_array
+from toyinduction.machines.toy.assembler import assemble_file
+from toyinduction.engine.enumeration import Enumeration
+from toyinduction.machines.toy.kernel import run, run_batch
+from toyinduction.machines.toy.language import Language
+from toyinduction.core import Status, bits_to_array
 
 UNRESOLVED = (int(Status.STEP_LIMIT), int(Status.BITS_LIMIT))
 #: The largest pool, in hypotheses x output bits (one byte each, and a few arrays of that size).
@@ -375,7 +375,7 @@ def top_hypotheses(pool: HypothesisPool, prediction: Prediction, language: Langu
     """The k hypotheses consistent with the whole sequence (their known output extends it) with
     the largest final posterior, with their disassembly. (The unresolved hypotheses' share is
     ``prediction.unresolved_posterior[-1]``.)"""
-    from .assembler import disassemble
+    from toyinduction.machines.toy.assembler import disassemble
 
     consistent = prediction._agree >= len(prediction.sequence)
     order = np.argsort(-np.where(consistent, prediction.final_posterior, -1.0), kind="stable")[:k]

@@ -17,11 +17,11 @@ import time
 import numba
 import numpy as np
 
-from .assembler import assemble
-from .interpreter import run, run_batch
-from .language import Language
-from .machine import array_to_bits
-from .reference import run_reference
+from toyinduction.machines.toy.assembler import assemble
+from toyinduction.machines.toy.kernel import run, run_batch
+from toyinduction.machines.toy.language import Language
+from toyinduction.core import array_to_bits
+from toyinduction.machines.toy.reference import run_reference
 
 LOOP_HEAVY_SOURCE = "0 4611686018427387903 rep idx xor 1 and end halt"
 
@@ -84,7 +84,7 @@ def benchmark(language: Language, quick: bool = False) -> dict:
 def enumeration_speed(language: Language, max_bits: int = 24, max_steps: int = 1000, output_bits: int = 16,
                       workers: int = 2) -> dict:
     """Every toy program up to ``max_bits`` bits, ``max_steps`` steps each (target: 24 bits in 60 s)."""
-    from .enumeration import enumerate_programs
+    from toyinduction.engine.enumeration import enumerate_programs
 
     enumerate_programs(language, 8, 10, 4, workers=workers)  # compile or load outside the timing
     result, seconds = _timed(lambda: enumerate_programs(language, max_bits, max_steps, output_bits, workers=workers,
@@ -98,7 +98,7 @@ def enumeration_speed(language: Language, max_bits: int = 24, max_steps: int = 1
 def ctm_speed(states: int = 4, max_steps: int = 107, workers: int = 2) -> dict:
     """The CTM enumeration of all n-state machines (target: D(4), cutoff 107, in 2 s; D(5), cutoff
     500, in 30 minutes)."""
-    from .turing import ctm
+    from toyinduction.machines.turing import ctm
 
     ctm(2, 10, workers=workers)  # compile or load outside the timing
     result, seconds = _timed(lambda: ctm(states, max_steps, workers=workers))
@@ -110,10 +110,10 @@ def ctm_speed(states: int = 4, max_steps: int = 107, workers: int = 2) -> dict:
 
 def blc_speed(output_bits: int = 200) -> dict:
     """Tromp's universal machine running his primes program, on the BLC kernel and reference."""
-    from .blc import run_blc
-    from .blc_kernel import run_blc_fast
+    from toyinduction.machines.blc.reference import run_blc
+    from toyinduction.machines.blc.kernel import run_blc_fast
 
-    from .blc import TROMP_PRIMES, TROMP_UNIVERSAL
+    from toyinduction.machines.blc.reference import TROMP_PRIMES, TROMP_UNIVERSAL
 
     bits = TROMP_UNIVERSAL + TROMP_PRIMES
     run_blc_fast(bits, 1000, 2)  # compile or load outside the timing

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import random
 
-from .assembler import AssemblyError, assemble, disassemble
-from .interpreter import run, run_many
-from .language import MNEMONICS, Language
-from .machine import Status
-from .reference import run_reference
+from toyinduction.machines.toy.assembler import AssemblyError, assemble, disassemble
+from toyinduction.machines.toy.kernel import run, run_many
+from toyinduction.machines.toy.language import MNEMONICS, Language
+from toyinduction.core import Status
+from toyinduction.machines.toy.reference import run_reference
 
 SIMPLE = ("dup", "drop", "swap", "over", "rot", "add", "sub", "mul", "div", "mod", "inc", "eq", "lt",
           "not", "and", "or", "xor", "shr", "mix", "load", "store", "out", "idx", "brk")

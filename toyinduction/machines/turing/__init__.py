@@ -38,8 +38,8 @@ import numpy as np
 from numba import types
 from numba.typed import Dict
 
-from ._numba import jit
-from .parallel import Checkpoint, run_chunks, split_chunks
+from toyinduction._numba import jit
+from toyinduction.engine.parallel import Checkpoint, run_chunks, split_chunks
 
 #: Output keys are (length, 16 words of 62 bits): outputs up to 992 cells, so cutoffs up to 992 steps.
 KEY_WORDS = 16

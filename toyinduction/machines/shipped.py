@@ -5,9 +5,9 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from .assembler import assemble_file
-from .interpreter import run
-from .language import Language
+from toyinduction.machines.toy.assembler import assemble_file
+from toyinduction.machines.toy.kernel import run
+from toyinduction.machines.toy.language import Language
 
 
 def programs_dir() -> Path:
@@ -20,7 +20,7 @@ def programs_dir() -> Path:
         shipped = None
     if shipped is not None and shipped.is_dir():
         return shipped
-    return Path(__file__).resolve().parent.parent / "programs"
+    return Path(__file__).resolve().parents[2] / "programs"
 
 
 def program_files(directory: Path | None = None) -> list[Path]:

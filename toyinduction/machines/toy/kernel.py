@@ -1,6 +1,6 @@
 """The fast interpreter: a numba kernel beside a public function that validates and wraps it.
 
-The kernel implements exactly the semantics of :mod:`toyinduction.reference` (the tests run
+The kernel implements exactly the semantics of :mod:`toyinduction.machines.toy.reference` (the tests run
 both on the same programs). Its whole state lives in a :class:`MachineState` of plain arrays,
 so a run that stopped for want of program bits (status ``bits_limit``) can be resumed later
 with a longer program: the machine always stops at an instruction boundary, having consumed
@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._numba import jit
-from .language import (HAS_OPERAND, MAX_LITERAL_EXPONENT, MAX_PACKED_BITS, MNEMONICS, SEMANTIC_ID, STACK_GROWS,
+from toyinduction._numba import jit
+from toyinduction.machines.toy.language import (HAS_OPERAND, MAX_LITERAL_EXPONENT, MAX_PACKED_BITS, MNEMONICS, SEMANTIC_ID, STACK_GROWS,
                        STACK_NEEDS, Language)
-from .machine import Fault, RunResult, Status, array_to_bits, bits_to_array
+from toyinduction.core import Fault, RunResult, Status, array_to_bits, bits_to_array
 
 # Semantic ids of the instructions (numba treats these module globals as constants).
 OP_PUSH, OP_DUP, OP_DROP, OP_SWAP, OP_OVER, OP_ROT = (SEMANTIC_ID[m] for m in ("push", "dup", "drop", "swap", "over", "rot"))
@@ -720,7 +720,7 @@ def run(language: Language, bits, max_steps: int, max_output_bits: int, chunk_st
     ``bits`` is a bit string ('0110…'), a 0/1 sequence or a uint8 array. The run stops at the
     first of: halting, ``max_steps`` steps, ``max_output_bits`` output bits, needing a program bit
     beyond ``bits`` (``bits_limit``), or a fault. Same result as
-    :func:`toyinduction.reference.run_reference`, faster.
+    :func:`toyinduction.machines.toy.reference.run_reference`, faster.
 
     With ``chunk_steps`` the kernel runs in slices of that many steps, calling
     ``on_chunk(steps_so_far)`` between slices (for progress bars; Ctrl-C is honoured there).

@@ -128,3 +128,61 @@ def unpack_bits(value: int) -> str:
     if value < 1:
         raise ValueError(f"bit-string values are >= 1, got {value}")
     return bin(value)[3:]
+
+
+class Machine:
+    """A reference machine: what every machine the project runs, enumerates and mixes provides.
+
+    A machine reads its program as a bit string, one bit at a time, and never reads a bit it
+    does not need (a *monotone prefix* machine): that is what makes the prior 2^-length a
+    measure and an exhaustive enumeration exact. Subclasses implement :meth:`run`,
+    :meth:`assemble`, :meth:`disassemble`, :meth:`enumerate` and :meth:`sample`; the registry
+    (:func:`toyinduction.machines.machine`) hands them out by name, and the mixture, the store
+    and the command line take any of them.
+    """
+
+    #: Registry name ("toy", "blc", ...).
+    name: str = ""
+    #: Identifies the machine's semantics wherever results are keyed (the run store).
+    spec_hash: str = ""
+    #: File suffix of the machine's assembly source.
+    source_suffix: str = ""
+    #: One line for ``toyinduction machines``.
+    summary: str = ""
+
+    def run(self, program: str, *, max_steps: int = 1_000_000, output_bits: int = 64) -> RunResult:
+        """Run ``program`` (a bit string) for at most ``max_steps`` steps and ``output_bits`` output bits."""
+        raise NotImplementedError
+
+    def run_many(self, programs, *, max_steps: int, output_bits: int) -> list:
+        """Run several programs with the same budgets (machines with a batch kernel override this)."""
+        return [self.run(program, max_steps=max_steps, output_bits=output_bits) for program in programs]
+
+    def assemble(self, text: str, source: str = "<text>") -> str:
+        """Assembly text -> program bits (errors name ``source``:line:column)."""
+        raise NotImplementedError
+
+    def assemble_file(self, path) -> str:
+        """An assembly file -> program bits."""
+        raise NotImplementedError
+
+    def disassemble(self, program: str) -> str:
+        """Program bits -> readable text."""
+        raise NotImplementedError
+
+    def enumerate(self, max_bits: int, *, max_steps: int = 1000, output_bits: int = 32, store=None,
+                  workers: int = 1, progress=None, keep_leaves: int = 200_000, fresh: bool = False):
+        """Every program of at most ``max_bits`` bits, with exact prior masses (an ``Enumeration``)."""
+        raise NotImplementedError
+
+    def sample(self, count: int, *, max_bits: int, max_steps: int = 1000, output_bits: int = 32, seed: int = 0):
+        """``count`` programs drawn from the prior 2^-length (a ``Sample``)."""
+        raise NotImplementedError
+
+    def describe(self) -> dict:
+        """Name, spec hash and what kind of machine this is, as plain data."""
+        return {"name": self.name, "spec_hash": self.spec_hash, "source_suffix": self.source_suffix,
+                "summary": self.summary}
+
+    def __repr__(self) -> str:
+        return f"<machine {self.name} {self.spec_hash}>"

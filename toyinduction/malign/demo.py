@@ -33,11 +33,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .enumeration import enumerate_or_load
-from .interpreter import run
-from .language import TOY, Language
-from .posterior import NamedProgram, Weighting, build_pool, class_label, predict
-from .world import (CONSEQUENTIALISTS, FRAME, HONEST_PROGRAMS, POINTERS, ROLE_DATA, World,
+from toyinduction.engine.enumeration import enumerate_or_load
+from toyinduction.machines.toy.kernel import run
+from toyinduction.machines.toy.language import TOY, Language
+from toyinduction.induction.mixture import NamedProgram, Weighting, build_pool, class_label, predict
+from toyinduction.malign.world import (CONSEQUENTIALISTS, FRAME, HONEST_PROGRAMS, POINTERS, ROLE_DATA, World,
                     quiet_frames_for)
 
 CONSEQUENTIALIST = "consequentialist"
@@ -73,8 +73,8 @@ def _log2_sum(lengths) -> float:
 def _machine(language: Language | str):
     """(name, spec hash, run(bits, max_steps, output_bits)) of a toy-family language or "blc"."""
     if language == "blc":
-        from .blc import SPEC_HASH
-        from .blc_kernel import run_blc_fast
+        from toyinduction.machines.blc.reference import SPEC_HASH
+        from toyinduction.machines.blc.kernel import run_blc_fast
 
         return "blc", SPEC_HASH, run_blc_fast
     return language.name, language.spec_hash, lambda bits, steps, n: run(language, bits, steps, n)
@@ -83,8 +83,8 @@ def _machine(language: Language | str):
 def _background_pool(language, max_bits, max_steps, output_bits, store, workers, named):
     """The background enumeration (from the store if there) and the pool with the named programs."""
     if language == "blc":
-        from .blc import enumerate_blc
-        from .blc_kernel import run_blc_fast
+        from toyinduction.machines.blc.reference import enumerate_blc
+        from toyinduction.machines.blc.kernel import run_blc_fast
 
         enumeration = enumerate_blc(max_bits, max_steps, output_bits)
         pool = build_pool(None, enumeration, output_bits, named,
@@ -97,7 +97,7 @@ def _background_pool(language, max_bits, max_steps, output_bits, store, workers,
 
 def _language(name_or_language):
     if isinstance(name_or_language, str) and name_or_language != "blc":
-        from .language import LANGUAGES
+        from toyinduction.machines.toy.language import LANGUAGES
 
         return LANGUAGES[name_or_language]
     return name_or_language
@@ -392,7 +392,7 @@ def write_report(report: dict, out_dir, internals=None) -> list:
 
 
 def _figures(out: Path, internals, report) -> list:
-    from . import plots
+    from toyinduction import plots
     import matplotlib.pyplot as plt
 
     written = []

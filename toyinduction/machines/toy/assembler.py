@@ -28,8 +28,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .language import BLOCK_OPENERS, HAS_OPERAND, MAX_PACKED_BITS, MNEMONICS, Language, encode_natural
-from .machine import pack_bits
+from toyinduction.machines.toy.language import BLOCK_OPENERS, HAS_OPERAND, MAX_PACKED_BITS, MNEMONICS, Language, encode_natural
+from toyinduction.core import pack_bits
 
 #: Largest push operand: Elias gamma of n + 1 with exponent <= 62.
 MAX_LITERAL = 2 ** 63 - 2
@@ -402,7 +402,7 @@ def assemble_file(path, language: Language, strict: bool = True, defines: dict |
 # ---------------------------------------------------------------------------------------------
 def data_spans(language: Language, bits: str, max_steps: int = 100_000) -> dict:
     """Start -> width of every ``read`` of data bits in a bounded reference run of ``bits``."""
-    from .reference import Clock, ReferenceMachine
+    from toyinduction.machines.toy.reference import Clock, ReferenceMachine
 
     spans: dict = {}
 

@@ -19,16 +19,16 @@ through a fixed-point combinator written in the program), so the text is a close
 construction. Encoding: the definitions main needs become a chain of redexes around main,
 (λd1. (λd2. … main …) v2) v1, except that a definition used exactly once is substituted at its
 use (that is always shorter). The program's length is therefore the length of one real term:
-the bits this returns, which :func:`toyinduction.blc.parse` reads back.
+the bits this returns, which :func:`toyinduction.machines.blc.reference.parse` reads back.
 
-Errors name ``file:line:column`` and what is wrong (:class:`toyinduction.assembler.AssemblyError`).
+Errors name ``file:line:column`` and what is wrong (:class:`toyinduction.machines.toy.assembler.AssemblyError`).
 """
 
 from __future__ import annotations
 
 import re
-from .assembler import AssemblyError, read_source
-from .blc import APP, LAM, VAR, encode
+from toyinduction.machines.toy.assembler import AssemblyError, read_source
+from toyinduction.machines.blc.reference import APP, LAM, VAR, encode
 
 TOKEN_PATTERN = re.compile(r"\s+|;[^\n]*|\\|\.|\(|\)|=|\[[01]*\]|[0-9]+|[A-Za-z_][A-Za-z0-9_']*|.")
 KEYWORDS = ("def", "const", "let", "in")

@@ -40,8 +40,8 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from .language import STACK_NEEDS, TOY, Language
-from .reference import Clock, ReferenceMachine, run_reference
+from toyinduction.machines.toy.language import STACK_NEEDS, TOY, Language
+from toyinduction.machines.toy.reference import Clock, ReferenceMachine, run_reference
 
 #: Distinct alternative outputs (over single flips of candidate evaluations) that make a searcher.
 #: A verifier of one flag has exactly 1, k independent flags at most k; a selection by a chain
@@ -207,7 +207,7 @@ def control_measures(pairs) -> dict:
 def world_truths(worlds, regions=None, frames: int = 12) -> list:
     """(stream, decision points) of the civilisation of every region of every world instance,
     ``frames`` frames past the earliest question (``regions``: default all of each world's)."""
-    from .world import FRAME
+    from toyinduction.malign.world import FRAME
 
     truths = []
     for world in worlds:

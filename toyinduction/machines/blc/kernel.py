@@ -1,6 +1,6 @@
-"""The fast binary lambda calculus machine: the lazy Krivine machine of toyinduction.blc in numba.
+"""The fast binary lambda calculus machine: the lazy Krivine machine of toyinduction.machines.blc.reference in numba.
 
-Same semantics as :func:`toyinduction.blc.run_blc` (the tests run both): terms are flattened
+Same semantics as :func:`toyinduction.machines.blc.reference.run_blc` (the tests run both): terms are flattened
 into arrays; thunks, environment cells, marker arguments and the machine stack live in
 preallocated arrays. Every step allocates at most a bounded number of cells, so arrays sized
 from the step and output budgets cannot overflow (bounded by construction); they start at 2^23
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._numba import jit, jit_inline
-from .blc import LAM, VAR, FreeVariable, NeedBits, parse
-from .machine import Fault, RunResult, Status
+from toyinduction._numba import jit, jit_inline
+from toyinduction.machines.blc.reference import LAM, VAR, FreeVariable, NeedBits, parse
+from toyinduction.core import Fault, RunResult, Status
 
 K_LAM, K_APP, K_VAR = 0, 1, 2
 V_NONE, V_CLOSURE, V_MARKER, V_INPUT = 0, 1, 2, 3
@@ -310,7 +310,7 @@ def _machine(kind, left, right, root, bits, nbits, input_start, finite_input, ma
 
 
 def run_blc_fast(bits: str, max_steps: int, max_output_bits: int, finite_input: bool = False) -> RunResult:
-    """Run ``bits`` on the numba BLC machine; the same result as :func:`toyinduction.blc.run_blc`."""
+    """Run ``bits`` on the numba BLC machine; the same result as :func:`toyinduction.machines.blc.reference.run_blc`."""
     try:
         term, start = parse(bits)
     except NeedBits:

@@ -39,9 +39,9 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from .assembler import assemble_file
-from .programs import programs_dir
-from .reference import mix
+from toyinduction.machines.toy.assembler import assemble_file
+from toyinduction.machines.shipped import programs_dir
+from toyinduction.machines.toy.reference import mix
 
 FRAME = 33            # bits per frame (the world programs' const FRAME)
 ANSWER_POSITION = 32  # the answer's position in a frame
@@ -151,7 +151,7 @@ class World:
         """The code of a world program for this instance (data bits not included): assembled
         for a toy-family ``language``, or compiled to binary lambda calculus for ``"blc"``."""
         if language == "blc":
-            from .blc_assembler import assemble_lambda_file
+            from toyinduction.machines.blc.assembler import assemble_lambda_file
 
             return assemble_lambda_file(self.file(role, language), defines=self.defines)
         return assemble_file(self.file(role, language), language, defines=self.defines)

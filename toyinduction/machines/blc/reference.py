@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .machine import RunResult, Status
+from toyinduction.core import RunResult, Status
 
 # ---------------------------------------------------------------------------------------------
 # Published programs (John Tromp, "Binary lambda calculus", and his repository tromp/AIT; the same
@@ -298,7 +298,7 @@ def run_blc(bits: str, max_steps: int, max_output_bits: int, finite_input: bool 
     ``finite_input``: the input list ends where the bits end (Tromp's convention for running a
     file), instead of the monotone machine's never-ending input (``bits_limit`` when it runs out).
     """
-    from .machine import Fault
+    from toyinduction.core import Fault
 
     try:
         machine = BLCMachine(bits, max_steps, finite_input)
@@ -323,8 +323,8 @@ SPEC_HASH = "blc-tromp-lazy-1"
 
 def enumerate_blc(max_bits: int, max_steps: int, output_bits: int, progress=None):
     """Every BLC program (closed term, then input bits) up to ``max_bits`` bits, exact masses."""
-    from .blc_kernel import run_blc_fast
-    from .enumeration import enumerate_with_runner
+    from toyinduction.machines.blc.kernel import run_blc_fast
+    from toyinduction.engine.enumeration import enumerate_with_runner
 
     return enumerate_with_runner(lambda bits: run_blc_fast(bits, max_steps, output_bits), "blc", SPEC_HASH, max_bits,
                                  max_steps, output_bits, progress)

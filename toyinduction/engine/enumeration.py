@@ -35,12 +35,12 @@ from fractions import Fraction
 
 import numpy as np
 
-from ._numba import jit
-from .interpreter import (BITS_LIMIT, FAULT, G_STEPS, NREGS, R_CALLS, R_FAULT, R_LOOPS, R_MEMORY_HIGH, R_NCODE,
+from toyinduction._numba import jit
+from toyinduction.machines.toy.kernel import (BITS_LIMIT, FAULT, G_STEPS, NREGS, R_CALLS, R_FAULT, R_LOOPS, R_MEMORY_HIGH, R_NCODE,
                           R_NDEFS, R_NOUT, R_OPEN, R_SP, MachineState, _execute, _reset, kernel_for)
-from .language import Language
-from .machine import Status
-from .parallel import Checkpoint, run_chunks, split_chunks
+from toyinduction.machines.toy.language import Language
+from toyinduction.core import Status
+from toyinduction.engine.parallel import Checkpoint, run_chunks, split_chunks
 
 #: Bucket order used in every array: the Status values.
 BUCKETS = tuple(status.label for status in Status)

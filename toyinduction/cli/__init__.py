@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
-from . import __version__
-from .language import LANGUAGES, MNEMONICS, SEMANTICS, STACK_EFFECT, HAS_OPERAND, kraft_sum, load_language
+from toyinduction import __version__
+from toyinduction.machines.toy.language import LANGUAGES, MNEMONICS, SEMANTICS, STACK_EFFECT, HAS_OPERAND, kraft_sum, load_language
 
 #: Budgets above this are refused as absurd (the kernel caps step counts at 2**61).
 MAX_BUDGET = 2 ** 61
@@ -63,8 +63,8 @@ def _is_file(path: Path) -> bool:
 
 def program_bits(target: str, language, data: str = "") -> tuple[str, str]:
     """A program given as a .toy file or a bit string -> (bits, where it came from)."""
-    from .assembler import assemble_file
-    from .machine import bits_to_array
+    from toyinduction.machines.toy.assembler import assemble_file
+    from toyinduction.core import bits_to_array
 
     if data:
         bits_to_array(data)
@@ -121,11 +121,11 @@ def main():
 def asm(file, language_name, as_json):
     """Assemble FILE to program bits: toy assembly, or named lambda terms (a .lam file, or
     --language blc) to binary lambda calculus."""
-    from .assembler import assemble_file
+    from toyinduction.machines.toy.assembler import assemble_file
 
     if file.endswith(".lam") or language_name == "blc":
-        from .blc import SPEC_HASH
-        from .blc_assembler import assemble_lambda_file
+        from toyinduction.machines.blc.reference import SPEC_HASH
+        from toyinduction.machines.blc.assembler import assemble_lambda_file
 
         bits = assemble_lambda_file(file)
         emit({"bits": bits, "length": len(bits), "language": "blc", "spec_hash": SPEC_HASH}, as_json,
@@ -146,8 +146,8 @@ def asm(file, language_name, as_json):
 @library_errors
 def disasm(bits, language_name, max_steps, as_json):
     """Disassemble BITS (a string of 0 and 1) to toy assembly."""
-    from .assembler import disassemble
-    from .machine import bits_to_array
+    from toyinduction.machines.toy.assembler import disassemble
+    from toyinduction.core import bits_to_array
 
     language = load_language(language_name)
     if not bits:
@@ -168,8 +168,8 @@ def disasm(bits, language_name, max_steps, as_json):
 @library_errors
 def run_command(program, language_name, max_steps, output_bits, data, reference, as_json):
     """Run PROGRAM (a .toy file or a bit string) and report its output and how it ended."""
-    from .interpreter import run
-    from .reference import run_reference
+    from toyinduction.machines.toy.kernel import run
+    from toyinduction.machines.toy.reference import run_reference
 
     language = load_language(language_name)
     bits, _ = program_bits(program, language, data)
@@ -234,7 +234,7 @@ def languages(as_json):
 @library_errors
 def programs(language_name, directory, output_bits, as_json):
     """List the shipped programs with their exact lengths and first output bits."""
-    from .programs import summary
+    from toyinduction.machines.shipped import summary
 
     rows = summary(load_language(language_name), directory, output_bits)
     text = "\n".join(f"{r['name']:22s} {r['length']:5d} bits  {r['output']:{output_bits}s}  {r['status']}"
@@ -257,7 +257,7 @@ def bench(language_name, quick, enumeration, turing, d5, lambda_calculus, worker
     the enumeration and Turing-machine targets."""
     import os
 
-    from .bench import benchmark, blc_speed, ctm_speed, enumeration_speed
+    from toyinduction.machines.toy.bench import benchmark, blc_speed, ctm_speed, enumeration_speed
 
     workers = workers or os.cpu_count() or 1
     language = load_language(language_name)
@@ -342,9 +342,9 @@ def enumerate_command(language_name, max_bits, max_steps, output_bits, workers, 
     binary lambda calculus program (the reference machine, re-run per prefix: slow, exact)."""
     import os
 
-    from .enumeration import enumerate_or_load
-    from .parallel import connect
-    from .store import RunStore
+    from toyinduction.engine.enumeration import enumerate_or_load
+    from toyinduction.engine.parallel import connect
+    from toyinduction.engine.store import RunStore
 
     store = RunStore(store_dir)
     workers = workers or os.cpu_count() or 1
@@ -353,7 +353,7 @@ def enumerate_command(language_name, max_bits, max_steps, output_bits, workers, 
     if states is not None:
         raise ValueError("--states goes with --language tm")
     if language_name == "blc":
-        from .blc import enumerate_blc
+        from toyinduction.machines.blc.reference import enumerate_blc
 
         result = enumerate_blc(max_bits, max_steps, output_bits)
         document = dict(result.summary(), loaded_from_store=False)
@@ -388,14 +388,14 @@ def enumerate_machines(states, max_steps, workers, store, fresh, as_json, schedu
     """`enumerate --language tm`: the CTM tree reported in buckets with exact masses."""
     from fractions import Fraction
 
-    from .enumeration import BUCKETS
-    from .turing import MAX_CTM_STEPS, ctm_or_load
+    from toyinduction.engine.enumeration import BUCKETS
+    from toyinduction.machines.turing import MAX_CTM_STEPS, ctm_or_load
 
     if states is None:
         raise ValueError("--language tm needs --states n")
     if not 1 <= max_steps <= MAX_CTM_STEPS:
         raise ValueError(f"--max-steps for tm must be in 1..{MAX_CTM_STEPS}")
-    from .parallel import connect
+    from toyinduction.engine.parallel import connect
 
     if fresh:
         store.forget("ctm", {"machine": "tm-ctm", "states": states, "max_steps": max_steps})
@@ -433,7 +433,7 @@ def enumerate_machines(states, max_steps, workers, store, fresh, as_json, schedu
 @library_errors
 def runs(store_dir, as_json):
     """List the results in the run store."""
-    from .store import RunStore
+    from toyinduction.engine.store import RunStore
 
     store = RunStore(store_dir)
     rows = store.entries()
@@ -445,12 +445,12 @@ def runs(store_dir, as_json):
 
 def observed_sequence(sequence: str, language, length: int) -> str:
     """A bit string given as itself, as a file of bits, or as a .toy program (its first bits)."""
-    from .interpreter import run
-    from .machine import bits_to_array
+    from toyinduction.machines.toy.kernel import run
+    from toyinduction.core import bits_to_array
 
     path = Path(sequence)
     if language is not None and (sequence.endswith(".toy") or (_is_file(path) and path.suffix == ".toy")):
-        from .assembler import assemble_file
+        from toyinduction.machines.toy.assembler import assemble_file
 
         result = run(language, assemble_file(path, language), 100_000_000, length)
         if len(result.output) < length:
@@ -495,17 +495,17 @@ def predict(sequence, language_name, max_bits, max_steps, length, program_paths,
     bit and the most probable continuation."""
     import os
 
-    from .baselines import BASELINES, log_loss
-    from .enumeration import enumerate_or_load
-    from .posterior import (NamedProgram, Weighting, build_pool, most_probable_continuation, predict as run_prediction,
+    from toyinduction.induction.baselines import BASELINES, log_loss
+    from toyinduction.engine.enumeration import enumerate_or_load
+    from toyinduction.induction.mixture import (NamedProgram, Weighting, build_pool, most_probable_continuation, predict as run_prediction,
                             predict_next, top_hypotheses)
-    from .programs import program_files
-    from .store import RunStore
+    from toyinduction.machines.shipped import program_files
+    from toyinduction.engine.store import RunStore
 
     if language_name == "blc":  # the second reference machine: bits, named programs as bit strings
-        from .blc import describe, enumerate_blc
-        from .blc_kernel import run_blc_fast
-        from .machine import bits_to_array
+        from toyinduction.machines.blc.reference import describe, enumerate_blc
+        from toyinduction.machines.blc.kernel import run_blc_fast
+        from toyinduction.core import bits_to_array
 
         language, describe_program = None, describe
         if sequence.endswith(".toy") or all_programs:
@@ -514,7 +514,7 @@ def predict(sequence, language_name, max_bits, max_steps, length, program_paths,
         named = []
         for index, value in enumerate(program_paths):
             if value.endswith(".lam"):  # named lambda terms: compile them
-                from .blc_assembler import assemble_lambda_file
+                from toyinduction.machines.blc.assembler import assemble_lambda_file
 
                 text = assemble_lambda_file(value)
             else:
@@ -548,7 +548,7 @@ def predict(sequence, language_name, max_bits, max_steps, length, program_paths,
     if document["unresolved_posterior"] > 0.5:
         document["advice"] = unexplained_advice(bits, max_bits, language, document["unresolved_posterior"])
     if plot_dir is not None:
-        from . import plots
+        from toyinduction import plots
 
         title = f"{bits[:24]}{'…' if len(bits) > 24 else ''}"
         probabilities = {name: function(bits) for name, function in BASELINES.items()}
@@ -583,9 +583,9 @@ def predict(sequence, language_name, max_bits, max_steps, length, program_paths,
 
 def unexplained_advice(bits: str, max_bits: int, language, unresolved: float) -> str:
     """What to do when the pool cannot explain the data: most posterior mass on unresolved programs."""
-    from .assembler import assemble_file
-    from .interpreter import run
-    from .programs import program_files
+    from toyinduction.machines.toy.assembler import assemble_file
+    from toyinduction.machines.toy.kernel import run
+    from toyinduction.machines.shipped import program_files
 
     text = (f"the pool cannot explain these bits: {unresolved:.2f} of the posterior sits on programs stopped at a "
             f"step or length limit (their next bits are unknown). Enumerate more (--max-bits above {max_bits}, "
@@ -623,12 +623,12 @@ def demo(out_dir, seed, depth, targets, controls, speed, max_bits, workers, stor
     reference machine)."""
     import os
 
-    from .demo import run_demo
-    from .store import RunStore
+    from toyinduction.malign.demo import run_demo
+    from toyinduction.engine.store import RunStore
 
     report = run_demo(out_dir, seed=seed, depth=depth, targets=targets, controls=controls, speed=speed,
                       max_bits=max_bits, store=RunStore(store_dir), workers=workers or os.cpu_count() or 1)
-    from .demo import json_summary
+    from toyinduction.malign.demo import json_summary
 
     document = json_summary(report)
     text = (Path(out_dir) / "report.md").read_text() + f"\nwrote {out_dir}/report.json, report.md and " \
@@ -653,8 +653,8 @@ def experiment(name, out_dir, max_bits, max_steps, length, no_gif, workers, stor
     """Run a reproducible experiment; it writes JSON and figures."""
     import os
 
-    from .experiments import EXPERIMENTS
-    from .store import RunStore
+    from toyinduction.malign.experiments import EXPERIMENTS
+    from toyinduction.engine.store import RunStore
 
     import inspect
 
@@ -693,7 +693,7 @@ def experiment(name, out_dir, max_bits, max_steps, length, no_gif, workers, stor
 @library_errors
 def sample(language_name, count, max_bits, max_steps, states, prefixes, seed, as_json):
     """Estimate M(x) beyond the exhaustive range by sampling programs from the prior."""
-    from .sampling import sample_machines, sample_toy, sample_with_runner
+    from toyinduction.engine.sampling import sample_machines, sample_toy, sample_with_runner
 
     prefixes = prefixes or ("", "0", "1", "00", "01", "10", "11")
     longest = max(len(p) for p in prefixes) + 1
@@ -701,7 +701,7 @@ def sample(language_name, count, max_bits, max_steps, states, prefixes, seed, as
         drawn = sample_machines(states, min(max_steps, 992), count, seed)
         rows = [drawn.output_estimate(p) for p in prefixes]
     elif language_name == "blc":
-        from .blc_kernel import run_blc_fast
+        from toyinduction.machines.blc.kernel import run_blc_fast
 
         drawn = sample_with_runner(lambda bits: run_blc_fast(bits, max_steps, longest), count, max_bits, seed)
         rows = [drawn.mass_estimate(p) for p in prefixes]
@@ -741,9 +741,9 @@ def tm_ctm(states, max_steps, workers, no_reduce, top, scheduler, store_dir, fre
     """Count, for every output, the n-state machines that halt with it (blank tape of 0s)."""
     import os
 
-    from .parallel import connect
-    from .store import RunStore
-    from .turing import algorithmic_probability, ctm, ctm_or_load
+    from toyinduction.engine.parallel import connect
+    from toyinduction.engine.store import RunStore
+    from toyinduction.machines.turing import algorithmic_probability, ctm, ctm_or_load
 
     workers = workers or os.cpu_count() or 1
     store = RunStore(store_dir)
@@ -780,7 +780,7 @@ def tm_ctm(states, max_steps, workers, no_reduce, top, scheduler, store_dir, fre
 @library_errors
 def tm_run(machine, max_steps, as_json):
     """Run MACHINE, given in bbchallenge notation (e.g. 1RB1LB_1LA1RZ), from a blank tape."""
-    from .turing import run_machine
+    from toyinduction.machines.turing import run_machine
 
     result = run_machine(machine, max_steps)
     emit({key: result[key] for key in ("steps", "ones", "status")}, as_json,
@@ -798,7 +798,7 @@ def tm_bb(states, max_steps, workers, as_json):
     """The most steps S(n) and ones Σ(n) among n-state machines that halt within the cutoff."""
     import os
 
-    from .turing import busy_beaver
+    from toyinduction.machines.turing import busy_beaver
 
     result = busy_beaver(states, max_steps, workers or os.cpu_count() or 1, ProgressBar("subtrees", not as_json))
     emit(result, as_json, f"{states} states, cutoff {max_steps}: S = {result['max_steps_halting']}, "

@@ -15,8 +15,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib import animation  # noqa: E402
 
-from .enumeration import BUCKETS, Enumeration  # noqa: E402
-from .posterior import Prediction  # noqa: E402
+from toyinduction.engine.enumeration import BUCKETS, Enumeration  # noqa: E402
+from toyinduction.induction.mixture import Prediction  # noqa: E402
 
 UNRESOLVED_LABEL = "unresolved (step/length limit): could be any class"
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
+from toyinduction import __version__
 
 #: Bumped whenever stored arrays change meaning; part of every key.
 STORE_FORMAT = 1

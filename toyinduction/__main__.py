@@ -1,0 +1,5 @@
+"""``python -m toyinduction``: the command line."""
+
+from toyinduction.cli import main
+
+main()

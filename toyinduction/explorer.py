@@ -1,0 +1,925 @@
+"""The explorer: one self-contained HTML page to step through a prediction bit by bit.
+
+Two steps, kept apart: a *document* (a plain JSON-able dict of numbers the library computed)
+is built from a prediction (``explorer_document_from_prediction``) or from the malign-prior
+demo (``explorer_document_from_demo``); ``explorer_html(document)`` renders it to a string,
+and ``write_explorer`` is the only function that touches the disk.
+
+The page holds the document verbatim in a ``<script type="application/json">`` block and draws
+it with inline SVG and plain JavaScript: no library, nothing fetched, nothing to download, so
+the file opens offline from ``file://`` and stays small. (A plotting library would have to be
+inlined whole — hundreds of kilobytes — for two stacked charts and a slider.)
+
+Time convention, the same as ``toyinduction predict --json``: row t (t = 1, 2, …) is the
+mixture's prediction of bit x_t from x_<t = x_1..x_(t-1): ``p_next_one`` = P(x_t = 1 | x_<t)
+with its model-free interval [``p_lower``, ``p_upper``], and the probability it gave the bit
+that was observed with that bit's interval. The class masses and the top hypotheses of row t
+are the posterior after those t - 1 bits, the moment the prediction is made. A prediction
+document has one row more, t = n + 1: the next, unseen bit (``predict_next``), whose
+observed-bit fields are null. A demo's decision points are the t of the answer bits (the
+demo's 0-based bit index + 1), so the row at a target's first decision point carries the
+shares the demo reports "at the first question".
+
+The module is self-contained: it reads predictions and pools through their attributes and
+imports the machine's status names and the disassembler only when a caller does not supply
+a ``describe`` function.
+"""
+
+from __future__ import annotations
+
+import colorsys
+import html
+import json
+from pathlib import Path
+
+import numpy as np
+
+#: Class families, in stacking order (bottom to top); the unresolved band goes on top of all.
+FAMILIES = ("background", "named", "honest", "consequentialist")
+#: The one-line caption under the mass chart.
+UNRESOLVED_CAPTION = ("Hatched band, unresolved: prior mass of programs that had not finished when their step or "
+                      "bit budget ran out. They could still print anything, which is why the model-free interval "
+                      "is wide.")
+TIME_CONVENTION = ("Row t is the prediction of bit x_t from the t - 1 bits before it: P(x_t = 1 | x_<t) with its "
+                   "model-free interval. The class masses and top hypotheses at t are the posterior after those "
+                   "t - 1 bits, when the prediction is made.")
+
+
+def class_family(name: str) -> str:
+    """The colour family of a class: "background" (the enumeration's length bands), "honest",
+    "consequentialist", or "named" (any other named program)."""
+    if name.startswith("enumerated"):
+        return "background"
+    if name.startswith("honest"):
+        return "honest"
+    if name.startswith("consequentialist"):
+        return "consequentialist"
+    return "named"
+
+
+def _hex(hue: float, lightness: float, saturation: float) -> str:
+    red, green, blue = colorsys.hls_to_rgb(hue / 360, lightness, saturation)
+    return "#{:02x}{:02x}{:02x}".format(*(round(255 * channel) for channel in (red, green, blue)))
+
+
+#: (hue, saturation, darkest, lightest) of each family; the named family cycles through hues
+#: that are neither grey, blue nor red.
+_FAMILY_SHADES = {"background": (0, 0.0, 0.38, 0.80), "honest": (212, 0.62, 0.28, 0.74),
+                  "consequentialist": (356, 0.68, 0.30, 0.76)}
+_NAMED_HUES = (135, 275, 32, 172, 318, 52)
+
+
+def class_colours(classes) -> dict:
+    """A colour for every class, never the same colour twice: the background (enumerated)
+    classes in greys, honest programs in blues, consequentialists in reds, other named programs
+    in greens, purples, oranges and teals; shades run from dark to light within a family."""
+    classes = _ordered_classes(dict.fromkeys(classes))
+    colours, used = {}, set()
+    for family in FAMILIES:
+        members = [name for name in classes if class_family(name) == family]
+        for index, name in enumerate(members):
+            if family == "named":
+                hue = _NAMED_HUES[index % len(_NAMED_HUES)]
+                tier = index // len(_NAMED_HUES)
+                tiers = (len(members) - 1) // len(_NAMED_HUES) + 1
+                lightness = 0.40 + 0.30 * (tier / (tiers - 1) if tiers > 1 else 0.25)
+                colour = _hex(hue, lightness, 0.55)
+            else:
+                hue, saturation, dark, light = _FAMILY_SHADES[family]
+                fraction = index / (len(members) - 1) if len(members) > 1 else 0.5
+                colour = _hex(hue, dark + (light - dark) * fraction, saturation)
+            step = 0
+            while colour in used:          # shades that round to the same 8-bit colour: nudge
+                step += 1
+                colour = _hex((hue + 3 * step) % 360, 0.5 + 0.01 * step, 0.3)
+            used.add(colour)
+            colours[name] = colour
+    return colours
+
+
+def _ordered_classes(classes) -> list:
+    """Classes in stacking order: by family (FAMILIES); the background's length bands by length."""
+    def key(name):
+        family = class_family(name)
+        digits = "".join(c if c.isdigit() else " " for c in name).split()
+        return FAMILIES.index(family), int(digits[0]) if family == "background" and digits else 0
+    return sorted(classes, key=key)
+
+
+def _default_describe(language):
+    """A disassembler for ``language`` (a toy-family Language, or "blc")."""
+    if language == "blc":
+        from toyinduction.machines.blc.reference import describe
+
+        return describe
+    if language is None:
+        return lambda bits: ""
+    from toyinduction.machines.toy.assembler import disassemble
+
+    return lambda bits: disassemble(bits, language, max_steps=10_000)
+
+
+def _status_label(status: int) -> str:
+    from toyinduction.core import Status
+
+    return Status(int(status)).label
+
+
+def _top_at(prediction, after: int, k: int) -> list:
+    """The k hypotheses with the largest posterior after ``after`` bits among those whose known
+    output extends them (the same choice and order as ``top_hypotheses`` after all the bits):
+    [(pool index, posterior), ...]."""
+    if k <= 0:
+        return []
+    posterior = prediction.posterior_after(after)
+    score = np.where(prediction._agree >= after, posterior, -1.0)
+    candidates = np.flatnonzero(score > 0)
+    values = score[candidates]
+    if len(candidates) > k:
+        kth = np.partition(values, len(values) - k)[len(values) - k]
+        keep = values >= kth
+        candidates, values = candidates[keep], values[keep]
+    order = np.lexsort((candidates, -values))[:k]
+    return [(int(candidates[i]), float(values[i])) for i in order]
+
+
+class _Hypotheses:
+    """The document's table of hypotheses: each pool index once, with its disassembly."""
+
+    def __init__(self, pool, describe):
+        self.pool, self.describe, self.rows, self.ids = pool, describe, [], {}
+
+    def id_of(self, index: int) -> int:
+        if index not in self.ids:
+            pool = self.pool
+            output = pool.outputs[index][: int(pool.output_length[index])]
+            self.ids[index] = len(self.rows)
+            self.rows.append({"id": len(self.rows), "bits": pool.bits[index], "length": len(pool.bits[index]),
+                              "class": pool.label[index], "status": _status_label(pool.status[index]),
+                              "steps": int(pool.steps[index]), "output": "".join(map(str, output)),
+                              "disassembly": self.describe(pool.bits[index])})
+        return self.ids[index]
+
+
+def _rows(prediction, hypotheses: _Hypotheses, classes: list, top: int, next_step: dict | None) -> list:
+    """The per-t rows of one prediction (t from 1; one more for ``next_step``)."""
+    order = [prediction.classes.index(name) for name in classes]
+    n = len(prediction.sequence)
+    rows = []
+    for t in range(1, n + 1 + (next_step is not None)):
+        row = {"t": t}
+        if t <= n:
+            i = t - 1
+            row.update({"bit": int(prediction.sequence[i]), "p_next_one": float(prediction.p_next_one[i]),
+                        "p_lower": float(prediction.p_lower[i]), "p_upper": float(prediction.p_upper[i]),
+                        "p_observed": float(prediction.p_observed[i]),
+                        "p_observed_lower": float(prediction.p_observed_lower[i]),
+                        "p_observed_upper": float(prediction.p_observed_upper[i]),
+                        "log_loss_bits": float(prediction.log_loss_bits[i])})
+        else:
+            row.update({"bit": None, "p_next_one": float(next_step["p_next_one"]),
+                        "p_lower": float(next_step["p_lower"]), "p_upper": float(next_step["p_upper"]),
+                        "p_observed": None, "p_observed_lower": None, "p_observed_upper": None,
+                        "log_loss_bits": None})
+        row["masses"] = [float(prediction.class_posterior[t - 1, j]) for j in order]
+        row["unresolved"] = float(prediction.unresolved_posterior[t - 1])
+        row["top"] = [[hypotheses.id_of(index), posterior] for index, posterior in _top_at(prediction, t - 1, top)]
+        rows.append(row)
+    return rows
+
+
+def _stream(prediction, hypotheses: _Hypotheses, name: str, kind: str, top: int, next_step=None) -> dict:
+    """One stream of the document: its sequence, classes (stacking order) and rows."""
+    classes = _ordered_classes(prediction.classes)
+    return {"name": name, "kind": kind, "sequence": prediction.sequence, "classes": classes,
+            "rows": _rows(prediction, hypotheses, classes, top, next_step), "decision_points": [],
+            "first_decision_point": None}
+
+
+def explorer_document_from_prediction(prediction, pool, language=None, *, describe=None, top: int = 5,
+                                      next_step: dict | None = None, continuation=None, title: str | None = None,
+                                      summary: dict | None = None) -> dict:
+    """The explorer's document for one prediction (``posterior.predict`` over ``pool``).
+
+    ``describe(bits) -> text`` shows a program (default: the disassembler of ``language``, or
+    the lambda term for "blc"). ``next_step`` (``predict_next``'s dict) adds the row of the
+    next, unseen bit; ``continuation`` (``most_probable_continuation``'s list) is shown after
+    the sequence. ``summary`` adds named numbers shown beside the title (e.g. log-losses).
+    Returns a JSON-able dict: {"kind": "prediction", "title", "notes", "streams": [one stream],
+    "hypotheses": [...]}; each stream row holds t, bit, p_next_one, p_lower, p_upper, p_observed
+    and its interval, cumulative log_loss_bits, class masses (aligned with the stream's
+    classes), the unresolved mass and the top hypotheses as [id, posterior] pairs.
+    """
+    hypotheses = _Hypotheses(pool, describe or _default_describe(language))
+    stream = _stream(prediction, hypotheses, "observed sequence", "sequence", top, next_step)
+    if continuation:
+        stream["continuation"] = "".join(str(step["bit"]) for step in continuation)
+        stream["continuation_steps"] = [{key: (int(value) if key == "bit" else float(value))
+                                         for key, value in step.items()} for step in continuation]
+    sequence = prediction.sequence
+    return {"kind": "prediction",
+            "title": title or f"Prediction of {sequence[:32]}{'…' if len(sequence) > 32 else ''} ({len(sequence)} bits)",
+            "notes": {"time": TIME_CONVENTION, "unresolved": UNRESOLVED_CAPTION,
+                      "assumption": "the point estimate assumes unresolved programs continue with fair coin flips; "
+                                    "the interval assumes nothing"},
+            "summary": dict(summary or {}, pool_size=int(pool.size)),
+            "streams": [stream], "hypotheses": hypotheses.rows}
+
+
+def explorer_document_from_demo(report: dict, *, top: int = 5, describe=None) -> dict:
+    """The explorer's document for the malign-prior demo: one stream per target and control.
+
+    ``report`` is ``demo.run_demo(..., keep=True)`` (it needs the internals: the pool and each
+    stream's prediction). Besides the streams (as in ``explorer_document_from_prediction``, with
+    the decision points and, for a target, its ledger row), the document holds the headline,
+    the ledger (every target's K_H, K_M, Δ, predicted and measured share, the honest answer's
+    probability and interval), the price of malice, the premise table and the named programs.
+    """
+    internals = report.get("internals")
+    if internals is None:
+        raise ValueError("the demo report has no internals: run the demo with keep=True")
+    pool, world, length = internals["pool"], internals["world"], internals["length"]
+    hypotheses = _Hypotheses(pool, describe or _default_describe(internals["language"]))
+    places = {name: (region, path) for _, name, region, path in internals["sequences"]}
+    targets = {row["name"]: row for row in report["targets"]}
+    streams = []
+    for kind, name, prediction, t_star in internals["predictions"]:
+        stream = _stream(prediction, hypotheses, name, kind, top)
+        region, path = places[name]
+        if kind == "target":
+            stream["decision_points"] = [int(point) + 1 for point in world.decision_points(region, path, length)]
+            stream["first_decision_point"] = int(t_star) + 1
+            stream["ledger"] = {key: value for key, value in targets[name].items()
+                                if key not in ("programs", "class_shares", "honest_bit_probability_at_each_decision")}
+        streams.append(stream)
+    ledger_keys = ("name", "first_decision_point", "true_answer", "K_H", "K_M", "delta_bits", "predicted_share",
+                   "measured_share", "honest_bit_probability", "honest_bit_probability_bounds")
+    return {"kind": "demo",
+            "title": f"Malign-prior demo: world seed {report['world']['seed']}, depth {report['world']['depth']}",
+            "headline": report["headline"],
+            "notes": {"time": TIME_CONVENTION, "unresolved": UNRESOLVED_CAPTION,
+                      "assumption": f"the estimates assume that {report['assumption']}",
+                      "why_wide": report["why_the_interval_is_wide"],
+                      "decision_points": "a decision point is the answer bit x_t of a civilisation's question; the "
+                                         "ledger's \"first question at bit\" is the demo's 0-based index, t - 1"},
+            "summary": {"pool_size": int(pool.size), "language": report["language"],
+                        "background_max_bits": report["background"]["max_bits"],
+                        "background_programs": report["background"]["programs"],
+                        "unresolved_mass": report["unresolved_mass"]},
+            "ledger": [{key: row[key] for key in ledger_keys} for row in report["targets"]],
+            "controls": [{"name": row["name"], "measured_share": row["measured_share"]} for row in report["controls"]],
+            "price_of_malice": {"bits": report["price_of_malice_bits"], "pointer_bits": report["pointer_bits"],
+                                "each": dict(report["price_of_malice_each"])},
+            "premises": [{key: row[key] for key in ("name", "excluded", "consequentialist_share",
+                                                    "honest_bit_probability", "honest_bit_probability_bounds")}
+                         for row in report["premises"]],
+            "programs": [{key: row[key] for key in ("name", "class", "bits", "data")}
+                         for row in report["honest_programs"] + report["consequentialists"]],
+            "streams": streams, "hypotheses": hypotheses.rows}
+
+
+def _json_for_script(value) -> str:
+    """JSON safe inside a <script> element (no "</script>", no "<!--")."""
+    return json.dumps(value, allow_nan=False, separators=(",", ":")).replace("<", "\\u003c")
+
+
+def explorer_html(document: dict) -> str:
+    """The page for ``document``: one HTML string with the document, the styles and the script
+    inlined (no server and no network needed to view it)."""
+    classes = [name for stream in document["streams"] for name in stream["classes"]]
+    palette = class_colours(classes)
+    return (_PAGE.replace("%%TITLE%%", html.escape(document.get("title", "toyinduction explorer")))
+            .replace("%%CAPTION%%", html.escape(document.get("notes", {}).get("unresolved", UNRESOLVED_CAPTION)))
+            .replace("%%DOCUMENT%%", _json_for_script(document))
+            .replace("%%PALETTE%%", _json_for_script(palette))
+            .replace("%%STYLE%%", _STYLE).replace("%%SCRIPT%%", _SCRIPT))
+
+
+def write_explorer(document: dict, path) -> Path:
+    """Write ``explorer_html(document)`` to ``path`` (creating its directory); return the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(explorer_html(document), encoding="utf-8")
+    return path
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>%%TITLE%%</title>
+<style>%%STYLE%%</style>
+</head>
+<body>
+<header>
+  <h1 id="title">%%TITLE%%</h1>
+  <p id="headline"></p>
+  <p id="summary" class="muted"></p>
+</header>
+<section id="controls" class="card">
+  <div class="row">
+    <label id="stream-picker" hidden>stream <select id="stream"></select></label>
+    <button id="prev-decision" type="button" title="previous decision point ([)" hidden>&#9664;?</button>
+    <button id="prev" type="button" title="previous bit (&#8592;)">&#9664;</button>
+    <input id="slider" type="range" min="1" max="1" value="1" aria-label="time t">
+    <button id="next" type="button" title="next bit (&#8594;)">&#9654;</button>
+    <button id="next-decision" type="button" title="next decision point (])" hidden>?&#9654;</button>
+    <span class="t-label">t = <b id="t-value">1</b> <span class="muted">of <span id="t-max"></span></span></span>
+  </div>
+  <p class="muted keys">&#8592; &#8594; one bit &middot; Shift+&#8592; &#8594; ten &middot; Home/End
+    <span id="decision-keys" hidden>&middot; [ ] previous/next decision point</span> &middot; click or drag on a chart</p>
+  <div id="bits" class="bits" aria-label="the sequence around t"></div>
+</section>
+<main>
+  <section class="charts card">
+    <h2>Posterior mass by class</h2>
+    <svg id="mass-chart" class="chart" role="img" aria-label="posterior mass by class over time"></svg>
+    <p class="caption"><span class="swatch hatch"></span> %%CAPTION%%</p>
+    <h2>Prediction P(x<sub>t</sub> = 1 | x<sub>&lt;t</sub>) and its model-free interval</h2>
+    <svg id="p-chart" class="chart" role="img" aria-label="prediction over time"></svg>
+    <p class="caption"><span class="swatch" style="background:#1f5fa8"></span> P(x<sub>t</sub> = 1 | x<sub>&lt;t</sub>)
+      <span class="swatch" style="background:#c9dcf0"></span> model-free interval
+      <span class="dot"></span> observed bit x<sub>t</sub>
+      <span id="decision-legend" hidden><span class="dash"></span> decision point (a question's answer bit)</span></p>
+  </section>
+  <aside class="readout card">
+    <h2>At t = <span id="t-title">1</span> <span id="t-note" class="muted"></span></h2>
+    <div class="prediction">
+      <div class="label">P(x<sub>t</sub> = 1 | x<sub>&lt;t</sub>)</div>
+      <div class="big" id="p-next-one"></div>
+      <svg id="gauge" class="gauge" viewBox="0 0 300 34" preserveAspectRatio="none"></svg>
+      <div>model-free interval [<span id="p-lower" class="num"></span>, <span id="p-upper" class="num"></span>]</div>
+      <div id="observed-block">observed x<sub>t</sub> = <b id="observed-bit"></b>; probability given to it
+        <span id="p-observed" class="num"></span>, interval [<span id="p-observed-lower" class="num"></span>,
+        <span id="p-observed-upper" class="num"></span>]</div>
+      <div id="log-loss-block" class="muted">cumulative log-loss to x<sub>t</sub>: <span id="log-loss" class="num"></span> bits</div>
+    </div>
+    <table id="masses" class="masses">
+      <thead><tr><th></th><th>class</th><th class="r">posterior mass</th></tr></thead>
+      <tbody></tbody>
+    </table>
+  </aside>
+</main>
+<section class="card">
+  <h2>Top hypotheses at t = <span id="t-hyp">1</span></h2>
+  <p class="muted">Programs whose known output extends x<sub>&lt;t</sub>, by posterior after those bits.</p>
+  <table id="hypotheses" class="hypotheses">
+    <thead><tr><th>#</th><th class="r">posterior</th><th class="r">length (bits)</th><th>class</th><th>status</th>
+      <th class="r">steps</th><th>output (known)</th><th>program</th></tr></thead>
+    <tbody></tbody>
+  </table>
+</section>
+<section id="demo-section" class="card" hidden>
+  <h2>The ledger at each target's first question</h2>
+  <p class="muted">K<sub>H</sub>, K<sub>M</sub>: &minus;log<sub>2</sub> of the summed prior of the honest programs and
+    of the consequentialists that write the target's stream to its first question; predicted share 1/(1+2<sup>&Delta;</sup>).
+    Click a row to go there.</p>
+  <table id="ledger" class="data"><thead></thead><tbody></tbody></table>
+  <p id="price"></p>
+  <h2>Premises</h2>
+  <p class="muted">Each premise of the malign-prior argument imposed alone; shares at each target's first question,
+    mean over the targets; the interval is the model-free one over all targets.</p>
+  <table id="premises" class="data"><thead></thead><tbody></tbody></table>
+  <h2>Named programs of the pool</h2>
+  <table id="programs" class="data"><thead></thead><tbody></tbody></table>
+  <table id="controls-table" class="data"><thead></thead><tbody></tbody></table>
+</section>
+<footer class="muted" id="notes"></footer>
+<script type="application/json" id="explorer-data">%%DOCUMENT%%</script>
+<script type="application/json" id="explorer-palette">%%PALETTE%%</script>
+<script>%%SCRIPT%%</script>
+</body>
+</html>
+"""
+
+_STYLE = """
+:root { --ink: #1d2430; --muted: #5f6b7a; --line: #d8dde4; --card: #ffffff; --bg: #f3f5f8; --accent: #1f5fa8;
+  --marker: #111111; --decision: #b3261e; }
+* { box-sizing: border-box; }
+body { margin: 0 auto; max-width: 1280px; padding: 16px 20px 40px; background: var(--bg); color: var(--ink);
+  font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+h1 { font-size: 21px; margin: 4px 0 6px; }
+h2 { font-size: 15px; margin: 4px 0 8px; }
+.muted { color: var(--muted); }
+.card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; margin: 12px 0; }
+.row { display: flex; align-items: center; gap: 10px; flex-wrap: wrap; }
+#slider { flex: 1 1 320px; accent-color: var(--accent); }
+#slider:focus-visible, button:focus-visible, select:focus-visible { outline: 2px solid #9cc0e8; outline-offset: 2px; }
+button { font: inherit; padding: 2px 10px; border: 1px solid var(--line); border-radius: 6px; background: #f7f9fb;
+  cursor: pointer; }
+button:hover { background: #e9eef5; }
+select { font: inherit; padding: 2px 4px; }
+.t-label { font-variant-numeric: tabular-nums; min-width: 9em; }
+.keys { margin: 6px 0 4px; font-size: 12px; }
+.bits { font: 15px/1.8 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; white-space: nowrap; overflow: hidden; }
+.bits span { display: inline-block; width: 1.05em; text-align: center; border-radius: 3px; cursor: pointer; }
+.bits .past { color: var(--ink); }
+.bits .future { color: #aab3bf; }
+.bits .now { background: var(--accent); color: #fff; font-weight: bold; }
+.bits .decision { box-shadow: inset 0 -2px 0 var(--decision); }
+.bits .unseen { color: #8a94a3; font-style: italic; }
+.bits .gap { width: auto; padding: 0 4px; color: var(--muted); cursor: default; }
+main { display: grid; grid-template-columns: minmax(0, 1fr) 360px; gap: 12px; }
+main .card { margin: 0; }
+.chart { width: 100%; display: block; user-select: none; cursor: crosshair; }
+.chart text { font: 11px system-ui, sans-serif; fill: var(--muted); }
+.caption { font-size: 12px; color: var(--muted); margin: 2px 0 12px; }
+.swatch { display: inline-block; width: 12px; height: 12px; border-radius: 2px; vertical-align: -1px;
+  border: 1px solid rgba(0,0,0,.15); }
+.swatch.hatch { background: repeating-linear-gradient(45deg, #fff 0 3px, #9aa3ad 3px 4px); }
+.dot { display: inline-block; width: 7px; height: 7px; border-radius: 50%; background: #39424e; vertical-align: 1px; }
+.dash { display: inline-block; width: 14px; border-top: 2px dashed var(--decision); vertical-align: 3px; }
+.readout .big { font-size: 30px; font-weight: 600; font-variant-numeric: tabular-nums; }
+.readout .label { color: var(--muted); }
+.prediction { margin-bottom: 10px; }
+.gauge { width: 100%; height: 34px; display: block; margin: 4px 0; }
+.num { font-variant-numeric: tabular-nums; }
+table { border-collapse: collapse; width: 100%; }
+th, td { padding: 3px 6px; border-bottom: 1px solid #eceff3; text-align: left; vertical-align: top; }
+th { font-weight: 600; color: var(--muted); font-size: 12px; }
+.r { text-align: right; font-variant-numeric: tabular-nums; }
+.masses td.value { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.masses tr.family td { font-weight: 600; border-top: 1px solid var(--line); }
+.masses tr.zero td { color: #a3acb8; }
+.hypotheses td { font-size: 13px; }
+.hypotheses pre { margin: 0; max-height: 11em; overflow: auto; font-size: 12px; background: #f7f9fb; padding: 4px 6px;
+  border-radius: 4px; }
+.hypotheses .output { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; word-break: break-all;
+  max-width: 18em; }
+.hypotheses .output .extends { color: #8a94a3; }
+.data td { font-size: 13px; }
+.data tr.current td { background: #eef4fb; }
+.data tbody tr.clickable { cursor: pointer; }
+.data tbody tr.clickable:hover td { background: #f3f7fc; }
+footer { font-size: 12px; margin-top: 16px; }
+footer p { margin: 4px 0; }
+@media (max-width: 980px) { main { grid-template-columns: 1fr; } }
+"""
+
+_SCRIPT = r"""
+"use strict";
+(function () {
+  const doc = JSON.parse(document.getElementById("explorer-data").textContent);
+  const palette = JSON.parse(document.getElementById("explorer-palette").textContent);
+  const SVG = "http://www.w3.org/2000/svg";
+  const $ = (id) => document.getElementById(id);
+  let stream = doc.streams[0];
+  let t = 1;
+
+  // Numbers: 4 significant digits, an exponent below 0.001, 1 − ε close to 1 (0.9999997 is not 1).
+  function exponent(v) {
+    const [m, e] = v.toExponential(3).split("e");
+    return m + "e" + String(parseInt(e, 10));
+  }
+  function fmt(v) {
+    if (v === null || v === undefined || Number.isNaN(v)) return "\u2014";
+    if (v === 0 || v === 1) return String(v);
+    if (v > 0.999 && v < 1) return "1 \u2212 " + exponent(1 - v);
+    if (Math.abs(v) < 0.001) return exponent(v);
+    return Math.abs(v) < 1e4 ? String(Number(v.toPrecision(4))) : String(Number(v.toPrecision(6)));
+  }
+  function setNumber(el, v) {
+    el.textContent = fmt(v);
+    el.dataset.value = v === null || v === undefined ? "" : String(v);
+  }
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+  function svg(tag, attrs) {
+    const node = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+    return node;
+  }
+  function family(name) {
+    if (name.startsWith("enumerated")) return "background";
+    if (name.startsWith("honest")) return "honest";
+    if (name.startsWith("consequentialist")) return "consequentialist";
+    return "named";
+  }
+  const FAMILY_TITLE = {background: "background (enumerated programs)", named: "named programs",
+                        honest: "honest programs", consequentialist: "consequentialists"};
+  const rowsOf = () => stream.rows;
+  const rowAt = () => stream.rows[t - 1];
+  const n = () => stream.sequence.length;
+
+  // ---- header, notes ----
+  if (doc.headline) $("headline").textContent = doc.headline;
+  const summary = [];
+  const s = doc.summary || {};
+  if (s.language) summary.push("machine " + s.language);
+  if (s.background_max_bits) summary.push("background: every program up to " + s.background_max_bits + " bits (" +
+                                          s.background_programs + " programs)");
+  if (s.pool_size) summary.push(s.pool_size + " hypotheses in the pool");
+  for (const [k, v] of Object.entries(s)) {
+    if (["language", "background_max_bits", "background_programs", "pool_size"].includes(k)) continue;
+    summary.push(k.replace(/_/g, " ") + " " + (typeof v === "number" ? fmt(v) : v));
+  }
+  $("summary").textContent = summary.join(" \u00b7 ");
+  for (const text of Object.values(doc.notes || {})) $("notes").appendChild(el("p", {}, text));
+
+  // ---- stream picker ----
+  if (doc.streams.length > 1) {
+    $("stream-picker").hidden = false;
+    doc.streams.forEach((st, i) => $("stream").appendChild(el("option", {value: i}, st.name)));
+    $("stream").addEventListener("change", (e) => selectStream(Number(e.target.value), null));
+  }
+
+  // ---- charts ----
+  const W = 820, MH = 270, PH = 190, M = {l: 46, r: 12, t: 10, b: 30};
+  const xOf = (tt) => M.l + (tt - 1) / Math.max(rowsOf().length, 1) * (W - M.l - M.r);   // left edge of row tt
+  function axes(node, h, yTicks, yLabel) {
+    const g = svg("g", {});
+    const N = rowsOf().length;
+    for (const y of yTicks) {
+      const yy = M.t + (1 - y) * (h - M.t - M.b);
+      g.appendChild(svg("line", {x1: M.l, x2: W - M.r, y1: yy, y2: yy, stroke: "#e6e9ee"}));
+      const label = svg("text", {x: M.l - 6, y: yy + 4, "text-anchor": "end"});
+      label.textContent = String(y);
+      g.appendChild(label);
+    }
+    const step = niceStep(N);
+    for (let v = step; v <= N; v += step) {
+      const xx = xOf(v) + (xOf(2) - xOf(1)) / 2;
+      g.appendChild(svg("line", {x1: xx, x2: xx, y1: h - M.b, y2: h - M.b + 4, stroke: "#9aa3ad"}));
+      const label = svg("text", {x: xx, y: h - M.b + 16, "text-anchor": "middle"});
+      label.textContent = String(v);
+      g.appendChild(label);
+    }
+    const xl = svg("text", {x: W - M.r, y: h - 2, "text-anchor": "end"});
+    xl.textContent = "t (predicting bit x\u209c)";
+    g.appendChild(xl);
+    const yl = svg("text", {x: 12, y: M.t + (h - M.t - M.b) / 2, "text-anchor": "middle",
+                            transform: "rotate(-90 12 " + (M.t + (h - M.t - M.b) / 2) + ")"});
+    yl.textContent = yLabel;
+    g.appendChild(yl);
+    node.appendChild(g);
+  }
+  function niceStep(N) {
+    const raw = N / 10;
+    const p = Math.pow(10, Math.floor(Math.log10(Math.max(raw, 1))));
+    for (const m of [1, 2, 5, 10]) if (m * p >= raw) return Math.max(1, m * p);
+    return Math.max(1, 10 * p);
+  }
+  function bandPath(lower, upper, h) {
+    // a step-shaped band between two series (arrays indexed by row), x from t - 1/2 to t + 1/2
+    const y = (v) => (M.t + (1 - v) * (h - M.t - M.b)).toFixed(2);
+    const dx = xOf(2) - xOf(1);
+    const top = [], bottom = [];
+    for (let i = 0; i < upper.length; i++) {
+      const x0 = xOf(i + 1).toFixed(2), x1 = (xOf(i + 1) + dx).toFixed(2);
+      top.push(x0 + "," + y(upper[i]), x1 + "," + y(upper[i]));
+      bottom.push(x0 + "," + y(lower[i]), x1 + "," + y(lower[i]));
+    }
+    return "M" + top.join("L") + "L" + bottom.reverse().join("L") + "Z";
+  }
+  function decisionLines(node, h) {
+    for (const d of stream.decision_points) {
+      const xx = xOf(d) + (xOf(2) - xOf(1)) / 2;
+      node.appendChild(svg("line", {x1: xx, x2: xx, y1: M.t, y2: h - M.b, stroke: "#b3261e",
+                                    "stroke-width": 1.3, "stroke-dasharray": "4 3", class: "decision-line"}));
+    }
+  }
+  function marker(node, h, id) {
+    const g = svg("g", {id: id});
+    g.appendChild(svg("rect", {class: "now-band", y: M.t, height: h - M.t - M.b, fill: "rgba(17,17,17,0.08)"}));
+    g.appendChild(svg("line", {class: "now-line", y1: M.t - 4, y2: h - M.b, stroke: "#111", "stroke-width": 1.5}));
+    node.appendChild(g);
+  }
+  function drawMassChart() {
+    const node = $("mass-chart");
+    node.innerHTML = "";
+    node.setAttribute("viewBox", "0 0 " + W + " " + MH);
+    const defs = svg("defs", {});
+    const pattern = svg("pattern", {id: "hatch", patternUnits: "userSpaceOnUse", width: 6, height: 6,
+                                    patternTransform: "rotate(45)"});
+    pattern.appendChild(svg("rect", {width: 6, height: 6, fill: "#ffffff"}));
+    pattern.appendChild(svg("line", {x1: 0, y1: 0, x2: 0, y2: 6, stroke: "#9aa3ad", "stroke-width": 2}));
+    defs.appendChild(pattern);
+    node.appendChild(defs);
+    axes(node, MH, [0, 0.25, 0.5, 0.75, 1], "posterior mass");
+    const rows = rowsOf();
+    let cumulative = rows.map(() => 0);
+    const layers = stream.classes.map((name, j) => ({name, values: rows.map((r) => r.masses[j]), fill: palette[name]}));
+    layers.push({name: "unresolved", values: rows.map((r) => r.unresolved), fill: "url(#hatch)"});
+    for (const layer of layers) {
+      if (!layer.values.some((v) => v > 0)) continue;
+      const upper = cumulative.map((c, i) => Math.min(1, c + layer.values[i]));
+      const path = svg("path", {d: bandPath(cumulative, upper, MH), fill: layer.fill,
+                                stroke: layer.name === "unresolved" ? "#9aa3ad" : "none", "stroke-width": 0.6,
+                                "data-class": layer.name});
+      const title = svg("title", {});
+      title.textContent = layer.name;
+      path.appendChild(title);
+      node.appendChild(path);
+      cumulative = upper;
+    }
+    node.appendChild(svg("rect", {x: M.l, y: M.t, width: W - M.l - M.r, height: MH - M.t - M.b, fill: "none",
+                                  stroke: "#c3c9d1"}));
+    decisionLines(node, MH);
+    marker(node, MH, "mass-marker");
+  }
+  function drawPChart() {
+    const node = $("p-chart");
+    node.innerHTML = "";
+    node.setAttribute("viewBox", "0 0 " + W + " " + PH);
+    axes(node, PH, [0, 0.5, 1], "probability");
+    const rows = rowsOf();
+    node.appendChild(svg("path", {d: bandPath(rows.map((r) => r.p_lower), rows.map((r) => r.p_upper), PH),
+                                  fill: "#c9dcf0", stroke: "none"}));
+    const y = (v) => (M.t + (1 - v) * (PH - M.t - M.b));
+    const dx = xOf(2) - xOf(1);
+    const points = [];
+    rows.forEach((r, i) => { points.push(xOf(i + 1).toFixed(2) + "," + y(r.p_next_one).toFixed(2),
+                                         (xOf(i + 1) + dx).toFixed(2) + "," + y(r.p_next_one).toFixed(2)); });
+    node.appendChild(svg("path", {d: "M" + points.join("L"), fill: "none", stroke: "#1f5fa8", "stroke-width": 1.6}));
+    const radius = Math.max(1.2, Math.min(3, dx / 3));
+    rows.forEach((r, i) => {
+      if (r.bit === null) return;
+      node.appendChild(svg("circle", {cx: xOf(i + 1) + dx / 2, cy: y(r.bit), r: radius, fill: "#39424e"}));
+    });
+    node.appendChild(svg("rect", {x: M.l, y: M.t, width: W - M.l - M.r, height: PH - M.t - M.b, fill: "none",
+                                  stroke: "#c3c9d1"}));
+    decisionLines(node, PH);
+    marker(node, PH, "p-marker");
+  }
+  function placeMarkers() {
+    const dx = xOf(2) - xOf(1);
+    for (const id of ["mass-marker", "p-marker"]) {
+      const g = $(id);
+      const band = g.querySelector(".now-band"), line = g.querySelector(".now-line");
+      band.setAttribute("x", xOf(t));
+      band.setAttribute("width", Math.max(dx, 0.5));
+      line.setAttribute("x1", xOf(t) + dx / 2);
+      line.setAttribute("x2", xOf(t) + dx / 2);
+    }
+  }
+  function chartToT(event, node) {
+    const box = node.getBoundingClientRect();
+    const x = (event.clientX - box.left) / box.width * W;
+    const N = rowsOf().length;
+    return Math.min(N, Math.max(1, Math.floor((x - M.l) / (W - M.l - M.r) * N) + 1));
+  }
+  for (const id of ["mass-chart", "p-chart"]) {
+    const node = $(id);
+    let dragging = false;
+    node.addEventListener("pointerdown", (e) => { dragging = true; node.setPointerCapture(e.pointerId); setT(chartToT(e, node)); });
+    node.addEventListener("pointermove", (e) => { if (dragging) setT(chartToT(e, node)); });
+    node.addEventListener("pointerup", () => { dragging = false; });
+  }
+
+  // ---- the readout at t ----
+  function drawGauge(r) {
+    const g = $("gauge");
+    g.innerHTML = "";
+    const X = (v) => 6 + v * 288;
+    g.appendChild(svg("rect", {x: 6, y: 12, width: 288, height: 10, rx: 3, fill: "#eef1f5"}));
+    g.appendChild(svg("rect", {x: X(r.p_lower), y: 12, width: Math.max(1, X(r.p_upper) - X(r.p_lower)), height: 10,
+                               rx: 3, fill: "#c9dcf0"}));
+    g.appendChild(svg("line", {x1: X(0.5), x2: X(0.5), y1: 9, y2: 25, stroke: "#aab3bf", "stroke-dasharray": "2 2"}));
+    g.appendChild(svg("rect", {x: X(r.p_next_one) - 2, y: 6, width: 4, height: 22, rx: 1, fill: "#1f5fa8"}));
+    for (const [v, anchor] of [[0, "start"], [1, "end"]]) {
+      const label = svg("text", {x: X(v), y: 34, "text-anchor": anchor, "font-size": 9, fill: "#5f6b7a"});
+      label.textContent = String(v);
+      g.appendChild(label);
+    }
+  }
+  function renderMasses(r) {
+    const body = $("masses").querySelector("tbody");
+    body.innerHTML = "";
+    let current = null, subtotal = null;
+    stream.classes.forEach((name, j) => {
+      const fam = family(name);
+      if (fam !== current) {
+        current = fam;
+        const members = stream.classes.map((c, k) => [c, k]).filter(([c]) => family(c) === fam);
+        const total = members.reduce((acc, [, k]) => acc + r.masses[k], 0);
+        subtotal = el("tr", {class: "family", "data-family": fam});
+        subtotal.appendChild(el("td", {}));
+        subtotal.appendChild(el("td", {}, FAMILY_TITLE[fam]));
+        const cell = el("td", {class: "value"});
+        setNumber(cell, total);
+        subtotal.appendChild(cell);
+        body.appendChild(subtotal);
+      }
+      const tr = el("tr", {"data-class": name, class: r.masses[j] === 0 ? "zero" : ""});
+      const sw = el("td", {});
+      const box = el("span", {class: "swatch"});
+      box.style.background = palette[name];
+      sw.appendChild(box);
+      tr.appendChild(sw);
+      tr.appendChild(el("td", {}, name));
+      const cell = el("td", {class: "value"});
+      setNumber(cell, r.masses[j]);
+      tr.appendChild(cell);
+      body.appendChild(tr);
+    });
+    const tr = el("tr", {"data-class": "unresolved", class: "family"});
+    const sw = el("td", {});
+    sw.appendChild(el("span", {class: "swatch hatch"}));
+    tr.appendChild(sw);
+    tr.appendChild(el("td", {}, "unresolved (step/bit budget ran out)"));
+    const cell = el("td", {class: "value", id: "unresolved-mass"});
+    setNumber(cell, r.unresolved);
+    tr.appendChild(cell);
+    body.appendChild(tr);
+  }
+  function renderHypotheses(r) {
+    const body = $("hypotheses").querySelector("tbody");
+    body.innerHTML = "";
+    if (!r.top.length) {
+      const tr = el("tr", {});
+      tr.appendChild(el("td", {colspan: 8, class: "muted"}, "no program in the pool has a known output extending these bits"));
+      body.appendChild(tr);
+    }
+    r.top.forEach(([id, posterior], rank) => {
+      const h = doc.hypotheses[id];
+      const tr = el("tr", {class: "hypothesis", "data-id": id});
+      tr.appendChild(el("td", {}, String(rank + 1)));
+      const p = el("td", {class: "r posterior"});
+      setNumber(p, posterior);
+      tr.appendChild(p);
+      tr.appendChild(el("td", {class: "r length"}, String(h.length)));
+      const c = el("td", {class: "class"});
+      const box = el("span", {class: "swatch"});
+      box.style.background = palette[h.class] || "#ccc";
+      c.appendChild(box);
+      c.appendChild(document.createTextNode(" " + h.class));
+      tr.appendChild(c);
+      tr.appendChild(el("td", {}, h.status));
+      tr.appendChild(el("td", {class: "r"}, String(h.steps)));
+      const out = el("td", {class: "output"});
+      const seen = t - 1;
+      const shown = h.output.slice(Math.max(0, seen - 24), seen + 24);
+      const cut = Math.min(seen, 24);
+      if (seen > 24) out.appendChild(document.createTextNode("\u2026"));
+      out.appendChild(document.createTextNode(shown.slice(0, cut)));
+      out.appendChild(el("b", {}, shown.slice(cut, cut + 1)));
+      out.appendChild(el("span", {class: "extends"}, shown.slice(cut + 1)));
+      if (h.output.length > seen + 24) out.appendChild(document.createTextNode("\u2026"));
+      out.title = h.output.length + " output bits known; bold: its bit x_t";
+      tr.appendChild(out);
+      const prog = el("td", {class: "program"});
+      prog.appendChild(el("pre", {class: "disassembly", title: h.bits}, h.disassembly || h.bits));
+      tr.appendChild(prog);
+      body.appendChild(tr);
+    });
+  }
+  function renderBits() {
+    const box = $("bits");
+    box.innerHTML = "";
+    const seq = stream.sequence + (stream.continuation || "");
+    const N = rowsOf().length;
+    const width = Math.max(16, Math.floor(box.clientWidth / 15.8) - 2);
+    let lo = Math.max(1, t - Math.floor(width / 2));
+    const hi = Math.min(Math.max(N, seq.length), lo + width - 1);
+    lo = Math.max(1, Math.min(lo, hi - width + 1));
+    const decisions = new Set(stream.decision_points);
+    if (lo > 1) box.appendChild(el("span", {class: "gap"}, "\u2026" + (lo - 1) + " bits"));
+    for (let k = lo; k <= hi; k++) {
+      let ch = seq[k - 1];
+      let cls = k < t ? "past" : k === t ? "now" : "future";
+      if (k > stream.sequence.length) {
+        cls += " unseen";
+        if (ch === undefined) ch = "?";
+      }
+      if (decisions.has(k)) cls += " decision";
+      const span = el("span", {class: cls, "data-t": k, title: "x_" + k + (k > stream.sequence.length ?
+        " (not observed" + (stream.continuation ? ": the most probable continuation" : "") + ")" : "")}, ch);
+      if (k <= N) span.addEventListener("click", () => setT(k));
+      box.appendChild(span);
+    }
+    if (hi < seq.length) box.appendChild(el("span", {class: "gap"}, (seq.length - hi) + " more\u2026"));
+  }
+  function render() {
+    const r = rowAt();
+    $("slider").value = String(t);
+    $("t-value").textContent = String(t);
+    $("t-title").textContent = String(t);
+    $("t-hyp").textContent = String(t);
+    const notes = [];
+    if (t > n()) notes.push("the next, unseen bit");
+    if (stream.decision_points.includes(t)) notes.push(t === stream.first_decision_point ?
+      "first decision point: the answer to the first question" : "decision point: a question's answer");
+    $("t-note").textContent = notes.length ? "(" + notes.join("; ") + ")" : "";
+    setNumber($("p-next-one"), r.p_next_one);
+    setNumber($("p-lower"), r.p_lower);
+    setNumber($("p-upper"), r.p_upper);
+    $("observed-block").hidden = r.bit === null;
+    $("observed-bit").textContent = r.bit === null ? "" : String(r.bit);
+    setNumber($("p-observed"), r.p_observed);
+    setNumber($("p-observed-lower"), r.p_observed_lower);
+    setNumber($("p-observed-upper"), r.p_observed_upper);
+    $("log-loss-block").hidden = r.log_loss_bits === null;
+    setNumber($("log-loss"), r.log_loss_bits);
+    drawGauge(r);
+    renderMasses(r);
+    renderHypotheses(r);
+    renderBits();
+    placeMarkers();
+    for (const tr of document.querySelectorAll("#ledger tbody tr")) {
+      tr.classList.toggle("current", tr.dataset.stream === stream.name);
+    }
+  }
+  function setT(value) {
+    const clamped = Math.min(rowsOf().length, Math.max(1, Math.round(value)));
+    if (clamped === t && $("slider").value === String(t)) return;
+    t = clamped;
+    render();
+  }
+  function selectStream(index, at) {
+    stream = doc.streams[index];
+    $("stream").value = String(index);
+    const N = stream.rows.length;
+    $("slider").max = String(N);
+    $("t-max").textContent = String(N) + (N > n() ? " (t = " + N + ": the next, unseen bit)" : "");
+    const hasDecisions = stream.decision_points.length > 0;
+    for (const id of ["prev-decision", "next-decision", "decision-legend"]) $(id).hidden = !hasDecisions;
+    $("decision-keys").hidden = !doc.streams.some((st) => st.decision_points.length);
+    drawMassChart();
+    drawPChart();
+    t = Math.min(N, Math.max(1, at === null ? (stream.first_decision_point || 1) : at));
+    render();
+  }
+  function jumpDecision(direction) {
+    const points = stream.decision_points;
+    const target = direction > 0 ? points.find((d) => d > t) : [...points].reverse().find((d) => d < t);
+    if (target !== undefined) setT(target);
+  }
+
+  // ---- the demo's ledger, premises, programs ----
+  function table(id, headers, rows) {
+    const node = $(id);
+    const head = el("tr", {});
+    headers.forEach(([label, right]) => head.appendChild(el("th", right ? {class: "r"} : {}, label)));
+    node.querySelector("thead").appendChild(head);
+    const body = node.querySelector("tbody");
+    rows.forEach((cells) => {
+      const tr = el("tr", {});
+      cells.forEach((cell, k) => {
+        const td = el("td", headers[k][1] ? {class: "r"} : {});
+        if (typeof cell === "number" || cell === null) setNumber(td, cell); else td.textContent = cell;
+        tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    });
+    return body;
+  }
+  const interval = (pair) => "[" + fmt(pair[0]) + ", " + fmt(pair[1]) + "]";
+  if (doc.kind === "demo") {
+    $("demo-section").hidden = false;
+    const body = table("ledger", [["target"], ["first question at t", 1], ["true answer", 1], ["K_H (bits)", 1],
+      ["K_M (bits)", 1], ["\u0394 (bits)", 1], ["predicted share", 1], ["measured share", 1],
+      ["P(honest answer)", 1], ["model-free interval"]],
+      doc.ledger.map((row) => [row.name, row.first_decision_point + 1, row.true_answer, row.K_H, row.K_M,
+        row.delta_bits, row.predicted_share, row.measured_share, row.honest_bit_probability,
+        interval(row.honest_bit_probability_bounds)]));
+    [...body.children].forEach((tr, i) => {
+      const name = doc.ledger[i].name;
+      tr.dataset.stream = name;
+      tr.classList.add("clickable");
+      tr.addEventListener("click", () => {
+        const index = doc.streams.findIndex((st) => st.name === name);
+        selectStream(index, doc.streams[index].first_decision_point);
+      });
+    });
+    const price = doc.price_of_malice;
+    if (price.bits !== null) {
+      $("price").textContent = "Price of malice, |M| \u2212 |shortest importance pointer| (" + price.pointer_bits +
+        " bits), cheapest consequentialist: " + price.bits + " bits. Each: " +
+        Object.entries(price.each).map(([k, v]) => k + " " + (v > 0 ? "+" : "") + v).join(", ") + ".";
+    }
+    table("premises", [["premise"], ["what changes"], ["consequentialists' share", 1], ["P(honest answer)", 1],
+      ["model-free interval"]], doc.premises.map((row) => [row.name, row.excluded, row.consequentialist_share,
+        row.honest_bit_probability, interval(row.honest_bit_probability_bounds)]));
+    table("programs", [["program"], ["class"], ["code bits", 1], ["data it reads"]],
+      doc.programs.map((row) => [row.name, row.class, row.bits, row.data]));
+    if (doc.controls.length) {
+      table("controls-table", [["control (no civilisation)"], ["consequentialists' share", 1]],
+        doc.controls.map((row) => [row.name, row.measured_share]));
+    }
+  }
+
+  // ---- input ----
+  $("slider").addEventListener("input", (e) => setT(Number(e.target.value)));
+  $("prev").addEventListener("click", () => setT(t - 1));
+  $("next").addEventListener("click", () => setT(t + 1));
+  $("prev-decision").addEventListener("click", () => jumpDecision(-1));
+  $("next-decision").addEventListener("click", () => jumpDecision(1));
+  document.addEventListener("keydown", (e) => {
+    if (e.target && (e.target.tagName === "SELECT" || e.target.tagName === "TEXTAREA")) return;
+    const stepSize = e.shiftKey ? 10 : 1;
+    if (e.key === "ArrowRight") { setT(t + stepSize); e.preventDefault(); }
+    else if (e.key === "ArrowLeft") { setT(t - stepSize); e.preventDefault(); }
+    else if (e.key === "Home") { setT(1); e.preventDefault(); }
+    else if (e.key === "End") { setT(rowsOf().length); e.preventDefault(); }
+    else if (e.key === "]") jumpDecision(1);
+    else if (e.key === "[") jumpDecision(-1);
+  });
+  window.addEventListener("resize", renderBits);
+  selectStream(0, null);
+})();
+"""
