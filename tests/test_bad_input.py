@@ -15,6 +15,9 @@ from toyinduction.engine.enumeration import enumerate_or_load
 from toyinduction.machines.toy.language import TOY
 from toyinduction.engine.store import RunStore
 
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+INPUTS = DOCS / "inputs"         # the malformed files the table in docs/cli.md names
+
 # (what is wrong, arguments ({store}, {bad} and {dir} are filled in), exit code, text in the message)
 TABLE = [
     ("malformed assembly", ["asm", "{bad}/unclosed.toy"], 1, "unclosed.toy:2:1: 'loop' block is never closed"),
