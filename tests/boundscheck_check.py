@@ -30,7 +30,7 @@ for path in sorted(glob.glob(str(root / "programs" / "*.toy"))):
     count += 1
 # the enumeration kernel (snapshots, restores, tries) and the Turing-machine kernel (tape, keys)
 from toyinduction.engine.enumeration import enumerate_programs  # noqa: E402
-from toyinduction.machines.turing import ctm, run_machine  # noqa: E402
+from toyinduction.machines.turing.tm import ctm, run_machine  # noqa: E402
 
 for language in (TOY, tiny):
     for workers in (1, 2):

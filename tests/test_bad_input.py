@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from toyinduction.engine.enumeration import enumerate_or_load
+from toyinduction.machines.toy.enumerate import enumerate_or_load
 from toyinduction.machines.toy.language import TOY
 from toyinduction.engine.store import RunStore
 
@@ -37,12 +37,12 @@ TABLE = [
                              "--store", "{dir}/damaged"], 1, "is damaged"),
     ("out-of-range states", ["tm", "ctm", "--states", "9", "--max-steps", "10", "--store", "{store}"], 2,
      "Invalid value for '--states'"),
-    ("states without tm", ["enumerate", "--states", "3", "--store", "{store}"], 1, "--states goes with --language tm"),
-    ("tm without states", ["enumerate", "--language", "tm", "--store", "{store}"], 1, "needs --states"),
+    ("a Turing machine enumerated by bits", ["enumerate", "--machine", "tm", "--store", "{store}"], 1,
+     "tm is not one (Turing machines: toyinduction tm ctm"),
     ("cutoff too long for tm", ["tm", "ctm", "--states", "2", "--max-steps", "5000"], 2, "Invalid value"),
     ("malformed machine", ["tm", "run", "1RB2LB_1LA1RZ"], 1, "is not like 1RB, 0LZ or ---"),
     ("machine with a missing state", ["tm", "run", "1RB1LC_1LA1RZ"], 1, "goes to state C"),
-    ("unknown language", ["run", "0101", "--language", "klingon"], 1, "unknown language"),
+    ("unknown machine", ["run", "0101", "--machine", "klingon"], 1, "unknown machine"),
     ("unreadable language file", ["run", "0101", "--language", "{bad}/broken.json"], 1, "not readable JSON"),
     ("impossible demo", ["demo", "--targets", "0", "--store", "{store}"], 2, "Invalid value for '--targets'"),
     ("lambda term with an unknown name", ["asm", "{bad}/open.lam"], 1, "open.lam:2:19: y is not defined"),

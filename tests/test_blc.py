@@ -7,6 +7,8 @@ the 232-bit universal machine U, the 167-bit primes program, the 66-bit quine.
 """
 
 import pytest
+
+from toyinduction.machines import machine
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -80,9 +82,8 @@ def test_any_prefix_parses_or_says_why(bits):
 def test_blc_enumeration_is_exact_and_agrees_with_the_naive_tree():
     from fractions import Fraction
 
-    from toyinduction.machines.blc.reference import enumerate_blc
 
-    result = enumerate_blc(16, 500, 8)
+    result = machine("blc").enumerate(16, max_steps=500, output_bits=8)
     assert sum(result.bucket_mass().values()) == 1
     leaves = naive.enumerate_with_runner(lambda bits: run_blc(bits, 500, 8), 16)
     assert result.programs == len(leaves)
@@ -153,14 +154,11 @@ def test_bench_measures_the_blc_kernel():
 def test_blc_mixture_learns_the_primes_within_solomonoffs_bound():
     import math
 
-    from toyinduction.machines.blc.reference import enumerate_blc
-    from toyinduction.machines.blc.kernel import run_blc_fast
     from toyinduction.induction.mixture import NamedProgram, build_pool, predict
 
     n = 220
-    enumeration = enumerate_blc(14, 2000, n + 1)
-    pool = build_pool(None, enumeration, n + 1, [NamedProgram("primes", PRIMES, "primes")], named_max_steps=10 ** 7,
-                      runner=lambda bits, steps: run_blc_fast(bits, steps, n + 1))
+    enumeration = machine("blc").enumerate(14, max_steps=2000, output_bits=n + 1)
+    pool = build_pool("blc", enumeration, n + 1, [NamedProgram("primes", PRIMES, "primes")], named_max_steps=10 ** 7)
     assert pool.prior_mass() == 1
     prediction = predict(pool, naive.primes_indicator(n))
     assert prediction.squared_error[-1] <= math.log(2) / 2 * len(PRIMES)

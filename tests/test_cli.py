@@ -51,7 +51,7 @@ def test_asm_and_disasm_round_trip():
 def test_spec_languages_programs():
     spec = json.loads(invoke("spec", "--json").output)
     assert spec["kraft_sum"] == "1" and len(spec["instructions"]) == 35
-    names = [row["name"] for row in json.loads(invoke("languages", "--json").output)["languages"]]
+    names = [row["name"] for row in json.loads(invoke("machines", "--json").output)["machines"]]
     assert {"toy", "toy-noeval"} <= set(names)
     listed = json.loads(invoke("programs", "--json", "--output-bits", "8").output)["programs"]
     assert len(listed) >= 12 and all(row["length"] > 0 for row in listed)
@@ -69,7 +69,7 @@ BAD_INPUTS = [
     (["run", ""], "empty program"),
     (["run", "missing.toy"], "no such file"),
     (["run", "0101", "--data", "2"], "not a bit string"),
-    (["run", "0101", "--language", "klingon"], "unknown language"),
+    (["run", "0101", "--machine", "klingon"], "unknown machine"),
     (["disasm", "01x"], "not a bit string"),
     (["disasm", ""], "empty bit string"),
     (["asm", "missing.toy"], "no such file"),
@@ -99,7 +99,7 @@ def test_impossible_budgets_are_usage_errors(args):
     assert result.exit_code == 2 and "Invalid value" in result.output
 
 
-@pytest.mark.parametrize("command", ["asm", "disasm", "run", "spec", "languages", "programs", "bench"])
+@pytest.mark.parametrize("command", ["asm", "disasm", "run", "spec", "machines", "programs", "bench"])
 def test_every_command_has_help_and_json(command):
     result = invoke(command, "--help")
     assert result.exit_code == 0 and "--json" in result.output

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from toyinduction.engine.enumeration import enumerate_programs
+from toyinduction.machines.toy.enumerate import enumerate_programs
 from toyinduction.machines.toy.language import TOY
 from toyinduction.engine.parallel import DELAY_VARIABLE, Checkpoint
-from toyinduction.machines.turing import ctm
+from toyinduction.machines.turing.tm import ctm
 
 distributed = pytest.importorskip("distributed")
 

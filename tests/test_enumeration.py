@@ -11,7 +11,8 @@ from click.testing import CliRunner
 
 from naive import enumerate_naively
 from toyinduction.cli import main
-from toyinduction.engine.enumeration import BUCKETS, enumerate_or_load, enumerate_programs, load_enumeration
+from toyinduction.engine.enumeration import BUCKETS, load_enumeration
+from toyinduction.machines.toy.enumerate import enumerate_or_load, enumerate_programs
 from toyinduction.machines.toy.language import LANGUAGES, TOY
 from toyinduction.engine.store import RunStore, StoreError
 
@@ -101,8 +102,8 @@ def test_store_reuses_only_exact_matches(tmp_path):
     assert loaded and np.array_equal(again.trie_mass, first.trie_mass) and again.bucket_mass() == first.bucket_mass()
     assert all(np.array_equal(again.leaves[k], first.leaves[k]) for k in first.leaves)
     # a changed budget or language never finds the stored result
-    assert load_enumeration(store, TOY, 12, 51, 4) is None
-    assert load_enumeration(store, LANGUAGES["toy-noeval"], 12, 50, 4) is None
+    assert load_enumeration(store, TOY.spec_hash, 12, 51, 4) is None
+    assert load_enumeration(store, LANGUAGES["toy-noeval"].spec_hash, 12, 50, 4) is None
     assert len(store.entries()) == 1
 
 
@@ -155,7 +156,7 @@ def test_truncated_or_foreign_store_files_are_never_used(tmp_path):
     npz = meta.with_suffix(".npz")
     npz.write_bytes(npz.read_bytes()[: len(npz.read_bytes()) // 2])          # truncated
     with pytest.raises(StoreError, match="damaged"):
-        load_enumeration(store, TOY, 10, 50, 4)
+        load_enumeration(store, TOY.spec_hash, 10, 50, 4)
     enumerate_or_load(TOY, 10, 50, 4, RunStore(tmp_path / "other"))
     other_meta = next((tmp_path / "other").glob("*.json"))
     document = json.loads(other_meta.read_text())
@@ -163,7 +164,7 @@ def test_truncated_or_foreign_store_files_are_never_used(tmp_path):
     meta.write_text(json.dumps(document))
     npz.write_bytes(other_meta.with_suffix(".npz").read_bytes())
     with pytest.raises(StoreError, match="does not match its key"):
-        load_enumeration(store, TOY, 10, 50, 4)
+        load_enumeration(store, TOY.spec_hash, 10, 50, 4)
     (tmp_path / "runs" / "stray.json").write_text("{not json")                # listed as damaged, not used
     assert any("error" in row for row in store.entries())
 

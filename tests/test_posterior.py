@@ -15,7 +15,7 @@ import naive
 from toyinduction.machines.toy.assembler import assemble
 from toyinduction.induction.baselines import ctw, kt, laplace, lz78
 from toyinduction.cli import main
-from toyinduction.engine.enumeration import enumerate_programs
+from toyinduction.machines.toy.enumerate import enumerate_programs
 from toyinduction.machines.toy.language import TOY
 from toyinduction.induction.mixture import most_probable_continuation, predict_next, NamedProgram, Weighting, build_pool, predict
 from toyinduction.machines.shipped import programs_dir
@@ -174,7 +174,7 @@ def test_predict_command(tmp_path):
     assert json.loads(CliRunner().invoke(main, args).output)["enumeration_loaded_from_store"]
     from_program = CliRunner().invoke(main, ["predict", str(programs_dir() / "period3.toy"), "--length", "12",
                                              "--max-bits", "10", "--store", store, "--json",
-                                             "--plot", str(tmp_path / "figures")])
+                                             "--out", str(tmp_path / "figures")])
     assert json.loads(from_program.output)["sequence"] == "001001001001"
     assert (tmp_path / "figures" / "posterior.gif").exists()
     bad = CliRunner().invoke(main, ["predict", "01x1", "--store", store])

@@ -179,7 +179,7 @@ def test_reference_and_kernel_agree_on_the_lambda_world_programs():
 
 def test_the_ledger_holds_on_the_lambda_calculus(tmp_path):
     for depth in (1, 12):
-        report = run_demo(tmp_path, language="blc", physics="ring", depth=depth, targets=2, controls=1, max_bits=10,
+        report = run_demo(tmp_path, machine="blc", physics="ring", depth=depth, targets=2, controls=1, max_bits=10,
                           figures=False, consequentialists=("ring_guided_flip",))
         assert report["language"] == "blc"
         for row in report["targets"]:
@@ -189,5 +189,5 @@ def test_the_ledger_holds_on_the_lambda_calculus(tmp_path):
 
 
 def test_the_lambda_world_needs_the_ring_physics(tmp_path):
-    with pytest.raises(ValueError, match="ring physics"):
-        run_demo(tmp_path, language="blc", depth=4, targets=1, controls=0, max_bits=4, figures=False)
+    with pytest.raises(ValueError, match="machine blc has no world programs for the mix physics"):
+        run_demo(tmp_path, machine="blc", depth=4, targets=1, controls=0, max_bits=4, figures=False)

@@ -7,10 +7,12 @@ import pytest
 
 import naive
 from toyinduction.machines.blc.reference import run_blc
-from toyinduction.engine.enumeration import enumerate_programs
+from toyinduction.machines.toy.enumerate import enumerate_programs
 from toyinduction.machines.toy.language import TOY
-from toyinduction.engine.sampling import sample_machines, sample_toy, sample_with_runner, wilson
-from toyinduction.machines.turing import ctm
+from toyinduction.engine.sampling import sample_with_runner, wilson
+from toyinduction.machines.toy.sample import sample_toy
+from toyinduction.machines.turing.tm import sample_machines
+from toyinduction.machines.turing.tm import ctm
 
 Z = 3.29  # 99.9%
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from toyinduction.cli import main
 from toyinduction.engine.store import RunStore
-from toyinduction.machines.turing import algorithmic_probability, ctm, ctm_or_load, parse_machine, run_machine
+from toyinduction.machines.turing.tm import algorithmic_probability, ctm, ctm_or_load, parse_machine, run_machine
 
 
 def brute_force_ctm(states, max_steps):
@@ -83,7 +83,7 @@ def test_busy_beaver_champions(machine, steps, ones):
 
 
 def test_busy_beaver_search_for_small_n():
-    from toyinduction.machines.turing import busy_beaver
+    from toyinduction.machines.turing.tm import busy_beaver
 
     found = [busy_beaver(n, 120) for n in (1, 2, 3, 4)]
     assert [r["max_steps_halting"] for r in found] == [1, 6, 21, 107]
@@ -119,20 +119,20 @@ def test_ctm_store_round_trip(tmp_path):
     assert not loaded and loaded_again and second["counts"] == first["counts"]
 
 
-def test_enumerate_command_speaks_tm_too(tmp_path):
-    args = ["enumerate", "--language", "tm", "--states", "3", "--max-steps", "50", "--store", str(tmp_path), "--json"]
+def test_ctm_command_gives_exact_masses_and_enumerate_points_to_it(tmp_path):
+    args = ["tm", "ctm", "--states", "3", "--max-steps", "50", "--store", str(tmp_path), "--json"]
     document = json.loads(CliRunner().invoke(main, args).output)
     assert document["total_mass"] == "1" and document["machines"] == 7529536
-    assert document["buckets"]["halted"]["programs"] == 2147184
-    assert Fraction(document["buckets"]["halted"]["mass"]) == Fraction(2147184, 7529536)
-    missing = CliRunner().invoke(main, ["enumerate", "--language", "tm", "--store", str(tmp_path)])
-    assert missing.exit_code == 1 and "needs --states" in missing.output
+    assert document["halting"] == 2147184
+    assert Fraction(document["mass"]["halted"]) == Fraction(2147184, 7529536)
+    by_bits = CliRunner().invoke(main, ["enumerate", "--machine", "tm", "--store", str(tmp_path)])
+    assert by_bits.exit_code == 1 and "toyinduction tm ctm" in by_bits.output
 
 
 def test_a_machine_that_runs_off_forever_stops_at_the_tape_limit(monkeypatch):
     """Memory is bounded: a head that keeps moving right ends with status tape_limit once it has
     used MAX_TAPE_CELLS cells, with the steps and ones so far."""
-    from toyinduction.machines import turing as turing
+    from toyinduction.machines.turing import tm as turing
 
     monkeypatch.setattr(turing, "MAX_TAPE_CELLS", 1 << 18)
     result = turing.run_machine("1RA1RA", max_steps=10 ** 9)

@@ -1,28 +1,67 @@
-"""toyinduction: Solomonoff induction made concrete on a toy universal machine.
+"""toyinduction: Solomonoff induction made concrete on small universal machines, and how
+consequentialist programs take over its posterior.
 
-Modules (one concept each; the README's file tree says more):
-    language     the instruction table, its complete prefix code, named variants
-    machine      how a run ends (Status, Fault) and what it reports (RunResult)
-    reference    the slow, obvious interpreter: the semantic definition
-    interpreter  the numba kernel and the public, validating ``run``
-    assembler    assembly text <-> program bits
-    programs     the programs shipped in programs/
-    enumeration  every short program, exact prior accounting
-    parallel     chunks of subtrees on threads or dask, checkpointed
-    store        the run store
-    turing       Turing machines: CTM counts, Busy Beaver
-    posterior    Solomonoff induction: the mixture, its bounds, the posterior
-    baselines    Laplace, KT, CTW, LZ78
-    plots        figures
-    world        the demo's world family
-    demo         the malign-prior demonstration
-    census       the searcher/controller instruments
-    experiments  the experiments
-    blc          binary lambda calculus (reference); blc_kernel: the same in numba
-    sampling     Monte Carlo from the prior
-    fuzz         fuzzing
-    bench        speed measurements
-    cli          the ``toyinduction`` command
+One import gives the public API::
+
+    import toyinduction as ti
+
+    toy = ti.machine("toy")                          # or "blc", "tm", "toy-noeval", a .json variant
+    program = toy.assemble("loop 1 out 0 out end")
+    print(toy.run(program, max_steps=1000, output_bits=16).output)
+
+    mix = ti.Mixture(toy, max_bits=16)               # every program up to 16 bits, weighted 2^-length
+    forecast = mix.predict("0101010101")             # every bit, the next one, the continuation
+    report = ti.demo(seed=2026)                      # computes; report.write("demo-out") writes
+
+The package is layered (each layer imports only from the ones above it in this list):
+
+    core        the machine interface (Machine), how a run ends (Status, Fault), RunResult
+    engine/     machine-independent work: exact enumeration results, parallel chunks and
+                checkpoints, the run store, sampling estimates
+    machines/   the machines and their registry: toy/ (language, reference, kernel, assembler,
+                enumerator, sampler, fuzzer), blc/ (binary lambda calculus), turing/
+    induction/  the mixture (Solomonoff induction), its bounds and baselines
+    malign/     the world family, the malign-prior demo, the instruments and the experiments
+    plots/      figures and the browser explorer
+    cli/        the ``toyinduction`` command (it only parses and calls the above)
 """
 
 __version__ = "0.1.0"
+
+#: public name -> (module, attribute); loaded on first use, so ``import toyinduction`` stays light
+_PUBLIC = {
+    "Machine": ("toyinduction.core", "Machine"),
+    "RunResult": ("toyinduction.core", "RunResult"),
+    "Status": ("toyinduction.core", "Status"),
+    "Fault": ("toyinduction.core", "Fault"),
+    "machine": ("toyinduction.machines", "machine"),
+    "machine_names": ("toyinduction.machines", "machine_names"),
+    "variant": ("toyinduction.machines.toy.language", "variant"),
+    "Mixture": ("toyinduction.induction.solomonoff", "Mixture"),
+    "Forecast": ("toyinduction.induction.solomonoff", "Forecast"),
+    "NamedProgram": ("toyinduction.induction.mixture", "NamedProgram"),
+    "Weighting": ("toyinduction.induction.mixture", "Weighting"),
+    "RunStore": ("toyinduction.engine.store", "RunStore"),
+    "programs_dir": ("toyinduction.machines.shipped", "programs_dir"),
+    "World": ("toyinduction.malign.world", "World"),
+    "demo": ("toyinduction.malign.demo", "demo"),
+    "DemoReport": ("toyinduction.malign.demo", "DemoReport"),
+    "experiment": ("toyinduction.malign.experiments", "experiment"),
+}
+
+__all__ = ["__version__", *_PUBLIC]
+
+
+def __getattr__(name):
+    if name not in _PUBLIC:
+        raise AttributeError(f"module 'toyinduction' has no attribute {name!r}")
+    import importlib
+
+    module, attribute = _PUBLIC[name]
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(__all__)

@@ -36,6 +36,11 @@ class Status(enum.IntEnum):
         """Lower-case name used in JSON and on the command line."""
         return self.name.lower()
 
+    def __str__(self) -> str:
+        return self.label
+
+    __repr__ = __str__
+
 
 class Fault(enum.IntEnum):
     """Why a run ended in :attr:`Status.FAULT` (0 = no fault)."""
@@ -66,6 +71,11 @@ class Fault(enum.IntEnum):
         """Lower-case name used in JSON."""
         return self.name.lower()
 
+    def __str__(self) -> str:
+        return self.label
+
+    __repr__ = __str__
+
 
 @dataclass(frozen=True)
 class RunResult:
@@ -76,6 +86,11 @@ class RunResult:
     steps: int
     bits_read: int
     fault: Fault = Fault.NONE
+
+    def __repr__(self) -> str:
+        fault = f", fault={self.fault.label}" if self.status == Status.FAULT else ""
+        return (f"RunResult(status={self.status.label}, output={self.output!r}, steps={self.steps}, "
+                f"bits_read={self.bits_read}{fault})")
 
     def to_json(self) -> dict:
         """Plain-data form for ``--json`` output."""
@@ -166,8 +181,9 @@ class Machine:
         """An assembly file -> program bits."""
         raise NotImplementedError
 
-    def disassemble(self, program: str) -> str:
-        """Program bits -> readable text."""
+    def disassemble(self, program: str, *, max_steps: int = 100_000) -> str:
+        """Program bits -> readable text (``max_steps``: for machines that run a program to tell
+        its code from the data it reads)."""
         raise NotImplementedError
 
     def enumerate(self, max_bits: int, *, max_steps: int = 1000, output_bits: int = 32, store=None,
@@ -186,3 +202,13 @@ class Machine:
 
     def __repr__(self) -> str:
         return f"<machine {self.name} {self.spec_hash}>"
+
+
+def names_a_file(path) -> bool:
+    """Whether ``path`` names an existing file; a name the OS refuses (too long, ...) is not one."""
+    from pathlib import Path
+
+    try:
+        return Path(path).is_file()
+    except OSError:
+        return False

@@ -11,7 +11,8 @@ from pathlib import Path
 import click
 
 from toyinduction import __version__
-from toyinduction.machines.toy.language import LANGUAGES, MNEMONICS, SEMANTICS, STACK_EFFECT, HAS_OPERAND, kraft_sum, load_language
+from toyinduction.core import names_a_file
+from toyinduction.machines.toy.language import LANGUAGES, MNEMONICS, SEMANTICS, STACK_EFFECT, HAS_OPERAND, kraft_sum
 
 #: Budgets above this are refused as absurd (the kernel caps step counts at 2**61).
 MAX_BUDGET = 2 ** 61
@@ -35,16 +36,45 @@ def library_errors(command):
     return wrapper
 
 
-def language_option(command):
-    """--language NAME|FILE.json, resolved to a Language."""
-    return click.option("--language", "language_name", default="toy", show_default=True,
-                        help=f"Language variant: {', '.join(LANGUAGES)}, or a .json variant file "
-                             "(enumerate also takes tm and blc; sample takes tm and blc).")(command)
+def machine_option(kinds: str = "prefix"):
+    """--machine NAME (alias --language): a machine of the registry; ``kinds`` says which the
+    command takes: "prefix" (toy variants and blc), "all" (and tm) or "variants" (toy variants)."""
+    from toyinduction.machines import PREFIX_MACHINES, machine_names
+
+    names = {"prefix": PREFIX_MACHINES, "all": machine_names(), "variants": tuple(LANGUAGES)}[kinds]
+    return click.option("--machine", "--language", "machine_name", default=None, metavar="NAME",
+                        help=f"Machine: {', '.join(names)}, or a .json toy variant (default: toy, or the machine "
+                             f"whose files end like the one given).")
+
+
+def chosen_machine(machine_name, kinds: str = "prefix", file: str | None = None):
+    """The Machine named on the command line; without a name, the one whose source files end like
+    ``file`` (a .lam file -> blc), else toy. Refuses a machine the command does not take."""
+    from toyinduction.machines import PREFIX_MACHINES, is_prefix_machine, is_toy_variant, machine, machine_for_file
+
+    if machine_name is None:
+        by_suffix = machine_for_file(file) if file is not None else None
+        return by_suffix if by_suffix is not None else machine("toy")
+    chosen = machine(machine_name)
+    if kinds == "prefix" and not is_prefix_machine(chosen):
+        raise ValueError(f"this command takes a machine that reads its program as bits ({', '.join(PREFIX_MACHINES)})"
+                         f"; {chosen.name} is not one (Turing machines: toyinduction tm ctm / tm run)")
+    if kinds == "variants" and not is_toy_variant(chosen):
+        raise ValueError(f"this command takes a toy variant ({', '.join(LANGUAGES)} or a .json file), not {chosen.name}")
+    return chosen
 
 
 def json_option(command):
     """--json for machine-readable output."""
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(command)
+
+
+def workers_option(command):
+    """--workers N: threads (or local dask processes); default all cores."""
+    import os
+
+    return click.option("--workers", default=os.cpu_count() or 1, show_default="all cores",
+                        type=click.IntRange(1, 256), help="Threads (or local dask processes).")(command)
 
 
 def budget(name: str, default: int, help_text: str):
@@ -53,28 +83,22 @@ def budget(name: str, default: int, help_text: str):
                         type=click.IntRange(1, MAX_BUDGET))
 
 
-def _is_file(path: Path) -> bool:
-    """Whether a path names a file; a name the OS refuses (too long, ...) is not one."""
-    try:
-        return path.is_file()
-    except OSError:
-        return False
-
-
-def program_bits(target: str, language, data: str = "") -> tuple[str, str]:
-    """A program given as a .toy file or a bit string -> (bits, where it came from)."""
-    from toyinduction.machines.toy.assembler import assemble_file
+def program_bits(target: str, chosen, data: str = "") -> tuple[str, str]:
+    """A program given as an assembly file, a shipped program's name, or a bit string -> (bits, where it came from)."""
     from toyinduction.core import bits_to_array
+    from toyinduction.machines.shipped import shipped_program
 
     if data:
         bits_to_array(data)
     if not target:
-        raise ValueError("empty program: give a .toy file or a non-empty bit string")
+        raise ValueError("empty program: give an assembly file or a non-empty bit string")
     path = Path(target)
-    if re.fullmatch(r"[01]+", target) and not _is_file(path):   # bits (any length: not asked of the OS as a name)
+    if re.fullmatch(r"[01]+", target) and not names_a_file(path):   # bits (any length: not asked of the OS as a name)
         return target + data, "bits"
-    if _is_file(path) or target.endswith(".toy"):
-        return assemble_file(path, language) + data, str(path)
+    if not names_a_file(path) and shipped_program(target) is not None:
+        path = shipped_program(target)
+    if names_a_file(path) or target.endswith(chosen.source_suffix):
+        return chosen.assemble_file(path) + data, str(path)
     if not re.fullmatch(r"[01]+", target):
         bad = next(character for character in target if character not in "01")
         raise ValueError(f"{target!r} is neither a file nor a bit string (character {bad!r})")
@@ -106,88 +130,82 @@ class OneLineErrors(click.Group):
 @click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="toyinduction")
 def main():
-    """toyinduction: Solomonoff induction on a toy universal machine.
+    """toyinduction: Solomonoff induction on small universal machines, and how consequentialist
+    programs take over its posterior.
 
-    Programs are bit strings of the toy language (a monotone prefix machine); `programs/`
-    holds readable assembly. Start with `toyinduction run programs/primes.toy`.
+    Machines (--machine): the toy stack machine and its variants, binary lambda calculus (blc),
+    Turing machines (tm); `toyinduction machines` lists them. Start with `toyinduction programs`,
+    `toyinduction run primes.toy` and `toyinduction demo`.
     """
 
 
 @main.command()
 @click.argument("file")
-@language_option
+@machine_option()
 @json_option
 @library_errors
-def asm(file, language_name, as_json):
-    """Assemble FILE to program bits: toy assembly, or named lambda terms (a .lam file, or
-    --language blc) to binary lambda calculus."""
-    from toyinduction.machines.toy.assembler import assemble_file
+def asm(file, machine_name, as_json):
+    """Assemble FILE to program bits: toy assembly (.toy), or named lambda terms (.lam) to binary
+    lambda calculus. A shipped program can be named without its folder (primes.toy)."""
+    from toyinduction.machines.shipped import shipped_program
 
-    if file.endswith(".lam") or language_name == "blc":
-        from toyinduction.machines.blc.reference import SPEC_HASH
-        from toyinduction.machines.blc.assembler import assemble_lambda_file
-
-        bits = assemble_lambda_file(file)
-        emit({"bits": bits, "length": len(bits), "language": "blc", "spec_hash": SPEC_HASH}, as_json,
-             f"{bits}\n{len(bits)} bits")
-        return
-    language = load_language(language_name)
-    bits = assemble_file(file, language)
-    emit({"bits": bits, "length": len(bits), "language": language.name, "spec_hash": language.spec_hash},
+    chosen = chosen_machine(machine_name, file=file)
+    path = shipped_program(file) if not names_a_file(Path(file)) and shipped_program(file) is not None else file
+    bits = chosen.assemble_file(path)
+    emit({"bits": bits, "length": len(bits), "language": chosen.name, "spec_hash": chosen.spec_hash},
          as_json, f"{bits}\n{len(bits)} bits")
 
 
 @main.command()
 @click.argument("bits")
-@language_option
+@machine_option()
 @click.option("--max-steps", default=100_000, show_default=True, type=click.IntRange(1, MAX_BUDGET),
-              help="Steps of the run that finds which bits are read as data.")
+              help="Toy: steps of the run that finds which bits are read as data.")
 @json_option
 @library_errors
-def disasm(bits, language_name, max_steps, as_json):
-    """Disassemble BITS (a string of 0 and 1) to toy assembly."""
-    from toyinduction.machines.toy.assembler import disassemble
+def disasm(bits, machine_name, max_steps, as_json):
+    """Disassemble BITS (a string of 0 and 1): toy assembly, or a lambda term in de Bruijn notation (blc)."""
     from toyinduction.core import bits_to_array
 
-    language = load_language(language_name)
+    chosen = chosen_machine(machine_name)
     if not bits:
         raise ValueError("empty bit string")
     bits_to_array(bits)
-    text = disassemble(bits, language, max_steps)
+    text = chosen.disassemble(bits, max_steps=max_steps)
     emit({"text": text, "length": len(bits)}, as_json, text.rstrip("\n"))
 
 
 @main.command("run")
 @click.argument("program")
-@language_option
-@budget("--max-steps", 1_000_000, "Step budget (instructions executed).")
+@machine_option()
+@budget("--max-steps", 1_000_000, "Step budget.")
 @budget("--output-bits", 64, "Stop after this many output bits.")
-@click.option("--data", default="", help="Bits appended after the program (data for read).")
+@click.option("--data", default="", help="Bits appended after the program (data it reads).")
 @click.option("--reference", is_flag=True, help="Use the slow pure-Python reference interpreter.")
 @json_option
 @library_errors
-def run_command(program, language_name, max_steps, output_bits, data, reference, as_json):
-    """Run PROGRAM (a .toy file or a bit string) and report its output and how it ended."""
-    from toyinduction.machines.toy.kernel import run
-    from toyinduction.machines.toy.reference import run_reference
-
-    language = load_language(language_name)
-    bits, _ = program_bits(program, language, data)
+def run_command(program, machine_name, max_steps, output_bits, data, reference, as_json):
+    """Run PROGRAM (an assembly file, a shipped program's name such as primes.toy, or a bit
+    string) and report its output and how it ended."""
+    chosen = chosen_machine(machine_name, file=program)
+    bits, _ = program_bits(program, chosen, data)
     if output_bits > 1 << 32:
         raise ValueError("--output-bits must be at most 2**32")
-    if reference:
-        result = run_reference(language, bits, max_steps, output_bits)
-    elif max_steps > PROGRESS_CHUNK and not as_json and sys.stderr.isatty():
+    options = {"reference": True} if reference else {}
+    sliced = not reference and max_steps > PROGRESS_CHUNK and hasattr(chosen, "language")
+    if sliced and not as_json and sys.stderr.isatty():
         with click.progressbar(length=max_steps, label="steps", file=sys.stderr) as bar:
             done = [0]
 
             def advance(steps):
                 bar.update(steps - done[0])
                 done[0] = steps
-            result = run(language, bits, max_steps, output_bits, chunk_steps=PROGRESS_CHUNK, on_chunk=advance)
+            result = chosen.run(bits, max_steps=max_steps, output_bits=output_bits, chunk_steps=PROGRESS_CHUNK,
+                                on_chunk=advance)
+    elif sliced:
+        result = chosen.run(bits, max_steps=max_steps, output_bits=output_bits, chunk_steps=PROGRESS_CHUNK)
     else:
-        result = run(language, bits, max_steps, output_bits,
-                     chunk_steps=PROGRESS_CHUNK if max_steps > PROGRESS_CHUNK else None)
+        result = chosen.run(bits, max_steps=max_steps, output_bits=output_bits, **options)
     document = result.to_json()
     fault = f" ({result.fault.label})" if result.status.label == "fault" else ""
     text = (f"output: {result.output}\nstatus: {result.status.label}{fault}\nsteps: {result.steps}\n"
@@ -196,12 +214,12 @@ def run_command(program, language_name, max_steps, output_bits, data, reference,
 
 
 @main.command()
-@language_option
+@machine_option("variants")
 @json_option
 @library_errors
-def spec(language_name, as_json):
-    """Show the instruction table of a language: codewords, operands, semantics."""
-    language = load_language(language_name)
+def spec(machine_name, as_json):
+    """Show the instruction table of a toy variant: codewords, operands, semantics."""
+    language = chosen_machine(machine_name, "variants").language
     rows = [{"mnemonic": m, "codeword": language.codewords[m], "operand": "n" if HAS_OPERAND[m] else "",
              "stack": STACK_EFFECT[m], "semantics": SEMANTICS[m]} for m in language.mnemonics]
     document = {"name": language.name, "spec_hash": language.spec_hash,
@@ -216,43 +234,51 @@ def spec(language_name, as_json):
 
 @main.command()
 @json_option
-def languages(as_json):
-    """List the registered language variants."""
-    rows = [{"name": name, "spec_hash": language.spec_hash, "instructions": len(language.codewords),
-             "dropped": [m for m in MNEMONICS if m not in language.codewords],
-             "kraft_sum": str(kraft_sum(language.codewords.values()))} for name, language in LANGUAGES.items()]
-    text = "\n".join(f"{r['name']:12s} {r['spec_hash']}  {r['instructions']} instructions"
-                     + (f"  (without {', '.join(r['dropped'])})" if r["dropped"] else "") for r in rows)
-    emit({"languages": rows}, as_json, text)
+def machines(as_json):
+    """List the registered machines (the toy variants with their instruction counts)."""
+    from toyinduction.machines import machine, machine_names
+
+    rows = []
+    for name in machine_names():
+        row = machine(name).describe()
+        if name in LANGUAGES:
+            row = {"name": name, "spec_hash": row["spec_hash"], "summary": row["summary"],
+                   "instructions": len(row["codewords"]),
+                   "dropped": [m for m in MNEMONICS if m not in row["codewords"]],
+                   "kraft_sum": str(kraft_sum(row["codewords"].values()))}
+        rows.append(row)
+    text = "\n".join(f"{r['name']:12s} {r['spec_hash']:18s} {r['summary']}"
+                     + (f" (without {', '.join(r['dropped'])})" if r.get("dropped") else "") for r in rows)
+    emit({"machines": rows}, as_json, text)
 
 
 @main.command()
-@language_option
-@click.option("--dir", "directory", default=None, help="Programs directory (default: programs/).")
+@machine_option()
+@click.option("--dir", "directory", default=None, help="Programs directory (default: the shipped programs).")
 @budget("--output-bits", 32, "Output bits shown per program.")
 @json_option
 @library_errors
-def programs(language_name, directory, output_bits, as_json):
-    """List the shipped programs with their exact lengths and first output bits."""
+def programs(machine_name, directory, output_bits, as_json):
+    """List the shipped programs of a machine with their exact lengths and first output bits."""
     from toyinduction.machines.shipped import summary
 
-    rows = summary(load_language(language_name), directory, output_bits)
+    rows = summary(chosen_machine(machine_name), directory, output_bits)
     text = "\n".join(f"{r['name']:22s} {r['length']:5d} bits  {r['output']:{output_bits}s}  {r['status']}"
                      for r in rows)
     emit({"programs": rows}, as_json, text)
 
 
 @main.command()
-@language_option
+@machine_option("variants")
 @click.option("--quick", is_flag=True, help="Ten times smaller interpreter workloads.")
 @click.option("--enumeration", is_flag=True, help="Also: every program up to 24 bits, 1,000 steps each.")
 @click.option("--tm", "turing", is_flag=True, help="Also: D(4), all 4-state machines with cutoff 107.")
 @click.option("--d5", is_flag=True, help="Also: D(5), all 5-state machines with cutoff 500 (minutes).")
 @click.option("--blc", "lambda_calculus", is_flag=True, help="Also: the BLC kernel against its reference.")
-@click.option("--workers", default=None, type=click.IntRange(1, 256), help="Threads (default: all cores).")
+@workers_option
 @json_option
 @library_errors
-def bench(language_name, quick, enumeration, turing, d5, lambda_calculus, workers, as_json):
+def bench(machine_name, quick, enumeration, turing, d5, lambda_calculus, workers, as_json):
     """Measure the kernel's speed against the pure-Python reference (same run), and optionally
     the enumeration and Turing-machine targets."""
     import os
@@ -260,7 +286,7 @@ def bench(language_name, quick, enumeration, turing, d5, lambda_calculus, worker
     from toyinduction.machines.toy.bench import benchmark, blc_speed, ctm_speed, enumeration_speed
 
     workers = workers or os.cpu_count() or 1
-    language = load_language(language_name)
+    language = chosen_machine(machine_name, "variants").language
     report = benchmark(language, quick=quick)
     loop, rand = report["loop_heavy"], report["random_programs"]
     lines = [f"loop-heavy: kernel {loop['kernel_steps_per_second'] / 1e6:.1f} M steps/s, reference "
@@ -319,13 +345,12 @@ class ProgressBar:
 
 
 @main.command("enumerate")
-@language_option
+@machine_option()
 @click.option("--max-bits", default=20, show_default=True, type=click.IntRange(1, 62), help="Program-length limit L.")
 @budget("--max-steps", 1000, "Step budget per program.")
 @click.option("--output-bits", default=16, show_default=True, type=click.IntRange(1, 1 << 16),
               help="Stop a program after this many output bits.")
-@click.option("--workers", default=None, type=click.IntRange(1, 256), help="Threads (default: all cores).")
-@click.option("--states", default=None, type=click.IntRange(1, 6), help="With --language tm: states per machine.")
+@workers_option
 @click.option("--keep-leaves", default=200_000, show_default=True, type=click.IntRange(0, 1 << 28),
               help="Keep every leaf when there are at most this many (memory bound per chunk of work).")
 @scheduler_option
@@ -333,47 +358,28 @@ class ProgressBar:
 @click.option("--fresh", is_flag=True, help="Run even if the store has this result (and replace it).")
 @json_option
 @library_errors
-def enumerate_command(language_name, max_bits, max_steps, output_bits, workers, states, keep_leaves, scheduler,
+def enumerate_command(machine_name, max_bits, max_steps, output_bits, workers, keep_leaves, scheduler,
                       store_dir, fresh, as_json):
-    """Run every program of up to --max-bits bits; exact prior mass per bucket.
-
-    With --language tm --states n: every n-state Turing machine (a tree of reads over
-    transition entries of arity 4n+2), up to --max-steps steps. With --language blc: every
-    binary lambda calculus program (the reference machine, re-run per prefix: slow, exact)."""
-    import os
-
-    from toyinduction.engine.enumeration import enumerate_or_load
+    """Run every program of up to --max-bits bits; exact prior mass per bucket. (Turing machines
+    are enumerated by number of states: `toyinduction tm ctm`.)"""
     from toyinduction.engine.parallel import connect
     from toyinduction.engine.store import RunStore
 
+    chosen = chosen_machine(machine_name)
     store = RunStore(store_dir)
-    workers = workers or os.cpu_count() or 1
-    if language_name == "tm":
-        return enumerate_machines(states, max_steps, workers, store, fresh, as_json, scheduler)
-    if states is not None:
-        raise ValueError("--states goes with --language tm")
-    if language_name == "blc":
-        from toyinduction.machines.blc.reference import enumerate_blc
-
-        result = enumerate_blc(max_bits, max_steps, output_bits)
-        document = dict(result.summary(), loaded_from_store=False)
-        emit(document, as_json, f"blc: {result.programs} programs up to {max_bits} bits: " + ", ".join(
-            f"{name} {row['mass']}" for name, row in document["buckets"].items()))
-        return
-    language = load_language(language_name)
-    if fresh:
-        store.forget("enumeration", {"language_spec": language.spec_hash, "max_bits": max_bits,
-                                     "max_steps": max_steps, "output_bits": output_bits})
-    client = connect(scheduler, workers)
+    options = {}
+    if scheduler is not None:
+        options["client"] = connect(scheduler, workers)
     try:
-        result, loaded = enumerate_or_load(language, max_bits, max_steps, output_bits, store, workers=workers,
-                                           keep_leaves=keep_leaves, client=client,
-                                           progress=ProgressBar("chunks", not as_json))
+        result = chosen.enumerate(max_bits, max_steps=max_steps, output_bits=output_bits, store=store,
+                                  workers=workers, keep_leaves=keep_leaves, fresh=fresh,
+                                  progress=ProgressBar("chunks", not as_json), **options)
     finally:
-        if client is not None:
-            client.close()
+        if options:
+            options["client"].close()
+    loaded = result.loaded
     document = dict(result.summary(), loaded_from_store=loaded)
-    lines = [f"{language.name} ({language.spec_hash}): {result.programs} programs up to {max_bits} bits, "
+    lines = [f"{chosen.name} ({chosen.spec_hash}): {result.programs} programs up to {max_bits} bits, "
              f"{max_steps} steps, {output_bits} output bits" + (" (from the store)" if loaded else "")]
     lines += [f"  {name:12s} {row['programs']:>10d} programs  mass {row['mass']:>24s}  ({row['mass_float']:.6f})"
               for name, row in document["buckets"].items()]
@@ -383,48 +389,6 @@ def enumerate_command(language_name, max_bits, max_steps, output_bits, workers, 
                  + (f"; resumed {result.resumed_chunks} finished chunks" if result.resumed_chunks else ""))
     emit(document, as_json, "\n".join(lines))
 
-
-def enumerate_machines(states, max_steps, workers, store, fresh, as_json, scheduler=None):
-    """`enumerate --language tm`: the CTM tree reported in buckets with exact masses."""
-    from fractions import Fraction
-
-    from toyinduction.engine.enumeration import BUCKETS
-    from toyinduction.machines.turing import MAX_CTM_STEPS, ctm_or_load
-
-    if states is None:
-        raise ValueError("--language tm needs --states n")
-    if not 1 <= max_steps <= MAX_CTM_STEPS:
-        raise ValueError(f"--max-steps for tm must be in 1..{MAX_CTM_STEPS}")
-    from toyinduction.engine.parallel import connect
-
-    if fresh:
-        store.forget("ctm", {"machine": "tm-ctm", "states": states, "max_steps": max_steps})
-    client = connect(scheduler, workers)
-    try:
-        result, loaded = ctm_or_load(states, max_steps, store, workers=workers, client=client,
-                                     progress=ProgressBar("chunks", not as_json))
-    finally:
-        if client is not None:
-            client.close()
-    machines = result["machines"]
-    tallies = {"halted": result["halting"], "step_limit": result["non_halting"]}
-    buckets = {name: {"programs": tallies.get(name, 0), "mass": str(Fraction(tallies.get(name, 0), machines)),
-                      "mass_float": tallies.get(name, 0) / machines} for name in BUCKETS}
-    seconds = result["seconds"]
-    document = {"language": "tm", "states": states, "max_steps": max_steps, "machines": machines,
-                "tree_leaves": result["tree_leaves"], "buckets": buckets,
-                "total_mass": str(sum(Fraction(row["mass"]) for row in buckets.values())),
-                "steps": result["steps_simulated"], "seconds": seconds,
-                "programs_per_second": result["tree_leaves"] / seconds if seconds else None,
-                "steps_per_second": result["steps_simulated"] / seconds if seconds else None,
-                "loaded_from_store": loaded}
-    lines = [f"tm: all {machines} machines with {states} states, cutoff {max_steps}"
-             + (" (from the store)" if loaded else "")]
-    lines += [f"  {name:12s} {row['programs']:>16d} machines  mass {row['mass']}" for name, row in buckets.items()
-              if row["programs"]]
-    lines.append(f"  total mass {document['total_mass']}; {result['tree_leaves']} tree leaves, "
-                 f"{result['steps_simulated']} steps in {seconds:.2f} s")
-    emit(document, as_json, "\n".join(lines))
 
 
 @main.command()
@@ -443,160 +407,99 @@ def runs(store_dir, as_json):
     emit({"store": str(store.directory), "runs": rows}, as_json, text)
 
 
-def observed_sequence(sequence: str, language, length: int) -> str:
-    """A bit string given as itself, as a file of bits, or as a .toy program (its first bits)."""
-    from toyinduction.machines.toy.kernel import run
+def observed_sequence(sequence: str, chosen, length: int) -> str:
+    """A bit string given as itself, as a file of bits, or as an assembly file of ``chosen``
+    (its first ``length`` output bits)."""
     from toyinduction.core import bits_to_array
+    from toyinduction.machines.shipped import shipped_program
 
     path = Path(sequence)
-    if language is not None and (sequence.endswith(".toy") or (_is_file(path) and path.suffix == ".toy")):
-        from toyinduction.machines.toy.assembler import assemble_file
-
-        result = run(language, assemble_file(path, language), 100_000_000, length)
+    if not names_a_file(path) and shipped_program(sequence) is not None:
+        path = shipped_program(sequence)
+    if path.suffix == chosen.source_suffix:
+        result = chosen.run(chosen.assemble_file(path), max_steps=100_000_000, output_bits=length)
         if len(result.output) < length:
             raise ValueError(f"{sequence} wrote only {len(result.output)} bits ({result.status.label})")
         return result.output
-    if _is_file(path):
+    if names_a_file(path):
         try:
             sequence = "".join(path.read_text().split())
         except (OSError, UnicodeDecodeError) as error:
             raise ValueError(f"{path}: cannot read: {error}") from None
     if not sequence:
-        raise ValueError("empty sequence: give bits, a file of bits, or a .toy program")
+        raise ValueError(f"empty sequence: give bits, a file of bits, or a {chosen.source_suffix} program")
     bits_to_array(sequence)
     return sequence
 
 
 @main.command()
 @click.argument("sequence")
-@language_option
+@machine_option()
 @click.option("--max-bits", default=20, show_default=True, type=click.IntRange(1, 40),
               help="Enumerate every program up to this many bits.")
 @budget("--max-steps", 1000, "Step budget of each enumerated program.")
 @click.option("--length", default=64, show_default=True, type=click.IntRange(1, 4096),
-              help="Bits to take when SEQUENCE is a .toy program.")
-@click.option("--program", "program_paths", multiple=True, help="Add a named program (a .toy file); repeatable.")
-@click.option("--all-programs", is_flag=True, help="Add every program in programs/ by name.")
+              help="Bits to take when SEQUENCE is a program.")
+@click.option("--program", "program_paths", multiple=True,
+              help="Add a named program (an assembly file, a file of bits, or bits); repeatable.")
+@click.option("--all-programs", is_flag=True, help="Add every shipped program of the machine by name.")
 @click.option("--speed-prior", "speed", default=0.0, show_default=True, type=click.FloatRange(0, 1000),
               help="λ: weight 2^-(length + λ·log2 steps).")
 @click.option("--step-cap", default=None, type=click.IntRange(0, None), help="Give runs longer than this weight 0.")
 @click.option("--top", default=5, show_default=True, type=click.IntRange(0, 100), help="Top hypotheses to show.")
 @click.option("--continue", "continue_bits", default=8, show_default=True, type=click.IntRange(0, 256),
               help="Also give the most probable continuation of this many bits.")
-@click.option("--plot", "plot_dir", default=None, help="Write figures (PNG, SVG, GIF) into this directory.")
-@click.option("--workers", default=None, type=click.IntRange(1, 256), help="Threads (default: all cores).")
+@click.option("--out", "out_dir", default=None, help="Write figures (PNG, SVG, GIF) into this directory.")
+@click.option("--html", "html_path", default=None, help="Write the explorer, one self-contained HTML page, to this file.")
+@workers_option
 @store_option
 @json_option
 @library_errors
-def predict(sequence, language_name, max_bits, max_steps, length, program_paths, all_programs, speed, step_cap, top,
-            continue_bits, plot_dir, workers, store_dir, as_json):
-    """Predict SEQUENCE (bits, a file of bits, or a .toy program's output) bit by bit with the
+def predict(sequence, machine_name, max_bits, max_steps, length, program_paths, all_programs, speed, step_cap, top,
+            continue_bits, out_dir, html_path, workers, store_dir, as_json):
+    """Predict SEQUENCE (bits, a file of bits, or a program's output) bit by bit with the
     mixture over every program up to --max-bits bits (plus named programs), then the next, unseen
     bit and the most probable continuation."""
-    import os
-
-    from toyinduction.induction.baselines import BASELINES, log_loss
-    from toyinduction.engine.enumeration import enumerate_or_load
-    from toyinduction.induction.mixture import (NamedProgram, Weighting, build_pool, most_probable_continuation, predict as run_prediction,
-                            predict_next, top_hypotheses)
-    from toyinduction.machines.shipped import program_files
     from toyinduction.engine.store import RunStore
+    from toyinduction.induction.solomonoff import Mixture
+    from toyinduction.machines.shipped import program_files
 
-    if language_name == "blc":  # the second reference machine: bits, named programs as bit strings
-        from toyinduction.machines.blc.reference import describe, enumerate_blc
-        from toyinduction.machines.blc.kernel import run_blc_fast
-        from toyinduction.core import bits_to_array
+    chosen = chosen_machine(machine_name, file=sequence)
+    bits = observed_sequence(sequence, chosen, length)
+    paths = list(program_paths) + ([str(p) for p in program_files(suffix=chosen.source_suffix)]
+                                   if all_programs else [])
+    mixture = Mixture(chosen, max_bits, max_steps=max_steps, programs=paths, store=RunStore(store_dir),
+                      workers=workers, speed=speed, step_cap=step_cap, progress=ProgressBar("chunks", not as_json))
+    forecast = mixture.predict(bits, continue_bits=continue_bits, top=top)
+    document = forecast.to_json()
+    if out_dir is not None:
+        document["figures"] = forecast.plot(out_dir)
+    if html_path is not None:
+        from toyinduction.plots.explorer import explorer_document_from_forecast, write_explorer
 
-        language, describe_program = None, describe
-        if sequence.endswith(".toy") or all_programs:
-            raise ValueError("with --language blc, give the sequence and --program values as bits (or files of bits)")
-        bits = observed_sequence(sequence, None, length)
-        named = []
-        for index, value in enumerate(program_paths):
-            if value.endswith(".lam"):  # named lambda terms: compile them
-                from toyinduction.machines.blc.assembler import assemble_lambda_file
-
-                text = assemble_lambda_file(value)
-            else:
-                text = "".join(Path(value).read_text().split()) if Path(value).is_file() else value
-            bits_to_array(text)
-            named.append(NamedProgram(f"program {index}", text, f"named blc program {index} ({len(text)} bits)"))
-        horizon = len(bits) + continue_bits + 2   # output bits the pool must know: the sequence and what follows
-        enumeration, loaded = enumerate_blc(max_bits, max_steps, horizon), False
-        pool = build_pool(None, enumeration, horizon, named, named_max_steps=max(max_steps, 10 ** 7),
-                          runner=lambda program, steps: run_blc_fast(program, steps, horizon))
-    else:
-        language, describe_program = load_language(language_name), None
-        bits = observed_sequence(sequence, language, length)
-        paths = list(program_paths) + ([str(p) for p in program_files()] if all_programs else [])
-        named = [NamedProgram.from_file(path, language) for path in dict.fromkeys(paths)]
-        horizon = len(bits) + continue_bits + 2   # output bits the pool must know: the sequence and what follows
-        enumeration, loaded = enumerate_or_load(language, max_bits, max_steps, horizon, RunStore(store_dir),
-                                                workers=workers or os.cpu_count() or 1, keep_leaves=4_000_000)
-        pool = build_pool(language, enumeration, horizon, named)
-    weighting = Weighting(speed=speed, step_cap=step_cap)
-    prediction = run_prediction(pool, bits, weighting)
-    upcoming = predict_next(pool, bits, weighting)
-    continuation = most_probable_continuation(pool, bits, continue_bits, weighting)
-    baselines = {name: log_loss(function(bits)) for name, function in BASELINES.items()}
-    hypotheses = top_hypotheses(pool, prediction, language, top, describe_program)
-    document = {"sequence": bits, "steps": prediction.steps_json(),
-                "log_loss_bits": float(prediction.log_loss_bits[-1]), "baselines_log_loss_bits": baselines,
-                "top_hypotheses": hypotheses, "unresolved_posterior": float(prediction.unresolved_posterior[-1]),
-                "next": upcoming, "continuation": "".join(str(step["bit"]) for step in continuation),
-                "continuation_steps": continuation, "pool_size": pool.size, "enumeration_loaded_from_store": loaded}
-    if document["unresolved_posterior"] > 0.5:
-        document["advice"] = unexplained_advice(bits, max_bits, language, document["unresolved_posterior"])
-    if plot_dir is not None:
-        from toyinduction import plots
-
-        title = f"{bits[:24]}{'…' if len(bits) > 24 else ''}"
-        probabilities = {name: function(bits) for name, function in BASELINES.items()}
-        figures = [*plots.plot_posterior(prediction, Path(plot_dir) / "posterior", f"Posterior mass by class: {title}"),
-                   *plots.plot_observed_probability(prediction, probabilities, Path(plot_dir) / "probability",
-                                                    f"Probability given to each observed bit: {title}"),
-                   *plots.plot_log_loss(prediction, probabilities, Path(plot_dir) / "log_loss",
-                                        f"Cumulative log-loss: {title}"),
-                   *plots.plot_prior_by_length(enumeration, Path(plot_dir) / "prior_by_length"),
-                   plots.animate_posterior(prediction, Path(plot_dir) / "posterior.gif", f"Posterior: {title}")]
-        document["figures"] = [str(path) for path in figures]
+        document["html"] = str(write_explorer(explorer_document_from_forecast(forecast), html_path))
+    upcoming = document["next"]
     lines = [f"{'t':>4s} x_t  P(x_t = 1 | x_<t)  [lower, upper]"]
     lines += [f"{row['t']:>4d}  {row['bit']}   {row['p_next_one']:.4f}             [{row['p_lower']:.4f}, "
               f"{row['p_upper']:.4f}]" for row in document["steps"]]
     lines.append(f"log-loss: mixture {document['log_loss_bits']:.2f} bits; "
-                 + ", ".join(f"{name} {value:.2f}" for name, value in baselines.items()))
+                 + ", ".join(f"{name} {value:.2f}" for name, value in document["baselines_log_loss_bits"].items()))
     lines.append(f"posterior mass of unresolved programs (could continue any way): "
                  f"{document['unresolved_posterior']:.4f}")
-    for hypothesis in hypotheses:
+    for hypothesis in document["top_hypotheses"]:
         lines.append(f"posterior {hypothesis['posterior']:.4g}  {hypothesis['length']} bits  {hypothesis['class']}  "
                      f"({hypothesis['status']}): " + " ".join(hypothesis["disassembly"].split()))
-    if continuation:
+    if forecast.continuation:
         lines.append(f"most probable continuation: {document['continuation']} (each bit's probability: "
-                     + " ".join(f"{step['p']:.3f}" for step in continuation) + ")")
+                     + " ".join(f"{step['p']:.3f}" for step in forecast.continuation) + ")")
     if "advice" in document:
         lines.append(document["advice"])
     lines.append(f"next bit x_{len(bits) + 1}: P(x_{len(bits) + 1} = 1 | x) = {upcoming['p_next_one']:.4f}, "
                  f"model-free interval [{upcoming['p_lower']:.4f}, {upcoming['p_upper']:.4f}] (the estimate assumes "
                  f"unresolved programs continue with coin flips; the interval assumes nothing)")
+    if html_path is not None:
+        lines.append(f"wrote the explorer to {html_path}")
     emit(document, as_json, "\n".join(lines))
-
-
-def unexplained_advice(bits: str, max_bits: int, language, unresolved: float) -> str:
-    """What to do when the pool cannot explain the data: most posterior mass on unresolved programs."""
-    from toyinduction.machines.toy.assembler import assemble_file
-    from toyinduction.machines.toy.kernel import run
-    from toyinduction.machines.shipped import program_files
-
-    text = (f"the pool cannot explain these bits: {unresolved:.2f} of the posterior sits on programs stopped at a "
-            f"step or length limit (their next bits are unknown). Enumerate more (--max-bits above {max_bits}, "
-            f"--max-steps) or add a program that writes the sequence (--program FILE)")
-    if language is not None:
-        programs = {path.name: assemble_file(path, language) for path in program_files()}
-        writers = sorted((len(code), name) for name, code in programs.items()
-                         if run(language, code, 10 ** 6, len(bits)).output == bits)
-        if writers:
-            text += f"; the shortest shipped program that writes them is {writers[0][1]} ({writers[0][0]} bits)"
-    return text + "."
 
 
 @main.command()
@@ -612,27 +515,30 @@ def unexplained_advice(bits: str, max_bits: int, language, unresolved: float) ->
               help="λ: weight 2^-(length + λ·log2 steps).")
 @click.option("--max-bits", default=20, show_default=True, type=click.IntRange(1, 40),
               help="Background: every program up to this many bits.")
-@click.option("--workers", default=None, type=click.IntRange(1, 256), help="Threads (default: all cores).")
+@click.option("--html", "html_path", default=None, help="Write the explorer, one self-contained HTML page, to this file.")
+@workers_option
 @store_option
 @json_option
 @library_errors
-def demo(out_dir, seed, depth, targets, controls, speed, max_bits, workers, store_dir, as_json):
+def demo(out_dir, seed, depth, targets, controls, speed, max_bits, html_path, workers, store_dir, as_json):
     """The malign-prior demonstration: who holds the posterior at a civilisation's first question,
     in the full pool of honest programs and consequentialists, and under each premise of the
     malign-prior argument (no honest importance pointer, a speed prior, no rival goal, another
     reference machine)."""
-    import os
-
-    from toyinduction.malign.demo import run_demo
     from toyinduction.engine.store import RunStore
+    from toyinduction.malign.demo import demo as compute_demo, json_summary, report_markdown
 
-    report = run_demo(out_dir, seed=seed, depth=depth, targets=targets, controls=controls, speed=speed,
-                      max_bits=max_bits, store=RunStore(store_dir), workers=workers or os.cpu_count() or 1)
-    from toyinduction.malign.demo import json_summary
-
+    report = compute_demo(seed=seed, depth=depth, targets=targets, controls=controls, speed=speed, max_bits=max_bits,
+                          store=RunStore(store_dir), workers=workers)
+    report.write(out_dir)
     document = json_summary(report)
-    text = (Path(out_dir) / "report.md").read_text() + f"\nwrote {out_dir}/report.json, report.md and " \
+    text = report_markdown(report) + f"\nwrote {out_dir}/report.json, report.md and " \
         f"{len(report.get('figures', []))} figures in {report['seconds']:.1f} s"
+    if html_path is not None:
+        from toyinduction.plots.explorer import explorer_document_from_demo, write_explorer
+
+        document["html"] = str(write_explorer(explorer_document_from_demo(report), html_path))
+        text += f"\nwrote the explorer to {html_path}"
     emit(document, as_json, text)
 
 
@@ -645,24 +551,21 @@ def demo(out_dir, seed, depth, targets, controls, speed, max_bits, workers, stor
 @budget("--max-steps", 1000, "Step budget of each enumerated program.")
 @click.option("--length", default=448, show_default=True, type=click.IntRange(8, 4096), help="Bits per sequence.")
 @click.option("--no-gif", is_flag=True, help="Skip the animated GIF.")
-@click.option("--workers", default=None, type=click.IntRange(1, 256), help="Threads (default: all cores).")
+@workers_option
 @store_option
 @json_option
 @library_errors
 def experiment(name, out_dir, max_bits, max_steps, length, no_gif, workers, store_dir, as_json):
     """Run a reproducible experiment; it writes JSON and figures."""
-    import os
-
-    from toyinduction.malign.experiments import EXPERIMENTS
-    from toyinduction.engine.store import RunStore
-
     import inspect
 
+    from toyinduction.engine.store import RunStore
+    from toyinduction.malign.experiments import EXPERIMENTS, experiment as run_experiment
+
     out_dir = out_dir or f"{name}-out"
-    function = EXPERIMENTS[name]
-    accepted = inspect.signature(function).parameters
+    accepted = inspect.signature(EXPERIMENTS[name]).parameters
     given = {"max_bits": max_bits, "max_steps": max_steps, "length": length, "gif": not no_gif,
-             "store": RunStore(store_dir), "workers": workers or os.cpu_count() or 1}
+             "store": RunStore(store_dir), "workers": workers}
     flags = {"max_bits": "--max-bits", "max_steps": "--max-steps", "length": "--length", "gif": "--no-gif",
              "store": "--store", "workers": "--workers"}
     context = click.get_current_context()
@@ -672,7 +575,7 @@ def experiment(name, out_dir, max_bits, max_steps, length, no_gif, workers, stor
         if key not in accepted and explicit:
             raise click.UsageError(f"experiment {name} does not take {flag}")
     options = {key: value for key, value in given.items() if key in accepted and not (key == "max_bits" and value is None)}
-    document = function(out_dir, **options, progress=ProgressBar("sequences", not as_json))
+    document = run_experiment(name, out_dir, **options, progress=ProgressBar("sequences", not as_json))
     summary = {key: value for key, value in document.items() if key != "sequences"}
     table = Path(out_dir) / "table.md"
     emit(summary, as_json, (table.read_text() if table.exists() else "") + f"\nwrote {out_dir}/results.json and "
@@ -680,45 +583,42 @@ def experiment(name, out_dir, max_bits, max_steps, length, no_gif, workers, stor
 
 
 @main.command()
-@click.option("--language", "language_name", default="toy", show_default=True,
-              help="toy (or a toy variant / .json file), blc, or tm.")
+@machine_option("all")
 @click.option("--count", default=100_000, show_default=True, type=click.IntRange(1, 10 ** 8), help="Samples.")
 @click.option("--max-bits", default=40, show_default=True, type=click.IntRange(1, 4096),
-              help="Program-length limit of a sample (toy, blc).")
+              help="Program-length limit of a sample (prefix machines).")
 @budget("--max-steps", 1000, "Step budget of each sample.")
-@click.option("--states", default=3, show_default=True, type=click.IntRange(1, 6), help="States (tm).")
+@click.option("--states", default=3, show_default=True, type=click.IntRange(1, 6), help="States (tm only).")
 @click.option("--prefix", "prefixes", multiple=True, help="Output prefix x to estimate M(x) for; repeatable.")
 @click.option("--seed", default=0, show_default=True, type=click.IntRange(0, 2 ** 32 - 1))
 @json_option
 @library_errors
-def sample(language_name, count, max_bits, max_steps, states, prefixes, seed, as_json):
-    """Estimate M(x) beyond the exhaustive range by sampling programs from the prior."""
-    from toyinduction.engine.sampling import sample_machines, sample_toy, sample_with_runner
+def sample(machine_name, count, max_bits, max_steps, states, prefixes, seed, as_json):
+    """Estimate M(x) beyond the exhaustive range by sampling programs from the prior (for tm:
+    the fraction of random n-state machines that halt with exactly x)."""
+    from toyinduction.machines import is_prefix_machine
 
+    chosen = chosen_machine(machine_name, "all")
     prefixes = prefixes or ("", "0", "1", "00", "01", "10", "11")
     longest = max(len(p) for p in prefixes) + 1
-    if language_name == "tm":
-        drawn = sample_machines(states, min(max_steps, 992), count, seed)
+    by_states = not is_prefix_machine(chosen)
+    if by_states:
+        drawn = chosen.sample(count, states=states, max_steps=min(max_steps, 992), seed=seed)
         rows = [drawn.output_estimate(p) for p in prefixes]
-    elif language_name == "blc":
-        from toyinduction.machines.blc.kernel import run_blc_fast
-
-        drawn = sample_with_runner(lambda bits: run_blc_fast(bits, max_steps, longest), count, max_bits, seed)
-        rows = [drawn.mass_estimate(p) for p in prefixes]
     else:
-        drawn = sample_toy(load_language(language_name), count, max_bits, max_steps, longest, seed)
+        drawn = chosen.sample(count, max_bits=max_bits, max_steps=max_steps, output_bits=longest, seed=seed)
         rows = [drawn.mass_estimate(p) for p in prefixes]
-    lines = [f"{count} samples of {language_name}" + (" (fraction halting with exactly x)" if language_name == "tm"
-                                                      else " (M(x) between lower and upper, 99% intervals)")]
+    lines = [f"{count} samples of {chosen.name}" + (" (fraction halting with exactly x)" if by_states
+                                                    else " (M(x) between lower and upper, 99% intervals)")]
     for row in rows:
-        if language_name == "tm":
+        if by_states:
             low, high = row["interval"]
             lines.append(f"  x = {row['output'] or '(empty)':10s} {row['fraction']:.5f}  [{low:.5f}, {high:.5f}]")
         else:
             lines.append(f"  x = {row['prefix'] or '(empty)':10s} lower {row['lower']:.5f} "
                          f"[{row['lower_interval'][0]:.5f}, {row['lower_interval'][1]:.5f}]  upper {row['upper']:.5f} "
                          f"[{row['upper_interval'][0]:.5f}, {row['upper_interval'][1]:.5f}]")
-    emit({"language": language_name, "samples": count, "estimates": rows}, as_json, "\n".join(lines))
+    emit({"language": chosen.name, "samples": count, "estimates": rows}, as_json, "\n".join(lines))
 
 
 @main.group()
@@ -729,47 +629,48 @@ def tm():
 @tm.command("ctm")
 @click.option("--states", required=True, type=click.IntRange(1, 6), help="Number of states n.")
 @click.option("--max-steps", required=True, type=click.IntRange(1, 992), help="Cutoff in steps (halting step included).")
-@click.option("--workers", default=None, type=click.IntRange(1, 256), help="Threads (default: all cores).")
+@workers_option
 @click.option("--no-reduce", is_flag=True, help="Enumerate without the relabelling and mirror reductions.")
-@click.option("--top", default=None, type=click.IntRange(1, None), help="Only the TOP most frequent outputs.")
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1, None),
+              help="Show (and in JSON, give) only the TOP most frequent outputs.")
 @scheduler_option
 @store_option
 @click.option("--fresh", is_flag=True, help="Run even if the store has this result (and replace it).")
 @json_option
 @library_errors
 def tm_ctm(states, max_steps, workers, no_reduce, top, scheduler, store_dir, fresh, as_json):
-    """Count, for every output, the n-state machines that halt with it (blank tape of 0s)."""
-    import os
+    """Count, for every output, the n-state machines that halt with it (blank tape of 0s), with
+    the exact prior mass of halting and still-running machines (the CTM measure)."""
+    from fractions import Fraction
 
     from toyinduction.engine.parallel import connect
     from toyinduction.engine.store import RunStore
-    from toyinduction.machines.turing import algorithmic_probability, ctm, ctm_or_load
+    from toyinduction.machines import machine
+    from toyinduction.machines.turing.tm import algorithmic_probability
 
-    workers = workers or os.cpu_count() or 1
-    store = RunStore(store_dir)
-    progress = ProgressBar("chunks", not as_json)
-    client = connect(scheduler, workers)
+    options = {}
+    if scheduler is not None:
+        options["client"] = connect(scheduler, workers)
     try:
-        if no_reduce:  # a check of the reductions: never stored in place of the reduced run
-            result, loaded = ctm(states, max_steps, reduce=False, workers=workers, progress=progress,
-                                 client=client), False
-        else:
-            if fresh:
-                store.forget("ctm", {"machine": "tm-ctm", "states": states, "max_steps": max_steps})
-            result, loaded = ctm_or_load(states, max_steps, store, workers=workers, progress=progress, client=client)
+        result = machine("tm").enumerate(states, max_steps=max_steps, store=None if no_reduce else RunStore(store_dir),
+                                         workers=workers, reduce=not no_reduce, fresh=fresh,
+                                         progress=ProgressBar("chunks", not as_json), **options)
     finally:
-        if client is not None:
-            client.close()
-    counts = result["counts"]
-    if top is not None:
-        counts = dict(sorted(counts.items(), key=lambda item: (-item[1], len(item[0]), item[0]))[:top])
-    document = dict(result, counts=counts, loaded_from_store=loaded)
-    frequent = sorted(result["counts"].items(), key=lambda item: (-item[1], len(item[0]), item[0]))[:10]
-    lines = [f"{states} states, cutoff {max_steps}: {result['halting']} of {result['machines']} machines halt"
+        if options:
+            options["client"].close()
+    loaded = bool(result.pop("loaded", False))
+    frequent = dict(sorted(result["counts"].items(), key=lambda item: (-item[1], len(item[0]), item[0]))[:top])
+    machines = result["machines"]
+    masses = {"halted": Fraction(result["halting"], machines), "step_limit": Fraction(result["non_halting"], machines)}
+    document = dict(result, counts=frequent, distinct_outputs=len(result["counts"]), loaded_from_store=loaded,
+                    mass={name: str(mass) for name, mass in masses.items()}, total_mass=str(sum(masses.values())))
+    lines = [f"{states} states, cutoff {max_steps}: {result['halting']} of {machines} machines halt (mass "
+             f"{masses['halted']}), {result['non_halting']} still running at the cutoff"
              + (" (from the store)" if loaded else f" ({result['seconds']:.2f} s)"),
-             f"{len(result['counts'])} distinct outputs; the most frequent, with D(s) = (c0(s) + c0(~s)) / 2H:"]
+             f"{len(result['counts'])} distinct outputs; the {len(frequent)} most frequent, with "
+             f"D(s) = (c0(s) + c0(~s)) / 2H:"]
     lines += [f"  {output:>12s}  c0 = {count:>14d}  D = {float(algorithmic_probability(result, output)):.9f}"
-              for output, count in frequent]
+              for output, count in frequent.items()]
     emit(document, as_json, "\n".join(lines))
 
 
@@ -780,7 +681,7 @@ def tm_ctm(states, max_steps, workers, no_reduce, top, scheduler, store_dir, fre
 @library_errors
 def tm_run(machine, max_steps, as_json):
     """Run MACHINE, given in bbchallenge notation (e.g. 1RB1LB_1LA1RZ), from a blank tape."""
-    from toyinduction.machines.turing import run_machine
+    from toyinduction.machines.turing.tm import run_machine
 
     result = run_machine(machine, max_steps)
     emit({key: result[key] for key in ("steps", "ones", "status")}, as_json,
@@ -791,14 +692,14 @@ def tm_run(machine, max_steps, as_json):
 @click.option("--states", required=True, type=click.IntRange(1, 4), help="Number of states n (1..4).")
 @click.option("--max-steps", default=500, show_default=True, type=click.IntRange(1, 992),
               help="Cutoff: machines still running then are not decided.")
-@click.option("--workers", default=None, type=click.IntRange(1, 256), help="Threads (default: all cores).")
+@workers_option
 @json_option
 @library_errors
 def tm_bb(states, max_steps, workers, as_json):
     """The most steps S(n) and ones Σ(n) among n-state machines that halt within the cutoff."""
     import os
 
-    from toyinduction.machines.turing import busy_beaver
+    from toyinduction.machines.turing.tm import busy_beaver
 
     result = busy_beaver(states, max_steps, workers or os.cpu_count() or 1, ProgressBar("subtrees", not as_json))
     emit(result, as_json, f"{states} states, cutoff {max_steps}: S = {result['max_steps_halting']}, "

@@ -113,3 +113,31 @@ class RunStore:
                 document = {"name": meta_path.stem, "error": f"damaged: {error}"}
             rows.append(document)
         return rows
+
+
+def load_or_compute(store, kind: str, parameters: dict, compute, *, encode, decode,
+                    checkpoint_parameters: dict | None = None, fresh: bool = False):
+    """The one load-or-compute-and-checkpoint path every stored computation takes.
+
+    Without a store: ``(compute(None), False)``. With one: the entry keyed by ``kind`` and
+    ``parameters`` is loaded (``decode(metadata, arrays)``) unless ``fresh``; otherwise
+    ``compute(checkpoint)`` runs with a checkpoint under the store (so an interrupted run resumes
+    from its finished chunks), the result is stored (``encode(result) -> (metadata, arrays)``)
+    and the checkpoint removed. Returns (result, loaded).
+    """
+    from toyinduction.engine.parallel import Checkpoint
+
+    if store is None:
+        return compute(None), False
+    if fresh:
+        store.forget(kind, parameters)
+    found = store.load(kind, parameters)
+    if found is not None:
+        return decode(*found), True
+    name = store.key(kind, parameters)
+    checkpoint = Checkpoint(store.directory, name, dict(parameters, **(checkpoint_parameters or {})))
+    result = compute(checkpoint)
+    metadata, arrays = encode(result)
+    store.save(kind, parameters, metadata, arrays)
+    checkpoint.remove()
+    return result, False

@@ -39,10 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from toyinduction.machines.toy.assembler import assemble_file
 from toyinduction.engine.enumeration import Enumeration
-from toyinduction.machines.toy.kernel import run, run_batch
-from toyinduction.machines.toy.language import Language
 from toyinduction.core import Status, bits_to_array
 
 UNRESOLVED = (int(Status.STEP_LIMIT), int(Status.BITS_LIMIT))
@@ -91,10 +88,14 @@ class NamedProgram:
     label: str
 
     @classmethod
-    def from_file(cls, path, language: Language, defines: dict | None = None) -> "NamedProgram":
-        """Assemble a .toy file; its class is the header line ``; class: LABEL`` or its name."""
+    def from_file(cls, path, machine="toy", defines: dict | None = None) -> "NamedProgram":
+        """Assemble a program file for ``machine`` (a Machine or its name); its class is the header
+        line ``; class: LABEL``, else its name."""
+        from toyinduction.machines import machine as machine_named
+
         path = Path(path)
-        return cls(name=path.name, bits=assemble_file(path, language, defines=defines), label=class_label(path))
+        return cls(name=path.name, bits=machine_named(machine).assemble_file(path, defines=defines),
+                   label=class_label(path))
 
 
 def class_label(path) -> str:
@@ -152,15 +153,17 @@ def length_band(length: int, width: int = 8) -> str:
     return f"enumerated {low}-{low + width - 1} bits"
 
 
-def build_pool(language: Language | None, enumeration: Enumeration, output_bits: int, named=(),
-               named_max_steps: int = 100_000_000, runner=None) -> HypothesisPool:
+def build_pool(machine, enumeration: Enumeration, output_bits: int, named=(),
+               named_max_steps: int = 100_000_000) -> HypothesisPool:
     """The enumeration's leaves plus named programs, every run known to ``output_bits`` bits.
 
-    The leaves are re-run (the kernel is deterministic, so the runs are the enumeration's)
-    to ``output_bits`` output bits; named programs get ``named_max_steps`` steps. For a
-    language other than toy, ``runner(bits, max_steps) -> RunResult`` (reading ``output_bits``
-    output bits) runs the leaves and the named programs instead, with the same budgets.
+    ``machine`` is a :class:`~toyinduction.core.Machine` (or its registry name). The leaves are
+    re-run with the enumeration's step budget (the machines are deterministic, so the runs are
+    the enumeration's) to ``output_bits`` output bits; named programs get ``named_max_steps``.
     """
+    from toyinduction.machines import machine as machine_named
+
+    machine = machine_named(machine)
     if enumeration.leaves is None:
         raise ValueError(f"the enumeration kept no leaves ({enumeration.programs} programs): enumerate fewer bits "
                          "or keep more leaves")
@@ -179,10 +182,10 @@ def build_pool(language: Language | None, enumeration: Enumeration, output_bits:
     shifts = np.clip(lengths[:, None] - 1 - np.arange(width)[None, :], 0, None)
     matrix = ((leaves["bits"][:, None] >> shifts) & 1).astype(np.uint8)
     matrix[np.arange(width)[None, :] >= lengths[:, None]] = 0
-    if runner is None:
-        batch = run_batch(language, matrix, lengths, enumeration.max_steps, output_bits)
+    if hasattr(machine, "run_leaves"):
+        batch = machine.run_leaves(matrix, lengths, max_steps=enumeration.max_steps, output_bits=output_bits)
     else:
-        results = [runner(bits_of_leaf, enumeration.max_steps) for bits_of_leaf in bits]
+        results = machine.run_many(bits, max_steps=enumeration.max_steps, output_bits=output_bits)
         rows = np.full((len(results), output_bits), 2, dtype=np.uint8)
         for row, result in zip(rows, results):
             row[: len(result.output)] = bits_to_array(result.output)
@@ -197,8 +200,7 @@ def build_pool(language: Language | None, enumeration: Enumeration, output_bits:
     outputs = list(batch["outputs"])
     index_of = {b: i for i, b in enumerate(bits)}
     for program in named:
-        result = (run(language, program.bits, named_max_steps, output_bits) if runner is None
-                  else runner(program.bits, named_max_steps))
+        result = machine.run(program.bits, max_steps=named_max_steps, output_bits=output_bits)
         effective = program.bits[: result.bits_read]
         if len(effective) <= enumeration.max_bits:
             # already a leaf of the enumeration: label it, do not add it again
@@ -370,13 +372,13 @@ def predict(pool: HypothesisPool, sequence: str, weighting: Weighting | None = N
     return prediction
 
 
-def top_hypotheses(pool: HypothesisPool, prediction: Prediction, language: Language | None, k: int = 5,
-                   describe=None) -> list:
+def top_hypotheses(pool: HypothesisPool, prediction: Prediction, machine, k: int = 5) -> list:
     """The k hypotheses consistent with the whole sequence (their known output extends it) with
     the largest final posterior, with their disassembly. (The unresolved hypotheses' share is
-    ``prediction.unresolved_posterior[-1]``.)"""
-    from toyinduction.machines.toy.assembler import disassemble
+    ``prediction.unresolved_posterior[-1]``.) ``machine`` (a Machine or its name) disassembles them."""
+    from toyinduction.machines import machine as machine_named
 
+    machine = machine_named(machine)
     consistent = prediction._agree >= len(prediction.sequence)
     order = np.argsort(-np.where(consistent, prediction.final_posterior, -1.0), kind="stable")[:k]
     rows = []
@@ -388,8 +390,7 @@ def top_hypotheses(pool: HypothesisPool, prediction: Prediction, language: Langu
                      "length": len(pool.bits[index]), "class": pool.label[index],
                      "status": Status(int(pool.status[index])).label, "steps": int(pool.steps[index]),
                      "output": "".join(map(str, output)),
-                     "disassembly": (describe(pool.bits[index]) if describe is not None
-                                     else disassemble(pool.bits[index], language, max_steps=10_000))})
+                     "disassembly": machine.disassemble(pool.bits[index])})
     return rows
 
 

@@ -5,9 +5,6 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from toyinduction.machines.toy.assembler import assemble_file
-from toyinduction.machines.toy.kernel import run
-from toyinduction.machines.toy.language import Language
 
 
 def programs_dir() -> Path:
@@ -23,12 +20,19 @@ def programs_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "programs"
 
 
-def program_files(directory: Path | None = None) -> list[Path]:
-    """Every ``.toy`` file in the programs directory, sorted by name."""
+def program_files(directory: Path | None = None, suffix: str = ".toy") -> list[Path]:
+    """Every program file with ``suffix`` in the programs directory, sorted by name."""
     directory = Path(directory) if directory is not None else programs_dir()
     if not directory.is_dir():
         raise ValueError(f"{directory}: no programs directory")
-    return sorted(directory.glob("*.toy"))
+    return sorted(directory.glob(f"*{suffix}"))
+
+
+def shipped_program(name: str) -> Path | None:
+    """A shipped program by file name (``primes.toy``), or None: so ``run primes.toy`` works
+    from any directory."""
+    path = programs_dir() / name
+    return path if Path(name).name == name and path.is_file() else None
 
 
 def describe(path: Path) -> str:
@@ -44,13 +48,17 @@ def describe(path: Path) -> str:
     return text if end < 0 else text[: end + 1]
 
 
-def summary(language: Language, directory: Path | None = None, output_bits: int = 32,
+def summary(machine="toy", directory: Path | None = None, output_bits: int = 32,
             max_steps: int = 10_000_000) -> list[dict]:
-    """Name, exact length in bits, first output bits and status of every shipped program."""
+    """Name, exact length in bits, first output bits and status of every shipped program of
+    ``machine`` (a Machine or its name: the files with its source suffix)."""
+    from toyinduction.machines import machine as machine_named
+
+    chosen = machine_named(machine)
     rows = []
-    for path in program_files(directory):
-        bits = assemble_file(path, language)
-        result = run(language, bits, max_steps, output_bits)
+    for path in program_files(directory, chosen.source_suffix):
+        bits = chosen.assemble_file(path)
+        result = chosen.run(bits, max_steps=max_steps, output_bits=output_bits)
         rows.append({"name": path.name, "length": len(bits), "output": result.output,
                      "status": result.status.label, "steps": result.steps, "description": describe(path)})
     return rows

@@ -33,11 +33,9 @@ from pathlib import Path
 
 import numpy as np
 
-from toyinduction.engine.enumeration import enumerate_or_load
-from toyinduction.machines.toy.kernel import run
-from toyinduction.machines.toy.language import TOY, Language
+from toyinduction.machines import machine as machine_named
 from toyinduction.induction.mixture import NamedProgram, Weighting, build_pool, class_label, predict
-from toyinduction.malign.world import (CONSEQUENTIALISTS, FRAME, HONEST_PROGRAMS, POINTERS, ROLE_DATA, World,
+from toyinduction.malign.world import (CONSEQUENTIALISTS, FRAME, HONEST, HONEST_PROGRAMS, POINTERS, ROLE_DATA, World,
                     quiet_frames_for)
 
 CONSEQUENTIALIST = "consequentialist"
@@ -70,40 +68,14 @@ def _log2_sum(lengths) -> float:
     return top - math.log2(sum(2.0 ** (top - length) for length in lengths))
 
 
-def _machine(language: Language | str):
-    """(name, spec hash, run(bits, max_steps, output_bits)) of a toy-family language or "blc"."""
-    if language == "blc":
-        from toyinduction.machines.blc.reference import SPEC_HASH
-        from toyinduction.machines.blc.kernel import run_blc_fast
-
-        return "blc", SPEC_HASH, run_blc_fast
-    return language.name, language.spec_hash, lambda bits, steps, n: run(language, bits, steps, n)
-
-
-def _background_pool(language, max_bits, max_steps, output_bits, store, workers, named):
+def _background_pool(chosen, max_bits, max_steps, output_bits, store, workers, named):
     """The background enumeration (from the store if there) and the pool with the named programs."""
-    if language == "blc":
-        from toyinduction.machines.blc.reference import enumerate_blc
-        from toyinduction.machines.blc.kernel import run_blc_fast
-
-        enumeration = enumerate_blc(max_bits, max_steps, output_bits)
-        pool = build_pool(None, enumeration, output_bits, named,
-                          runner=lambda bits, steps: run_blc_fast(bits, steps, output_bits))
-        return enumeration, False, pool
-    enumeration, loaded = enumerate_or_load(language, max_bits, max_steps, output_bits, store, workers=workers,
-                                            keep_leaves=4_000_000)
-    return enumeration, loaded, build_pool(language, enumeration, output_bits, named)
+    enumeration = chosen.enumerate(max_bits, max_steps=max_steps, output_bits=output_bits, store=store,
+                                   workers=workers, keep_leaves=4_000_000)
+    return enumeration, enumeration.loaded, build_pool(chosen, enumeration, output_bits, named)
 
 
-def _language(name_or_language):
-    if isinstance(name_or_language, str) and name_or_language != "blc":
-        from toyinduction.machines.toy.language import LANGUAGES
-
-        return LANGUAGES[name_or_language]
-    return name_or_language
-
-
-def measure(language: Language | str = TOY, seed: int = 2026, depth: int = 84, targets: int = 4,
+def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
             controls: int = 2, speed: float = 0.0, max_bits: int = 20, max_steps: int = 1000, store=None,
             workers: int = 2, consequentialists=CONSEQUENTIALISTS, honest=HONEST_PROGRAMS, extra_named=(),
             region_bits: int | None = None, physics: str = "mix", owed_steps: bool = True) -> dict:
@@ -117,14 +89,16 @@ def measure(language: Language | str = TOY, seed: int = 2026, depth: int = 84, t
         raise ValueError(f"controls must be in 0..64, got {controls}")
     if not 1 <= depth <= 4096:
         raise ValueError(f"depth must be in 1..4096, got {depth}")
-    if language == "blc" and physics != "ring":
-        raise ValueError("the binary lambda calculus world programs use the ring physics: give physics='ring'")
-    machine_name, spec_hash, run_machine = _machine(language)
+    chosen = machine_named(machine)
     needed = max(1, math.ceil(math.log2(targets)))
     region_bits = needed if region_bits is None else region_bits
     if not needed <= region_bits <= 12:
         raise ValueError(f"region_bits must be in {needed}..12 for {targets} targets, got {region_bits}")
-    quiet = quiet_frames_for(language, seed, depth, region_bits, physics=physics)
+    probe = World(seed=seed, depth=depth, region_bits=region_bits, quiet=1, physics=physics)
+    if not probe.has(HONEST, chosen):
+        raise ValueError(f"machine {chosen.name} has no world programs for the {physics} physics "
+                         f"({probe.file(HONEST, chosen).name} is not shipped)")
+    quiet = quiet_frames_for(chosen, seed, depth, region_bits, physics=physics)
     world = World(seed=seed, depth=depth, region_bits=region_bits, quiet=quiet, physics=physics)
     if world.state_bits < depth + region_bits + 64:
         raise ValueError(f"depth {depth} is too deep for this world: a leaf's state has {world.state_bits} bits, and "
@@ -138,10 +112,10 @@ def measure(language: Language | str = TOY, seed: int = 2026, depth: int = 84, t
                        world.control_path(region, rng)))
     first = {index: world.first_decision(index) for index in range(targets)}
     length = max(first.values()) + 2 * FRAME + 1
-    honest_roles = [f for f in honest if world.has(f, language) and World.role(f) in ROLE_DATA]   # the readers
+    honest_roles = [f for f in honest if world.has(f, chosen) and World.role(f) in ROLE_DATA]   # the readers
     searchers = [f for f in (*[p for p in POINTERS if p in honest], *consequentialists, *extra_named)
-                 if world.has(f, language)]
-    codes = {file: world.program(file, language) for file in (*honest_roles, *searchers)}
+                 if world.has(f, chosen)]
+    codes = {file: world.program(file, chosen) for file in (*honest_roles, *searchers)}
     _check_bridges_are_incompressible(world, codes, honest_roles, places)
     named, sequences = [], []
     for kind, name, region, path in places:
@@ -149,19 +123,19 @@ def measure(language: Language | str = TOY, seed: int = 2026, depth: int = 84, t
         for file in honest_roles:
             data = world.data(file, region, path)
             if data is not None:
-                named.append(NamedProgram(f"{world.file(file, language).name} [{name}]", codes[file] + data,
-                                          class_label(world.file(file, language))))
+                named.append(NamedProgram(f"{world.file(file, chosen).name} [{name}]", codes[file] + data,
+                                          class_label(world.file(file, chosen))))
     for file in searchers:
         for region in range(2 ** region_bits):
-            named.append(NamedProgram(f"{world.file(file, language).name} [region {region}]",
-                                      codes[file] + world.region(region), class_label(world.file(file, language))))
-    enumeration, loaded, pool = _background_pool(language, max_bits, max_steps, length + 1, store, workers, named)
+            named.append(NamedProgram(f"{world.file(file, chosen).name} [region {region}]",
+                                      codes[file] + world.region(region), class_label(world.file(file, chosen))))
+    enumeration, loaded, pool = _background_pool(chosen, max_bits, max_steps, length + 1, store, workers, named)
     weighting = Weighting(speed=speed, charge_owed_steps=owed_steps)
     log2_weight = weighting.log2_weights(pool.log2_prior, pool.steps)
     report = {"world": {"seed": seed, "depth": depth, "region_bits": region_bits, "quiet_frames": quiet,
                         "earliest_decision_point": world.earliest_decision, "stream_bits": length,
                         "physics": physics, "state_bits": world.state_bits},
-              "language": machine_name, "spec_hash": spec_hash, "speed_prior": speed,
+              "language": chosen.name, "spec_hash": chosen.spec_hash, "speed_prior": speed,
               "background": {"max_bits": max_bits, "max_steps": max_steps, "programs": enumeration.programs,
                              "loaded_from_store": loaded},
               "code_bits": {file: len(code) for file, code in codes.items()},
@@ -172,9 +146,10 @@ def measure(language: Language | str = TOY, seed: int = 2026, depth: int = 84, t
         stream = world.stream(region, path, length)
         reader = next((f for f in honest_roles if world.data(f, region, path) is not None), None)
         if reader is not None:   # the model and the programs agree (the tests check every program)
-            check = run_machine(codes[reader] + world.data(reader, region, path), 100_000_000, length)
+            check = chosen.run(codes[reader] + world.data(reader, region, path), max_steps=100_000_000,
+                               output_bits=length)
             if check.output != stream:
-                raise RuntimeError(f"{world.file(reader, language).name} does not write the modelled stream of the "
+                raise RuntimeError(f"{world.file(reader, chosen).name} does not write the modelled stream of the "
                                    f"{name}")
         t_star = first[region] if kind == "target" else world.earliest_decision
         prediction = predict(pool, stream, weighting)   # on to the questions after the first (figures)
@@ -203,19 +178,19 @@ def measure(language: Language | str = TOY, seed: int = 2026, depth: int = 84, t
             "programs": {pool.label[i]: len(pool.bits[i]) for i in mine}})
     report["unresolved_mass"] = max((row["unresolved_share"] for row in report["targets"]), default=0.0)
     for file in (*honest_roles, *searchers):
-        label = class_label(world.file(file, language))
+        label = class_label(world.file(file, chosen))
         key = "honest_programs" if label.startswith(HONEST_CLASS) else "consequentialists"
-        report.setdefault(key, []).append({"name": world.file(file, language).name, "class": label,
+        report.setdefault(key, []).append({"name": world.file(file, chosen).name, "class": label,
                                            "bits": len(codes[file]), "data": _data_description(world, file)})
     pointers = [len(codes[p]) for p in POINTERS if p in codes]   # the shortest honest reuse of the search
     report["pointer_bits"] = min(pointers) if pointers else None
-    report["price_of_malice_each"] = ({world.file(f, language).name: len(codes[f]) - min(pointers)
+    report["price_of_malice_each"] = ({world.file(f, chosen).name: len(codes[f]) - min(pointers)
                                        for f in searchers if f in consequentialists} if pointers else {})
     report["price_of_malice_bits"] = (min(report["price_of_malice_each"].values())
                                       if report["price_of_malice_each"] else None)
     report["seconds"] = time.perf_counter() - start
     report["internals"] = {"world": world, "pool": pool, "predictions": predictions, "sequences": sequences,
-                           "length": length, "weighting": weighting, "language": language}
+                           "length": length, "weighting": weighting, "machine": chosen}
     return report
 
 
@@ -279,16 +254,19 @@ def premise_rows(report: dict, premises=PREMISES, other_max_bits: int = 12, stor
     rows = [_premise_row("full-pool", "nothing: every program of the pool", targets)]
     for name, (what, removed, speed, machine) in premises.items():
         if machine is not None:
-            if internals["language"] == "blc" or world.physics != "mix":
+            other_machine = machine_named(machine)
+            # the premise re-weights the instructions of the same programs: it applies where the
+            # chosen machine reads the mix world's programs in the same source language
+            if world.physics != "mix" or other_machine.source_suffix != internals["machine"].source_suffix:
                 continue
-            other = measure(language=_language(machine), seed=world.seed, depth=world.depth,
+            other = measure(machine=other_machine, seed=world.seed, depth=world.depth,
                             targets=len(targets), controls=0, max_bits=other_max_bits, store=store, workers=workers,
                             region_bits=world.region_bits, physics=world.physics)
             predictions = [(p, t) for kind, _, p, t in other["internals"]["predictions"] if kind == "target"]
             rows.append(_premise_row(name, what, predictions))
             continue
-        removed_labels = {class_label(world.file(file, internals["language"])) for file in removed
-                          if world.has(file, internals["language"])}
+        removed_labels = {class_label(world.file(file, internals["machine"])) for file in removed
+                          if world.has(file, internals["machine"])}
         keep = np.array([label not in removed_labels for label in pool.label])
         sub = pool.subset(keep) if removed_labels else pool
         weighting = Weighting(speed=speed or internals["weighting"].speed,
@@ -355,14 +333,38 @@ def headline(report: dict) -> str:
     return text
 
 
-def run_demo(out_dir="demo-out", language: Language | str = TOY, seed: int = 2026, depth: int = 84,
-             targets: int = 4, controls: int = 2, speed: float = 0.0, max_bits: int = 20, max_steps: int = 1000,
-             store=None, workers: int = 2, consequentialists=CONSEQUENTIALISTS, honest=HONEST_PROGRAMS,
-             extra_named=(), figures: bool = True, region_bits: int | None = None, keep: bool = False,
-             physics: str = "mix", premises=PREMISES, write: bool = True, owed_steps: bool = True) -> dict:
-    """Measure (``measure``), add the premise table and the headline, and write report.json,
-    report.md and figures into ``out_dir`` (``write=False``: compute only)."""
-    report = measure(language=language, seed=seed, depth=depth, targets=targets, controls=controls, speed=speed,
+class DemoReport(dict):
+    """The demo's result: plain data (what report.json holds: the premise table, the ledger per
+    target, the controls, the price of malice, the headline) and, aside, the ``internals`` (the
+    world, the pool, the predictions) that figures and the explorer draw from. Computing it writes
+    nothing; :meth:`write` does."""
+
+    def __init__(self, data: dict, internals: dict | None = None):
+        super().__init__(data)
+        self.internals = internals
+
+    @property
+    def headline(self) -> str:
+        """The sentence the full-pool row supports."""
+        return self["headline"]
+
+    def write(self, out_dir="demo-out", figures: bool = True) -> list:
+        """Write report.json, report.md and (with ``figures``) the figures into ``out_dir``;
+        returns the paths written."""
+        return write_report(self, out_dir, self.internals if figures else None)
+
+    def __repr__(self) -> str:
+        return f"<DemoReport seed {self['world']['seed']}, depth {self['world']['depth']}: {self['headline']}>"
+
+
+def demo(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4, controls: int = 2, speed: float = 0.0,
+         max_bits: int = 20, max_steps: int = 1000, store=None, workers: int = 2,
+         consequentialists=CONSEQUENTIALISTS, honest=HONEST_PROGRAMS, extra_named=(),
+         region_bits: int | None = None, physics: str = "mix", premises=PREMISES,
+         owed_steps: bool = True) -> DemoReport:
+    """The malign-prior demonstration, computed: measure the world's targets and controls
+    (:func:`measure`), add the premise table and the headline. Nothing is written."""
+    report = measure(machine=machine, seed=seed, depth=depth, targets=targets, controls=controls, speed=speed,
                      max_bits=max_bits, max_steps=max_steps, store=store, workers=workers,
                      consequentialists=consequentialists, honest=honest, extra_named=extra_named,
                      region_bits=region_bits, physics=physics, owed_steps=owed_steps)
@@ -373,11 +375,20 @@ def run_demo(out_dir="demo-out", language: Language | str = TOY, seed: int = 202
     report["headline"] = headline(report)
     report["seconds"] += time.perf_counter() - start
     internals = report.pop("internals")
+    return DemoReport(report, internals)
+
+
+def run_demo(out_dir="demo-out", machine="toy", *, figures: bool = True, keep: bool = False, write: bool = True,
+             **options) -> dict:
+    """:func:`demo`, then (``write``) its files into ``out_dir``. Returns the report's plain data,
+    with its ``internals`` when ``keep``."""
+    report = demo(machine, **options)
     if write:
-        write_report(report, out_dir, internals if figures else None)
+        report.write(out_dir, figures=figures)
+    data = dict(report)
     if keep:
-        report["internals"] = internals
-    return report
+        data["internals"] = report.internals
+    return data
 
 
 def write_report(report: dict, out_dir, internals=None) -> list:

@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 
 from toyinduction.induction.baselines import BASELINES, ctw, log_loss
-from toyinduction.engine.enumeration import enumerate_or_load
+from toyinduction.machines import machine as machine_named
 from toyinduction.machines.toy.kernel import run
-from toyinduction.machines.toy.language import TOY, Language
+from toyinduction.machines.toy.language import TOY
 from toyinduction.induction.mixture import NamedProgram, build_pool, predict, top_hypotheses
 from toyinduction.machines.shipped import program_files, programs_dir
 
@@ -41,17 +41,18 @@ def _slug(name: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in name.lower()).strip("_").replace("__", "_")
 
 
-def solomonoff_basics(out_dir="solomonoff-basics-out", language: Language = TOY, max_bits: int = 20,
+def solomonoff_basics(out_dir="solomonoff-basics-out", machine="toy", max_bits: int = 20,
                       max_steps: int = 1000, length: int = 448, ctw_depth: int = 8, store=None, workers: int = 2,
                       gif: bool = True, progress=None) -> dict:
     """Run the experiment; write results.json, table.md and figures into ``out_dir``."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    out.mkdir(parents=True, exist_ok=True)
-    enumeration, loaded = enumerate_or_load(language, max_bits, max_steps, length + 1, store, workers=workers,
-                                            keep_leaves=2_000_000)
-    named = [NamedProgram.from_file(path, language) for path in program_files()]
-    pool = build_pool(language, enumeration, length + 1, named)
+    chosen = machine_named(machine)
+    enumeration = chosen.enumerate(max_bits, max_steps=max_steps, output_bits=length + 1, store=store,
+                                   workers=workers, keep_leaves=2_000_000)
+    loaded = enumeration.loaded
+    named = [NamedProgram.from_file(path, chosen) for path in program_files()]
+    pool = build_pool(chosen, enumeration, length + 1, named)
     from toyinduction import plots
 
     figures = [str(p) for p in plots.plot_prior_by_length(enumeration, out / "prior_by_length")]
@@ -61,8 +62,8 @@ def solomonoff_basics(out_dir="solomonoff-basics-out", language: Language = TOY,
             rng = random.Random(2026)
             sequence, generator_bits = "".join(rng.choice("01") for _ in range(length)), None
         else:
-            program = NamedProgram.from_file(programs_dir() / source, language)
-            result = run(language, program.bits, 100_000_000, length)
+            program = NamedProgram.from_file(programs_dir() / source, chosen)
+            result = chosen.run(program.bits, max_steps=100_000_000, output_bits=length)
             if len(result.output) < length:
                 raise ValueError(f"{source} wrote only {len(result.output)} bits")
             sequence, generator_bits = result.output, len(program.bits[: result.bits_read])
@@ -93,10 +94,10 @@ def solomonoff_basics(out_dir="solomonoff-basics-out", language: Language = TOY,
         details[name] = {"sequence": sequence, "steps": prediction.steps_json(),
                          "log_loss_bits": prediction.log_loss_bits.tolist(),
                          "squared_error": prediction.squared_error.tolist(),
-                         "top_hypotheses": top_hypotheses(pool, prediction, language, 3)}
+                         "top_hypotheses": top_hypotheses(pool, prediction, chosen, 3)}
         if progress is not None:
             progress(index + 1, len(BASIC_SEQUENCES))
-    document = {"experiment": "solomonoff-basics", "language": language.name, "spec_hash": language.spec_hash,
+    document = {"experiment": "solomonoff-basics", "language": chosen.name, "spec_hash": chosen.spec_hash,
                 "max_bits": max_bits, "max_steps": max_steps, "length": length, "ctw_depth": ctw_depth,
                 "pool_size": pool.size, "pool_prior_mass": str(pool.prior_mass()),
                 "enumeration_loaded_from_store": loaded, "table": rows, "sequences": details, "figures": figures}
@@ -434,7 +435,7 @@ def census(out_dir="census-out", seed: int = 2026, depth: int = 84, max_bits: in
         enumerated[int(index)] = {"bits": bits, "distinct_alternatives": search["distinct"],
                                   "answers_reached": control["reached"], "steering": control["steering"],
                                   "cell": cell(search["searcher"], control["controller"])}
-    from toyinduction.engine.enumeration import enumerate_programs
+    from toyinduction.machines.toy.enumerate import enumerate_programs
     from toyinduction.engine.sampling import sample_programs, wilson
 
     def classify_reaching(candidates):
@@ -558,7 +559,6 @@ def lexical_update(out_dir="lexical-update-out", seed: int = 2026, offsets=(-8, 
     for the binary lambda calculus. The constants of the malign argument depend on the machine."""
     from toyinduction import plots
     import matplotlib.pyplot as plt
-    from toyinduction.machines.blc.reference import SPEC_HASH as BLC_SPEC_HASH
     from toyinduction.malign.world import World
 
     out = Path(out_dir)
@@ -567,7 +567,7 @@ def lexical_update(out_dir="lexical-update-out", seed: int = 2026, offsets=(-8, 
     variants = lexical_variants()
     jobs = [(physics, name) for physics, names in worlds.items() for name in names]
     for index, (physics, name) in enumerate(jobs):
-        language = "blc" if name == "blc" else variants[name]
+        language = machine_named(variants.get(name, name))
         probe = World(seed=seed, depth=84, physics=physics)
         readers = {role: len(probe.program(role, language)) + (role == "honest_flag")
                    for role in ("honest", "honest_flag", "honest_civ") if probe.has(role, language)}
@@ -575,7 +575,7 @@ def lexical_update(out_dir="lexical-update-out", seed: int = 2026, offsets=(-8, 
         guided = len(probe.program("guided_flip", language))
         pointer = len(probe.program("pointer", language)) if probe.has("pointer", language) else None
         threshold = guided - readers[best]
-        spec_hash = BLC_SPEC_HASH if name == "blc" else language.spec_hash
+        spec_hash = language.spec_hash
         entry = {"threshold_depth": threshold, "spec_hash": spec_hash, "honest_code_bits": readers[best],
                  "honest_reader": probe.file(best, language).name, "readers": readers,
                  "consequentialist_code_bits": guided, "pointer_code_bits": pointer,
@@ -583,7 +583,7 @@ def lexical_update(out_dir="lexical-update-out", seed: int = 2026, offsets=(-8, 
                  "files": [probe.file(best, language).name, probe.file("guided_flip", language).name]}
         deepest = probe.state_bits - 64 - 1
         for depth in [d for d in _lexical_depths(threshold, offsets) if d <= deepest]:
-            report = run_demo_quiet(out, max_steps=max_steps, store=store, workers=workers, language=language, seed=seed, depth=depth, targets=1, controls=0,
+            report = run_demo_quiet(out, max_steps=max_steps, store=store, workers=workers, machine=language, seed=seed, depth=depth, targets=1, controls=0,
                                     max_bits=max_bits, consequentialists=("guided_flip",), physics=physics,
                                     honest=(best,))
             rows.append(dict(_demo_rows(report)[0], world=physics, language=name, depth=depth))
@@ -631,3 +631,21 @@ def lexical_update(out_dir="lexical-update-out", seed: int = 2026, offsets=(-8, 
 
 EXPERIMENTS.update({"lexical-update": lexical_update, "census": census, "phase-diagram": phase_diagram, "takeover": takeover, "importance-pointer": importance_pointer, "speed-prior": speed_prior,
                     "rivals": rivals})
+
+
+def experiment(name: str, out_dir=None, **options) -> dict:
+    """Run the experiment ``name`` (one of :data:`EXPERIMENTS`) into ``out_dir`` (default
+    ``./NAME-out``): it writes results.json, its table and figures there and returns the results.
+    ``options`` are the experiment's own keyword parameters (``max_bits``, ``store``, ...); one it
+    does not take is refused, never ignored."""
+    import inspect
+
+    if name not in EXPERIMENTS:
+        raise ValueError(f"unknown experiment {name!r}; known: {', '.join(EXPERIMENTS)}")
+    function = EXPERIMENTS[name]
+    accepted = inspect.signature(function).parameters
+    unknown = sorted(set(options) - set(accepted))
+    if unknown:
+        raise ValueError(f"experiment {name} does not take {', '.join(unknown)} (it takes "
+                         f"{', '.join(p for p in accepted if p != 'out_dir')})")
+    return function(out_dir if out_dir is not None else f"{name}-out", **options)

@@ -39,7 +39,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from toyinduction.machines.toy.assembler import assemble_file
+from toyinduction.machines import machine as machine_named
 from toyinduction.machines.shipped import programs_dir
 from toyinduction.machines.toy.reference import mix
 
@@ -115,10 +115,12 @@ class World:
         """Bits in a node's state: what a literal description of a leaf must carry."""
         return WORDS * WORD_BITS if self.physics == "mix" else RINGS * RING_CELLS
 
-    def file(self, role: str, language) -> Path:
+    def file(self, role: str, machine) -> Path:
         """The program file of a role (``honest``, ``guided_flip``, …, or a file name) for this
-        physics and language: programs/world_ROLE.toy, programs/ring_ROLE.toy or .lam for BLC."""
-        return Path(programs_dir()) / f"{PHYSICS[self.physics]}{self.role(role)}{'.lam' if language == 'blc' else '.toy'}"
+        physics and machine: programs/world_ROLE.toy, programs/ring_ROLE.toy, or the machine's
+        own source suffix (ring_ROLE.lam for binary lambda calculus)."""
+        suffix = machine_named(machine).source_suffix
+        return Path(programs_dir()) / f"{PHYSICS[self.physics]}{self.role(role)}{suffix}"
 
     @staticmethod
     def role(file: str) -> str:
@@ -128,9 +130,9 @@ class World:
             stem = stem[len(prefix):] if stem.startswith(prefix) else stem
         return stem
 
-    def has(self, role: str, language) -> bool:
+    def has(self, role: str, machine) -> bool:
         """Whether a program for this role exists for this physics and machine."""
-        return self.file(role, language).exists()
+        return self.file(role, machine).exists()
 
     def data(self, role: str, region: int, path: str) -> str | None:
         """The bits a role's program reads after its code to report the leaf at ``path`` of a
@@ -147,14 +149,10 @@ class World:
             return "".join(format(part, f"0{width}b") for part in leaf) + str(int(civilisation))
         return self.region(region) + path + (str(int(civilisation)) if kind == "flag" else "")   # path, flag, civ
 
-    def program(self, role: str, language) -> str:
-        """The code of a world program for this instance (data bits not included): assembled
-        for a toy-family ``language``, or compiled to binary lambda calculus for ``"blc"``."""
-        if language == "blc":
-            from toyinduction.machines.blc.assembler import assemble_lambda_file
-
-            return assemble_lambda_file(self.file(role, language), defines=self.defines)
-        return assemble_file(self.file(role, language), language, defines=self.defines)
+    def program(self, role: str, machine) -> str:
+        """The code of a world program for this instance (data bits not included), assembled
+        for ``machine`` (a Machine or its name) with this world's constants."""
+        return machine_named(machine).assemble_file(self.file(role, machine), defines=self.defines)
 
     # --- the physics ----------------------------------------------------------------------
     def root(self, region: int) -> tuple:
@@ -276,7 +274,7 @@ class World:
         return format(index, f"0{self.region_bits}b") if self.region_bits else ""
 
 
-def quiet_frames_for(language, seed: int, depth: int, region_bits: int, margin: int = 48,
+def quiet_frames_for(machine, seed: int, depth: int, region_bits: int, margin: int = 48,
                      physics: str = "mix", honest: str = HONEST) -> int:
     """The fewest quiet frames that put the earliest possible question after K_H + margin bits.
 
@@ -287,7 +285,7 @@ def quiet_frames_for(language, seed: int, depth: int, region_bits: int, margin: 
     """
     quiet = 1
     for _ in range(8):  # the honest program's length depends (slightly) on the QUIET literal itself
-        honest_bits = len(World(seed, depth, region_bits, quiet, physics).program(honest, language)) + region_bits + depth
+        honest_bits = len(World(seed, depth, region_bits, quiet, physics).program(honest, machine)) + region_bits + depth
         needed = max(1, -(-(honest_bits + margin - ANSWER_POSITION) // FRAME))
         if needed == quiet:
             return quiet

@@ -64,14 +64,17 @@ class Parser:
         self.tokens, self.position, self.source = tokens, 0, source
 
     def peek(self):
+        """The next token's text, or None at the end."""
         return self.tokens[self.position][0] if self.position < len(self.tokens) else None
 
     def error(self, message: str):
+        """An AssemblyError at the current token."""
         line, column = self.tokens[self.position][1:] if self.position < len(self.tokens) else (
             (self.tokens[-1][1], self.tokens[-1][2]) if self.tokens else (1, 1))
         return AssemblyError(self.source, line, column, message)
 
     def take(self, expected: str | None = None):
+        """Consume the next token (it must be ``expected`` when given); returns its text."""
         if self.position >= len(self.tokens):
             raise self.error(f"the text ends where {repr(expected) if expected else 'more'} was expected")
         word, line, column = self.tokens[self.position]
@@ -81,6 +84,7 @@ class Parser:
         return word, line, column
 
     def name(self, what: str) -> str:
+        """Consume a name (not a keyword); ``what`` names it in the error."""
         word = self.peek()
         if word is None or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_']*", word) or word in KEYWORDS:
             raise self.error(f"expected {what}, found {word!r}" if word else f"expected {what}")
@@ -195,6 +199,7 @@ class Encoder:
         self.places = {name: (line, column) for name, _body, line, column in definitions}
 
     def error(self, node, message: str):
+        """An AssemblyError at ``node``'s position."""
         return AssemblyError(self.source, node[2], node[3], message)
 
     def check(self, name: str, node, bound=()) -> None:

@@ -321,15 +321,6 @@ def run_blc(bits: str, max_steps: int, max_output_bits: int, finite_input: bool 
 SPEC_HASH = "blc-tromp-lazy-1"
 
 
-def enumerate_blc(max_bits: int, max_steps: int, output_bits: int, progress=None):
-    """Every BLC program (closed term, then input bits) up to ``max_bits`` bits, exact masses."""
-    from toyinduction.machines.blc.kernel import run_blc_fast
-    from toyinduction.engine.enumeration import enumerate_with_runner
-
-    return enumerate_with_runner(lambda bits: run_blc_fast(bits, max_steps, output_bits), "blc", SPEC_HASH, max_bits,
-                                 max_steps, output_bits, progress)
-
-
 def show(term) -> str:
     """A term in de Bruijn notation: λ for an abstraction, juxtaposition for application."""
     kind = term[0]

@@ -84,7 +84,7 @@ def benchmark(language: Language, quick: bool = False) -> dict:
 def enumeration_speed(language: Language, max_bits: int = 24, max_steps: int = 1000, output_bits: int = 16,
                       workers: int = 2) -> dict:
     """Every toy program up to ``max_bits`` bits, ``max_steps`` steps each (target: 24 bits in 60 s)."""
-    from toyinduction.engine.enumeration import enumerate_programs
+    from toyinduction.machines.toy.enumerate import enumerate_programs
 
     enumerate_programs(language, 8, 10, 4, workers=workers)  # compile or load outside the timing
     result, seconds = _timed(lambda: enumerate_programs(language, max_bits, max_steps, output_bits, workers=workers,
@@ -98,7 +98,7 @@ def enumeration_speed(language: Language, max_bits: int = 24, max_steps: int = 1
 def ctm_speed(states: int = 4, max_steps: int = 107, workers: int = 2) -> dict:
     """The CTM enumeration of all n-state machines (target: D(4), cutoff 107, in 2 s; D(5), cutoff
     500, in 30 minutes)."""
-    from toyinduction.machines.turing import ctm
+    from toyinduction.machines.turing.tm import ctm
 
     ctm(2, 10, workers=workers)  # compile or load outside the timing
     result, seconds = _timed(lambda: ctm(states, max_steps, workers=workers))

@@ -1,503 +1,60 @@
-"""Turing machines: the CTM formalism (Soler-Toscano et al. 2014) and Busy Beaver runs.
+"""Turing machines: single machines in bbchallenge notation, and the exhaustive CTM enumeration.
 
-A machine has n states (0 .. n-1, started in 0) and a halting state. Each of its 2n entries
-(state, symbol read) holds one of 4n + 2 options:
-
-    halt writing w           (w in {0, 1}; the head does not move)        2 options
-    write w, move L or R, go to state s                                   4n options
-
-so there are (4n + 2)^(2n) machines. They start on a blank tape of 0s; a step is one
-transition, the halting one included. The *output* of a halting machine is every cell
-between the leftmost and the rightmost cell its head visited (start cell included).
-
-Enumeration is a tree of *reads*: a machine runs until it reads an entry that is not yet
-fixed, and the tree branches over that entry's 4n + 2 options. A leaf with k fixed entries
-stands for (4n + 2)^(2n - k) machines (every completion of the other entries). Two exact
-reductions (Tree-Normal-Form style) cut the tree without changing any count:
-
-  - state relabelling: all states not yet referenced are interchangeable, so a transition
-    to a new state branches once, to the lowest unreferenced state, with multiplicity equal
-    to the number of unreferenced states;
-  - the left/right mirror: swapping L and R everywhere mirrors a machine's run and reverses
-    its output, so the first transition only moves right, and each such leaf is counted for
-    its output and for the reversed output.
-
-And one non-halting shortcut: a machine whose entries are all fixed and none halts never halts.
-
-Busy Beaver machines use bbchallenge's notation, ``1RB1LB_1LA1RZ``: per state, for read 0
-and read 1, the symbol written, the move, and the next state (Z = halt; ``---`` undefined).
+The code is in ``tm`` (one stepper for single machines, one tree enumerator for CTM, checkpointed
+like every stored computation). Everything else sees it through :class:`TuringMachines`.
 """
 
 from __future__ import annotations
 
-import functools
-import re
-import time
-
-import numpy as np
-from numba import types
-from numba.typed import Dict
-
-from toyinduction._numba import jit
-from toyinduction.engine.parallel import Checkpoint, run_chunks, split_chunks
-
-#: Output keys are (length, 16 words of 62 bits): outputs up to 992 cells, so cutoffs up to 992 steps.
-KEY_WORDS = 16
-WORD_BITS = 62
-MAX_CTM_STEPS = KEY_WORDS * WORD_BITS
-KEY_TYPE = types.UniTuple(types.int64, KEY_WORDS + 1)
-
-RUNNING, NEED, HALT, CUTOFF = 0, 1, 2, 3
-# stats[...] fields
-S_HALTING, S_NONHALTING, S_LEAVES, S_STEPS, S_MAX_STEPS, S_MAX_ONES, S_ROOTS = range(7)
+from toyinduction.core import Machine
 
 
-@jit
-def _key(tape, lo, hi):
-    """Dictionary key of the output tape[lo..hi]: (length, packed words)."""
-    words = np.zeros(KEY_WORDS, dtype=np.int64)
-    for i in range(hi - lo + 1):
-        words[i // WORD_BITS] = words[i // WORD_BITS] * 2 + tape[lo + i]
-    return (np.int64(hi - lo + 1), words[0], words[1], words[2], words[3], words[4], words[5], words[6], words[7],
-            words[8], words[9], words[10], words[11], words[12], words[13], words[14], words[15])
+class TuringMachines(Machine):
+    """Two-symbol Turing machines as a machine of the registry.
 
-
-@jit
-def _option_allowed(option, level, referenced, states, reduce_states, reduce_mirror):
-    """Is ``option`` explored at branch ``level`` with ``referenced`` states referenced so far?"""
-    if option < 2:
-        return True
-    k = option - 2
-    move_right = (k >> 1) & 1
-    target = k >> 2
-    if reduce_mirror and level == 0 and move_right == 0:
-        return False  # the mirror image of a right-moving first transition
-    if reduce_states and target > referenced:
-        return False  # only the lowest unreferenced state stands for all of them
-    return True
-
-
-@jit
-def _ctm_subtree(states, max_steps, reduce_states, reduce_mirror, prefix, prefix_length, split_depth, roots,
-                 direct, mirrored, stats):
-    """Depth-first enumeration of every machine whose first branch choices are ``prefix``.
-
-    Halting leaves add their machine count to ``direct[output]`` (or to ``mirrored[output]``,
-    counted again reversed by the caller). Branches reached at ``split_depth`` are not explored
-    but their choices are written to ``roots`` (stats[S_ROOTS] counts them).
+    Unlike the prefix machines, a program is a transition table (bbchallenge notation, e.g.
+    ``1RB1LB_1LA1RZ``), the prior is uniform over the (4n+2)^(2n) tables of n states (the CTM
+    measure), and enumeration is by number of states rather than by bits.
     """
-    arity = 4 * states + 2
-    entries = 2 * states
-    powers = np.ones(entries + 1, dtype=np.int64)
-    for i in range(1, entries + 1):
-        powers[i] = powers[i - 1] * arity
-    width = 2 * max_steps + 3
-    tape = np.zeros(width, dtype=np.uint8)
-    table = np.full(entries, -1, dtype=np.int64)
-    # per branch level: the entry, the next option to try, and a snapshot of the machine
-    level_entry = np.zeros(entries + 1, dtype=np.int64)
-    level_next = np.zeros(entries + 1, dtype=np.int64)
-    level_choice = np.zeros(entries + 1, dtype=np.int64)
-    saved = np.zeros((entries + 1, 9), dtype=np.int64)   # pos lo hi state steps referenced mult mirror halts
-    saved_tape = np.zeros((entries + 1, width), dtype=np.uint8)
-    position = max_steps + 1
-    lo = position
-    hi = position
-    state = 0
-    steps = 0
-    referenced = 1
-    multiplicity = np.int64(1)
-    is_mirrored = 0
-    halts_defined = 0
-    depth = 0
-    choose = False
-    while True:
-        if not choose:
-            # ---- run until the machine halts, hits the cutoff, or reads an unfixed entry
-            status = RUNNING
-            if depth == entries and halts_defined == 0:
-                status = CUTOFF  # every entry fixed and none halts: it never halts
-            start_steps = steps
-            while status == RUNNING:
-                if steps >= max_steps:
-                    status = CUTOFF
-                    break
-                entry = 2 * state + tape[position]
-                option = table[entry]
-                if option < 0:
-                    status = NEED
-                    break
-                steps += 1
-                if option < 2:
-                    tape[position] = option
-                    status = HALT
-                    break
-                k = option - 2
-                tape[position] = k & 1
-                if (k >> 1) & 1:
-                    position += 1
-                    if position > hi:
-                        hi = position
-                else:
-                    position -= 1
-                    if position < lo:
-                        lo = position
-                state = k >> 2
-            stats[S_STEPS] += steps - start_steps
-            if status == NEED and depth == split_depth:
-                index = stats[S_ROOTS]
-                for i in range(depth):
-                    roots[index, i] = level_choice[i]
-                stats[S_ROOTS] = index + 1
-                choose = True
-            elif status == NEED:
-                level_entry[depth] = 2 * state + tape[position]
-                level_next[depth] = 0
-                saved[depth, 0] = position
-                saved[depth, 1] = lo
-                saved[depth, 2] = hi
-                saved[depth, 3] = state
-                saved[depth, 4] = steps
-                saved[depth, 5] = referenced
-                saved[depth, 6] = multiplicity
-                saved[depth, 7] = is_mirrored
-                saved[depth, 8] = halts_defined
-                for i in range(lo, hi + 1):
-                    saved_tape[depth, i] = tape[i]
-                depth += 1
-                choose = True
-            else:
-                count = multiplicity * powers[entries - depth]
-                stats[S_LEAVES] += 1
-                if status == HALT:
-                    stats[S_HALTING] += count * (2 if is_mirrored else 1)
-                    key = _key(tape, lo, hi)
-                    if is_mirrored:
-                        mirrored[key] = mirrored.get(key, 0) + count
-                    else:
-                        direct[key] = direct.get(key, 0) + count
-                    if steps > stats[S_MAX_STEPS]:
-                        stats[S_MAX_STEPS] = steps
-                    ones = 0
-                    for i in range(lo, hi + 1):
-                        ones += tape[i]
-                    if ones > stats[S_MAX_ONES]:
-                        stats[S_MAX_ONES] = ones
-                else:
-                    stats[S_NONHALTING] += count * (2 if is_mirrored else 1)
-                choose = True
-        else:
-            # ---- take the next option at the deepest open branch, or backtrack
-            if depth == 0:
-                return
-            level = depth - 1
-            if level < prefix_length:
-                # a level on the subtree's root path: its one forced option, once
-                if level_next[level] > 0:
-                    return  # everything below the root path has been explored
-                option = prefix[level]
-                level_next[level] = 1
-                if not _option_allowed(option, level, saved[level, 5], states, reduce_states, reduce_mirror):
-                    return
-            else:
-                option = level_next[level]
-                while option < arity and not _option_allowed(option, level, saved[level, 5], states,
-                                                             reduce_states, reduce_mirror):
-                    option += 1
-                if option >= arity:
-                    table[level_entry[level]] = -1
-                    depth -= 1
-                    continue
-                level_next[level] = option + 1
-            # restore the machine as it was at this branch and apply the option
-            for i in range(lo, hi + 1):
-                tape[i] = 0  # every cell the abandoned branch may have written is in lo..hi
-            position = saved[level, 0]
-            lo = saved[level, 1]
-            hi = saved[level, 2]
-            state = saved[level, 3]
-            steps = saved[level, 4]
-            referenced = saved[level, 5]
-            multiplicity = saved[level, 6]
-            is_mirrored = saved[level, 7]
-            halts_defined = saved[level, 8]
-            for i in range(lo, hi + 1):
-                tape[i] = saved_tape[level, i]
-            table[level_entry[level]] = option
-            level_choice[level] = option
-            if option < 2:
-                halts_defined += 1
-            else:
-                target = (option - 2) >> 2
-                if reduce_states and target == referenced:
-                    multiplicity *= states - referenced
-                    referenced += 1
-                elif not reduce_states and target >= referenced:
-                    referenced = target + 1
-                if reduce_mirror and level == 0:
-                    is_mirrored = 1
-            choose = False
 
+    name = "tm"
+    spec_hash = "tm-ctm-1"
+    source_suffix = ".tm"
+    summary = "2-symbol Turing machines: bbchallenge notation; CTM enumeration by number of states"
 
-def _new_counts():
-    return Dict.empty(key_type=KEY_TYPE, value_type=types.int64)
+    def run(self, program: str, *, max_steps: int = 10 ** 9, output_bits: int = 0) -> dict:
+        """Run a machine from a blank tape: ``{"machine", "steps", "ones", "status"}`` with status
+        ``halted``, ``step_limit``, ``undefined_transition`` or ``tape_limit``."""
+        from toyinduction.machines.turing.tm import run_machine
 
+        return run_machine(program, max_steps)
 
-def _decode_key(key) -> str:
-    length, words = key[0], key[1:]
-    bits = []
-    for i in range(length):
-        word, offset = divmod(i, WORD_BITS)
-        in_word = min(length - word * WORD_BITS, WORD_BITS)
-        bits.append(str((words[word] >> (in_word - 1 - offset)) & 1))
-    return "".join(bits)
+    def assemble(self, text: str, source: str = "<text>") -> str:
+        """A machine's text, checked and normalised (the table is the program)."""
+        from toyinduction.machines.turing.tm import parse_machine
 
+        parse_machine(text)
+        return text.strip()
 
-def _run_ctm(states, max_steps, reduce, prefix=(), split_depth=-1):
-    """One call of the kernel; returns (direct, mirrored, stats, roots)."""
-    direct, mirrored = _new_counts(), _new_counts()
-    stats = np.zeros(7, dtype=np.int64)
-    roots = np.zeros(((4 * states + 2) ** max(split_depth, 0) if split_depth > 0 else 1, max(split_depth, 1)),
-                     dtype=np.int64)
-    prefix_array = np.array(list(prefix) or [0], dtype=np.int64)
-    _ctm_subtree(states, max_steps, reduce, reduce, prefix_array, len(prefix), split_depth, roots, direct, mirrored,
-                 stats)
-    return direct, mirrored, stats, roots[: stats[S_ROOTS]]
+    def disassemble(self, program: str, *, max_steps: int = 0) -> str:
+        """The machine's text, one state a line."""
+        return "\n".join(f"{chr(65 + index)}: {part[:3]} {part[3:]}" for index, part in enumerate(program.split("_")))
 
+    def enumerate(self, states: int, *, max_steps: int = 100, output_bits: int = 0, store=None, workers: int = 1,
+                  progress=None, fresh: bool = False, client=None, reduce: bool = True, keep_leaves: int = 0) -> dict:
+        """Every n-state machine on a blank tape: output frequencies (CTM), from ``store`` if it has them."""
+        from toyinduction.machines.turing.tm import ctm, ctm_or_load
 
-#: Chunks a parallel or resumable CTM run is cut into (fixed, so a resumed run is cut the same way).
-CHUNKS = 64
+        if store is None and not reduce:
+            return ctm(states, max_steps, reduce=False, workers=workers, progress=progress, client=client)
+        result, loaded = ctm_or_load(states, max_steps, store, fresh=fresh, workers=workers, progress=progress,
+                                     client=client)
+        result["loaded"] = loaded
+        return result
 
+    def sample(self, count: int, *, max_bits: int = 0, max_steps: int = 100, output_bits: int = 0, seed: int = 0,
+               states: int = 2):
+        """``count`` machines of ``states`` states drawn uniformly (every entry from its 4n+2 options)."""
+        from toyinduction.machines.turing.tm import sample_machines
 
-def ctm_chunk(states: int, max_steps: int, reduce: bool, roots: list) -> dict:
-    """One task: the CTM counts of the subtrees below ``roots`` (lists of branch choices)."""
-    direct, mirrored, stats = {}, {}, np.zeros(7, dtype=np.int64)
-    for root in roots:
-        part_direct, part_mirrored, part_stats, _ = _run_ctm(states, max_steps, reduce, tuple(root))
-        for source, target in ((part_direct, direct), (part_mirrored, mirrored)):
-            for key, count in source.items():
-                target[key] = target.get(key, 0) + int(count)
-        stats[:S_MAX_STEPS] += part_stats[:S_MAX_STEPS]
-        stats[S_MAX_STEPS] = max(stats[S_MAX_STEPS], part_stats[S_MAX_STEPS])
-        stats[S_MAX_ONES] = max(stats[S_MAX_ONES], part_stats[S_MAX_ONES])
-    return {"direct": direct, "mirrored": mirrored, "stats": stats}
-
-
-def _ctm_to_arrays(part: dict) -> dict:
-    arrays = {"stats": part["stats"]}
-    for name in ("direct", "mirrored"):
-        keys = list(part[name])
-        arrays[f"{name}_keys"] = np.array(keys, dtype=np.int64).reshape(len(keys), KEY_WORDS + 1)
-        arrays[f"{name}_counts"] = np.array([part[name][key] for key in keys], dtype=np.int64)
-    return arrays
-
-
-def _ctm_from_arrays(arrays: dict) -> dict:
-    part = {"stats": arrays["stats"]}
-    for name in ("direct", "mirrored"):
-        part[name] = {tuple(int(v) for v in key): int(count)
-                      for key, count in zip(arrays[f"{name}_keys"], arrays[f"{name}_counts"])}
-    return part
-
-
-def ctm(states: int, max_steps: int, reduce: bool = True, workers: int = 1, split_depth: int | None = None,
-        progress=None, client=None, checkpoint=None) -> dict:
-    """Output frequencies of all (4n+2)^(2n) n-state machines on a blank tape, CTM formalism.
-
-    Returns ``{"states", "max_steps", "machines", "halting", "counts": {output: c0}, ...}``
-    where ``counts[s]`` is the number of machines that halt within ``max_steps`` steps with
-    output s. ``reduce`` applies the relabelling and mirror reductions (the counts are the
-    same either way; the tests check it). With ``workers`` > 1, a dask ``client`` or a
-    ``checkpoint`` the tree is cut at ``split_depth`` branch levels into CHUNKS chunks.
-    """
-    if isinstance(states, bool) or not isinstance(states, int) or not 1 <= states <= 6:
-        raise ValueError(f"states must be an integer in 1..6, got {states!r}")
-    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or not 1 <= max_steps <= MAX_CTM_STEPS:
-        raise ValueError(f"max_steps must be an integer in 1..{MAX_CTM_STEPS}, got {max_steps!r}")
-    start = time.perf_counter()
-    parallel = workers > 1 or client is not None or checkpoint is not None
-    if split_depth is None:
-        split_depth = min(3, 2 * states) if parallel else 0
-    parts, roots = [], [()]
-    if split_depth > 0:
-        direct, mirrored, stats, root_array = _run_ctm(states, max_steps, reduce, (), split_depth)
-        parts.append({"direct": dict(direct), "mirrored": dict(mirrored), "stats": stats})
-        roots = [tuple(int(v) for v in row) for row in root_array]
-    task = functools.partial(ctm_chunk, states, max_steps, reduce)
-    chunks = split_chunks(roots, CHUNKS if split_depth > 0 else 1)
-    parts += run_chunks(task, chunks, workers, progress, client, checkpoint, _ctm_to_arrays, _ctm_from_arrays)
-    counts: dict = {}
-    stats = np.zeros(7, dtype=np.int64)
-    for part in parts:
-        part_stats = part["stats"]
-        stats[:S_MAX_STEPS] += part_stats[:S_MAX_STEPS]
-        stats[S_MAX_STEPS] = max(stats[S_MAX_STEPS], part_stats[S_MAX_STEPS])
-        stats[S_MAX_ONES] = max(stats[S_MAX_ONES], part_stats[S_MAX_ONES])
-        for key, count in part["direct"].items():
-            output = _decode_key(key)
-            counts[output] = counts.get(output, 0) + int(count)
-        for key, count in part["mirrored"].items():
-            output = _decode_key(key)
-            counts[output] = counts.get(output, 0) + int(count)
-            counts[output[::-1]] = counts.get(output[::-1], 0) + int(count)
-    machines = (4 * states + 2) ** (2 * states)
-    halting = int(stats[S_HALTING])
-    assert halting + int(stats[S_NONHALTING]) == machines, "every machine must be counted exactly once"
-    assert sum(counts.values()) == halting
-    ordered = dict(sorted(counts.items(), key=lambda item: (len(item[0]), item[0])))
-    return {"states": states, "max_steps": max_steps, "machines": machines, "halting": halting,
-            "non_halting": int(stats[S_NONHALTING]), "counts": ordered, "seconds": time.perf_counter() - start,
-            "tree_leaves": int(stats[S_LEAVES]), "steps_simulated": int(stats[S_STEPS]),
-            "max_halting_steps": int(stats[S_MAX_STEPS]), "max_halting_ones": int(stats[S_MAX_ONES]),
-            "reduced": reduce, "workers": workers}
-
-
-def algorithmic_probability(result: dict, output: str):
-    """D(s) = (c0(s) + c0(complement of s)) / (2 H), as an exact Fraction."""
-    from fractions import Fraction
-
-    complement = output.translate(str.maketrans("01", "10"))
-    return Fraction(result["counts"].get(output, 0) + result["counts"].get(complement, 0), 2 * result["halting"])
-
-
-def _ctm_parameters(states: int, max_steps: int) -> dict:
-    return {"machine": "tm-ctm", "states": states, "max_steps": max_steps}
-
-
-def save_ctm(store, result: dict) -> str:
-    """Write a CTM result to the run store (outputs as one bit array with offsets)."""
-    outputs = list(result["counts"])
-    lengths = np.array([len(output) for output in outputs], dtype=np.int64)
-    bits = np.frombuffer("".join(outputs).encode(), dtype=np.uint8) - ord("0") if outputs else np.zeros(0, np.uint8)
-    arrays = {"lengths": lengths, "bits": bits.astype(np.uint8),
-              "counts": np.array([result["counts"][output] for output in outputs], dtype=np.int64)}
-    metadata = {key: value for key, value in result.items() if key != "counts"}
-    return store.save("ctm", _ctm_parameters(result["states"], result["max_steps"]), metadata, arrays)
-
-
-def load_ctm(store, states: int, max_steps: int):
-    """The stored CTM result for these parameters, or None."""
-    found = store.load("ctm", _ctm_parameters(states, max_steps))
-    if found is None:
-        return None
-    metadata, arrays = found
-    text = "".join("1" if bit else "0" for bit in arrays["bits"])
-    offsets = np.concatenate([[0], np.cumsum(arrays["lengths"])])
-    counts = {text[offsets[i]:offsets[i + 1]]: int(arrays["counts"][i]) for i in range(len(arrays["counts"]))}
-    result = {key: value for key, value in metadata.items()
-              if key not in ("kind", "parameters", "format", "version", "created")}
-    result["counts"] = counts
-    return result
-
-
-def ctm_or_load(states: int, max_steps: int, store=None, **options) -> tuple[dict, bool]:
-    """A stored CTM result if there is one, else a new one (then stored). With a store the run
-    is resumable: finished chunks are checkpointed and an interrupted run picks up from them."""
-    if store is None:
-        return ctm(states, max_steps, **options), False
-    found = load_ctm(store, states, max_steps)
-    if found is not None:
-        return found, True
-    parameters = _ctm_parameters(states, max_steps)
-    options.setdefault("split_depth", min(3, 2 * states))
-    checkpoint = Checkpoint(store.directory, store.key("ctm", parameters),
-                            dict(parameters, chunks=CHUNKS, split_depth=options["split_depth"]))
-    resumed = checkpoint.finished()
-    result = ctm(states, max_steps, checkpoint=checkpoint, **options)
-    result["resumed_chunks"] = resumed
-    save_ctm(store, result)
-    checkpoint.remove()
-    return result, False
-
-
-# ---------------------------------------------------------------------------------------------
-# Single machines in bbchallenge notation (Radó formalism: the halting transition writes, moves
-# and counts as a step; an undefined transition "---" stops the machine without a step).
-# ---------------------------------------------------------------------------------------------
-TM_HALTED, TM_STEP_LIMIT, TM_UNDEFINED, TM_OFF_TAPE = 0, 1, 2, 3
-TM_STATUS = {TM_HALTED: "halted", TM_STEP_LIMIT: "step_limit", TM_UNDEFINED: "undefined_transition",
-             TM_OFF_TAPE: "tape_limit"}
-#: The longest tape ``run_machine`` allocates (bytes, one cell each): a run whose head leaves it
-#: ends with status ``tape_limit`` (steps and ones so far) instead of growing memory without bound.
-MAX_TAPE_CELLS = 1 << 28
-TRANSITION = re.compile(r"([01])([LR])([A-Z])|(---)")
-
-
-def parse_machine(text: str) -> np.ndarray:
-    """bbchallenge notation -> int64 array (states, 2, 3) of (write, move +1/-1, next state or -1
-    for halt); undefined transitions are (-1, 0, -2)."""
-    parts = text.strip().split("_")
-    states = len(parts)
-    if not text.strip() or not 1 <= states <= 26:
-        raise ValueError(f"not a machine in bbchallenge notation: {text!r} (e.g. 1RB1LB_1LA1RZ)")
-    table = np.zeros((states, 2, 3), dtype=np.int64)
-    for state, part in enumerate(parts):
-        if len(part) != 6:
-            raise ValueError(f"state {chr(65 + state)} of {text!r} must be 6 characters (two transitions), got {part!r}")
-        for symbol in range(2):
-            piece = part[3 * symbol: 3 * symbol + 3]
-            match = TRANSITION.fullmatch(piece)
-            if match is None:
-                raise ValueError(f"transition {piece!r} of state {chr(65 + state)} is not like 1RB, 0LZ or ---")
-            if match.group(4):
-                table[state, symbol] = (-1, 0, -2)
-                continue
-            target = ord(match.group(3)) - 65
-            if match.group(3) != "Z" and target >= states:
-                raise ValueError(f"transition {piece!r} goes to state {match.group(3)}, but the machine has "
-                                 f"{states} states (A..{chr(64 + states)}; Z halts)")
-            table[state, symbol] = (int(match.group(1)), 1 if match.group(2) == "R" else -1,
-                                    -1 if match.group(3) == "Z" else target)
-    return table
-
-
-@jit
-def _simulate(table, max_steps, tape_cells):
-    """Run from a blank tape; returns (status, steps, ones)."""
-    tape = np.zeros(tape_cells, dtype=np.uint8)
-    position = tape_cells // 2
-    state = 0
-    steps = 0
-    ones = 0
-    while True:
-        if steps >= max_steps:
-            return TM_STEP_LIMIT, steps, ones
-        symbol = tape[position]
-        write = table[state, symbol, 0]
-        if write < 0:
-            return TM_UNDEFINED, steps, ones
-        ones += write - symbol
-        tape[position] = write
-        position += table[state, symbol, 1]
-        steps += 1
-        state = table[state, symbol, 2]
-        if state < 0:
-            return TM_HALTED, steps, ones
-        if position < 0 or position >= tape_cells:
-            return TM_OFF_TAPE, steps, ones
-
-
-def run_machine(text: str, max_steps: int = 10 ** 9) -> dict:
-    """Run a machine given in bbchallenge notation: ``{"steps", "ones", "status"}``; status
-    ``tape_limit`` when the head leaves MAX_TAPE_CELLS cells (memory stays bounded)."""
-    table = parse_machine(text)
-    if isinstance(max_steps, bool) or not isinstance(max_steps, int) or not 0 <= max_steps <= 2 ** 62:
-        raise ValueError(f"max_steps must be an integer in 0..2**62, got {max_steps!r}")
-    cells = 1 << 16
-    while True:
-        status, steps, ones = _simulate(table, max_steps, cells)
-        if status != TM_OFF_TAPE or cells >= MAX_TAPE_CELLS:
-            return {"machine": text.strip(), "steps": int(steps), "ones": int(ones), "status": TM_STATUS[status]}
-        cells = min(cells * 4, MAX_TAPE_CELLS)  # the head left the tape: rerun on a larger one (deterministic)
-
-
-def busy_beaver(states: int, max_steps: int, workers: int = 1, progress=None) -> dict:
-    """The largest step count and number of ones among n-state machines that halt within
-    ``max_steps`` steps, from the exhaustive CTM enumeration (the halting transition's move
-    changes neither). Machines still running at the cutoff are counted, not decided: S(n) and
-    Σ(n) are proven only once the cutoff exceeds what every halting machine needs."""
-    result = ctm(states, max_steps, workers=workers, progress=progress)
-    return {"states": states, "max_steps": max_steps, "max_steps_halting": result["max_halting_steps"],
-            "max_ones_halting": result["max_halting_ones"], "halting": result["halting"],
-            "still_running_at_cutoff": result["non_halting"], "machines": result["machines"],
-            "seconds": result["seconds"]}
+        return sample_machines(states, max_steps, count, seed)
