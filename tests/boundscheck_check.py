@@ -29,7 +29,7 @@ for path in sorted(glob.glob(str(root / "programs" / "*.toy"))):
     run(TOY, assemble_file(path, TOY), 2_000_000, 256)
     count += 1
 # the enumeration kernel (snapshots, restores, tries) and the Turing-machine kernel (tape, keys)
-from toyinduction.engine.enumeration import enumerate_programs  # noqa: E402
+from toyinduction.machines.toy.enumerate import enumerate_programs  # noqa: E402
 from toyinduction.machines.turing.tm import ctm, run_machine  # noqa: E402
 
 for language in (TOY, tiny):
