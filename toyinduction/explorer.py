@@ -1,9 +1,10 @@
 """The explorer: one self-contained HTML page to step through a prediction bit by bit.
 
 Two steps, kept apart: a *document* (a plain JSON-able dict of numbers the library computed)
-is built from a prediction (``explorer_document_from_prediction``) or from the malign-prior
-demo (``explorer_document_from_demo``); ``explorer_html(document)`` renders it to a string,
-and ``write_explorer`` is the only function that touches the disk.
+is built from a prediction (``explorer_document_from_prediction``, or from a ``Mixture``'s
+forecast: ``explorer_document_from_forecast``) or from the malign-prior demo
+(``explorer_document_from_demo``); ``explorer_html(document)`` renders it to a string, and
+``write_explorer`` is the only function that touches the disk.
 
 The page holds the document verbatim in a ``<script type="application/json">`` block and draws
 it with inline SVG and plain JavaScript: no library, nothing fetched, nothing to download, so
@@ -20,9 +21,9 @@ observed-bit fields are null. A demo's decision points are the t of the answer b
 demo's 0-based bit index + 1), so the row at a target's first decision point carries the
 shares the demo reports "at the first question".
 
-The module is self-contained: it reads predictions and pools through their attributes and
-imports the machine's status names and the disassembler only when a caller does not supply
-a ``describe`` function.
+The module is self-contained: it reads predictions and pools through their attributes, and
+imports only the run statuses' names and, when a caller gives no ``describe`` function, the
+machine registry for the disassembler.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ import numpy as np
 #: Class families, in stacking order (bottom to top); the unresolved band goes on top of all.
 FAMILIES = ("background", "named", "honest", "consequentialist")
 #: The one-line caption under the mass chart.
-UNRESOLVED_CAPTION = ("Hatched band, unresolved: prior mass of programs that had not finished when their step or "
-                      "bit budget ran out. They could still print anything, which is why the model-free interval "
+UNRESOLVED_CAPTION = ("Hatched, unresolved: the prior mass of programs that had not finished when their step or "
+                      "bit budget ran out; they could still print anything, which is why the model-free interval "
                       "is wide.")
 TIME_CONVENTION = ("Row t is the prediction of bit x_t from the t - 1 bits before it: P(x_t = 1 | x_<t) with its "
                    "model-free interval. The class masses and top hypotheses at t are the posterior after those "
@@ -64,7 +65,7 @@ def _hex(hue: float, lightness: float, saturation: float) -> str:
 
 #: (hue, saturation, darkest, lightest) of each family; the named family cycles through hues
 #: that are neither grey, blue nor red.
-_FAMILY_SHADES = {"background": (0, 0.0, 0.38, 0.80), "honest": (212, 0.62, 0.28, 0.74),
+_FAMILY_SHADES = {"background": (0, 0.0, 0.30, 0.66), "honest": (212, 0.62, 0.28, 0.74),
                   "consequentialist": (356, 0.68, 0.30, 0.76)}
 _NAMED_HUES = (135, 275, 32, 172, 318, 52)
 
@@ -106,17 +107,14 @@ def _ordered_classes(classes) -> list:
     return sorted(classes, key=key)
 
 
-def _default_describe(language):
-    """A disassembler for ``language`` (a toy-family Language, or "blc")."""
-    if language == "blc":
-        from toyinduction.machines.blc.reference import describe
-
-        return describe
-    if language is None:
+def _default_describe(machine):
+    """How a hypothesis is shown: ``machine``'s disassembler (a machine, its registry name, or
+    a toy Language), as ``top_hypotheses`` shows it; no machine, no text."""
+    if machine is None:
         return lambda bits: ""
-    from toyinduction.machines.toy.assembler import disassemble
+    from toyinduction.machines import machine as machine_named
 
-    return lambda bits: disassemble(bits, language, max_steps=10_000)
+    return machine_named(machine).disassemble
 
 
 def _status_label(status: int) -> str:
@@ -150,6 +148,7 @@ class _Hypotheses:
         self.pool, self.describe, self.rows, self.ids = pool, describe, [], {}
 
     def id_of(self, index: int) -> int:
+        """The id of pool hypothesis ``index`` in the table (added on first sight)."""
         if index not in self.ids:
             pool = self.pool
             output = pool.outputs[index][: int(pool.output_length[index])]
@@ -196,21 +195,23 @@ def _stream(prediction, hypotheses: _Hypotheses, name: str, kind: str, top: int,
             "first_decision_point": None}
 
 
-def explorer_document_from_prediction(prediction, pool, language=None, *, describe=None, top: int = 5,
+def explorer_document_from_prediction(prediction, pool, machine=None, *, describe=None, top: int = 5,
                                       next_step: dict | None = None, continuation=None, title: str | None = None,
                                       summary: dict | None = None) -> dict:
-    """The explorer's document for one prediction (``posterior.predict`` over ``pool``).
+    """The explorer's document for one prediction (the mixture's ``predict`` over ``pool``).
 
-    ``describe(bits) -> text`` shows a program (default: the disassembler of ``language``, or
-    the lambda term for "blc"). ``next_step`` (``predict_next``'s dict) adds the row of the
-    next, unseen bit; ``continuation`` (``most_probable_continuation``'s list) is shown after
-    the sequence. ``summary`` adds named numbers shown beside the title (e.g. log-losses).
+    ``describe(bits) -> text`` shows a program (default: the disassembler of ``machine`` — a
+    machine, its name or a toy Language — as ``top_hypotheses`` shows it; no machine: no text).
+    ``next_step`` (``predict_next``'s dict) adds the row of the next, unseen bit;
+    ``continuation`` (``most_probable_continuation``'s list) is shown after the sequence.
+    ``summary`` adds named numbers shown beside the title (e.g. log-losses).
+
     Returns a JSON-able dict: {"kind": "prediction", "title", "notes", "streams": [one stream],
     "hypotheses": [...]}; each stream row holds t, bit, p_next_one, p_lower, p_upper, p_observed
     and its interval, cumulative log_loss_bits, class masses (aligned with the stream's
     classes), the unresolved mass and the top hypotheses as [id, posterior] pairs.
     """
-    hypotheses = _Hypotheses(pool, describe or _default_describe(language))
+    hypotheses = _Hypotheses(pool, describe or _default_describe(machine))
     stream = _stream(prediction, hypotheses, "observed sequence", "sequence", top, next_step)
     if continuation:
         stream["continuation"] = "".join(str(step["bit"]) for step in continuation)
@@ -218,7 +219,7 @@ def explorer_document_from_prediction(prediction, pool, language=None, *, descri
                                          for key, value in step.items()} for step in continuation]
     sequence = prediction.sequence
     return {"kind": "prediction",
-            "title": title or f"Prediction of {sequence[:32]}{'…' if len(sequence) > 32 else ''} ({len(sequence)} bits)",
+            "title": title or f"Prediction of {sequence[:32]}{'…' * (len(sequence) > 32)} ({len(sequence)} bits)",
             "notes": {"time": TIME_CONVENTION, "unresolved": UNRESOLVED_CAPTION,
                       "assumption": "the point estimate assumes unresolved programs continue with fair coin flips; "
                                     "the interval assumes nothing"},
@@ -226,20 +227,36 @@ def explorer_document_from_prediction(prediction, pool, language=None, *, descri
             "streams": [stream], "hypotheses": hypotheses.rows}
 
 
+def explorer_document_from_forecast(forecast, *, top: int = 5, describe=None) -> dict:
+    """The explorer's document for a ``Mixture.predict`` forecast: its prediction, pool and
+    machine, the next bit, the continuation, and its log-losses beside the title (see
+    ``explorer_document_from_prediction``)."""
+    mixture = forecast.mixture
+    summary = {"enumeration": f"every program up to {mixture.max_bits} bits, {mixture.max_steps} steps",
+               "mixture log-loss (bits)": forecast.log_loss_bits,
+               **{f"{name} log-loss (bits)": value for name, value in forecast.baselines_log_loss_bits.items()}}
+    next_step = {"p_next_one": forecast.p_next_one, "p_lower": forecast.p_lower, "p_upper": forecast.p_upper}
+    return explorer_document_from_prediction(forecast.prediction, forecast.pool, mixture.machine, describe=describe,
+                                             top=top, next_step=next_step, continuation=forecast.continuation,
+                                             summary=summary)
+
+
 def explorer_document_from_demo(report: dict, *, top: int = 5, describe=None) -> dict:
     """The explorer's document for the malign-prior demo: one stream per target and control.
 
-    ``report`` is ``demo.run_demo(..., keep=True)`` (it needs the internals: the pool and each
-    stream's prediction). Besides the streams (as in ``explorer_document_from_prediction``, with
-    the decision points and, for a target, its ledger row), the document holds the headline,
+    ``report`` is the demo's report with its internals (the pool and each stream's prediction):
+    ``run_demo(..., keep=True)``, or a report object carrying them as ``report.internals``.
+    Besides the streams (as in ``explorer_document_from_prediction``, with the decision points
+    and, for a target, its ledger row), the document holds the headline,
     the ledger (every target's K_H, K_M, Δ, predicted and measured share, the honest answer's
     probability and interval), the price of malice, the premise table and the named programs.
     """
-    internals = report.get("internals")
+    internals = report.get("internals") or getattr(report, "internals", None)
     if internals is None:
         raise ValueError("the demo report has no internals: run the demo with keep=True")
     pool, world, length = internals["pool"], internals["world"], internals["length"]
-    hypotheses = _Hypotheses(pool, describe or _default_describe(internals["language"]))
+    machine = internals.get("machine", internals.get("language"))
+    hypotheses = _Hypotheses(pool, describe or _default_describe(machine))
     places = {name: (region, path) for _, name, region, path in internals["sequences"]}
     targets = {row["name"]: row for row in report["targets"]}
     streams = []
@@ -328,12 +345,17 @@ _PAGE = """<!DOCTYPE html>
     <span class="t-label">t = <b id="t-value">1</b> <span class="muted">of <span id="t-max"></span></span></span>
   </div>
   <p class="muted keys">&#8592; &#8594; one bit &middot; Shift+&#8592; &#8594; ten &middot; Home/End
-    <span id="decision-keys" hidden>&middot; [ ] previous/next decision point</span> &middot; click or drag on a chart</p>
+    <span id="decision-keys" hidden>&middot; [ ] previous/next decision point</span> &middot; click or drag on a chart
+    <span id="continuation-note" hidden>&middot; <i>italic</i>: not observed (after the sequence: the most probable
+    continuation)</span></p>
   <div id="bits" class="bits" aria-label="the sequence around t"></div>
 </section>
 <main>
   <section class="charts card">
-    <h2>Posterior mass by class</h2>
+    <div class="row spread"><h2>Posterior mass by class</h2>
+      <span id="zoom" class="zoom">show <button type="button" data-zoom="0" class="on">all bits</button><button
+        type="button" data-zoom="256">256 around t</button><button type="button"
+        data-zoom="64">64 around t</button></span></div>
     <svg id="mass-chart" class="chart" role="img" aria-label="posterior mass by class over time"></svg>
     <p class="caption"><span class="swatch hatch"></span> %%CAPTION%%</p>
     <h2>Prediction P(x<sub>t</sub> = 1 | x<sub>&lt;t</sub>) and its model-free interval</h2>
@@ -353,7 +375,8 @@ _PAGE = """<!DOCTYPE html>
       <div id="observed-block">observed x<sub>t</sub> = <b id="observed-bit"></b>; probability given to it
         <span id="p-observed" class="num"></span>, interval [<span id="p-observed-lower" class="num"></span>,
         <span id="p-observed-upper" class="num"></span>]</div>
-      <div id="log-loss-block" class="muted">cumulative log-loss to x<sub>t</sub>: <span id="log-loss" class="num"></span> bits</div>
+      <div id="log-loss-block" class="muted">cumulative log-loss to x<sub>t</sub>:
+        <span id="log-loss" class="num"></span> bits</div>
     </div>
     <table id="masses" class="masses">
       <thead><tr><th></th><th>class</th><th class="r">posterior mass</th></tr></thead>
@@ -366,14 +389,15 @@ _PAGE = """<!DOCTYPE html>
   <p class="muted">Programs whose known output extends x<sub>&lt;t</sub>, by posterior after those bits.</p>
   <table id="hypotheses" class="hypotheses">
     <thead><tr><th>#</th><th class="r">posterior</th><th class="r">length (bits)</th><th>class</th><th>status</th>
-      <th class="r">steps</th><th>output (known)</th><th>program</th></tr></thead>
+      <th class="r">steps</th><th>output (known; bold: its bit x<sub>t</sub>)</th></tr></thead>
     <tbody></tbody>
   </table>
 </section>
 <section id="demo-section" class="card" hidden>
   <h2>The ledger at each target's first question</h2>
   <p class="muted">K<sub>H</sub>, K<sub>M</sub>: &minus;log<sub>2</sub> of the summed prior of the honest programs and
-    of the consequentialists that write the target's stream to its first question; predicted share 1/(1+2<sup>&Delta;</sup>).
+    of the consequentialists that write the target's stream to its first question; predicted share
+    1/(1+2<sup>&Delta;</sup>).
     Click a row to go there.</p>
   <table id="ledger" class="data"><thead></thead><tbody></tbody></table>
   <p id="price"></p>
@@ -402,8 +426,13 @@ body { margin: 0 auto; max-width: 1280px; padding: 16px 20px 40px; background: v
 h1 { font-size: 21px; margin: 4px 0 6px; }
 h2 { font-size: 15px; margin: 4px 0 8px; }
 .muted { color: var(--muted); }
-.card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; margin: 12px 0; }
+.card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px;
+  margin: 12px 0; }
 .row { display: flex; align-items: center; gap: 10px; flex-wrap: wrap; }
+.row.spread { justify-content: space-between; }
+.zoom { font-size: 12px; color: var(--muted); }
+.zoom button { font-size: 12px; padding: 1px 8px; margin-left: 4px; }
+.zoom button.on { background: var(--accent); color: #fff; border-color: var(--accent); }
 #slider { flex: 1 1 320px; accent-color: var(--accent); }
 #slider:focus-visible, button:focus-visible, select:focus-visible { outline: 2px solid #9cc0e8; outline-offset: 2px; }
 button { font: inherit; padding: 2px 10px; border: 1px solid var(--line); border-radius: 6px; background: #f7f9fb;
@@ -412,7 +441,8 @@ button:hover { background: #e9eef5; }
 select { font: inherit; padding: 2px 4px; }
 .t-label { font-variant-numeric: tabular-nums; min-width: 9em; }
 .keys { margin: 6px 0 4px; font-size: 12px; }
-.bits { font: 15px/1.8 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; white-space: nowrap; overflow: hidden; }
+.bits { font: 15px/1.8 ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; white-space: nowrap;
+  overflow: hidden; }
 .bits span { display: inline-block; width: 1.05em; text-align: center; border-radius: 3px; cursor: pointer; }
 .bits .past { color: var(--ink); }
 .bits .future { color: #aab3bf; }
@@ -420,7 +450,7 @@ select { font: inherit; padding: 2px 4px; }
 .bits .decision { box-shadow: inset 0 -2px 0 var(--decision); }
 .bits .unseen { color: #8a94a3; font-style: italic; }
 .bits .gap { width: auto; padding: 0 4px; color: var(--muted); cursor: default; }
-main { display: grid; grid-template-columns: minmax(0, 1fr) 360px; gap: 12px; }
+main { display: grid; grid-template-columns: minmax(0, 1fr) 410px; gap: 12px; }
 main .card { margin: 0; }
 .chart { width: 100%; display: block; user-select: none; cursor: crosshair; }
 .chart text { font: 11px system-ui, sans-serif; fill: var(--muted); }
@@ -439,12 +469,20 @@ table { border-collapse: collapse; width: 100%; }
 th, td { padding: 3px 6px; border-bottom: 1px solid #eceff3; text-align: left; vertical-align: top; }
 th { font-weight: 600; color: var(--muted); font-size: 12px; }
 .r { text-align: right; font-variant-numeric: tabular-nums; }
+.masses td { font-size: 13px; padding: 2px 6px; }
 .masses td.value { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .masses tr.family td { font-weight: 600; border-top: 1px solid var(--line); }
 .masses tr.zero td { color: #a3acb8; }
 .hypotheses td { font-size: 13px; }
-.hypotheses pre { margin: 0; max-height: 11em; overflow: auto; font-size: 12px; background: #f7f9fb; padding: 4px 6px;
-  border-radius: 4px; }
+.hypotheses tr.hypothesis td { border-bottom: none; padding-top: 8px; }
+.hypotheses tr.program-row td { padding: 0 6px 8px 30px; }
+.hypotheses .compact { font: 12px/1.4 ui-monospace, Menlo, Consolas, monospace; color: #2b3442; display: -webkit-box;
+  -webkit-line-clamp: 3; -webkit-box-orient: vertical; overflow: hidden; }
+.hypotheses details summary { font-size: 12px; color: var(--muted); cursor: pointer; margin-top: 2px; }
+.hypotheses pre { margin: 4px 0; max-height: 24em; overflow: auto; font-size: 12px; background: #f7f9fb;
+  padding: 4px 8px; border-radius: 4px; }
+.hypotheses .program-bits { font: 11px ui-monospace, Menlo, Consolas, monospace; word-break: break-all;
+  color: var(--muted); }
 .hypotheses .output { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; word-break: break-all;
   max-width: 18em; }
 .hypotheses .output .extends { color: #8a94a3; }
@@ -528,12 +566,21 @@ _SCRIPT = r"""
     $("stream").addEventListener("change", (e) => selectStream(Number(e.target.value), null));
   }
 
-  // ---- charts ----
-  const W = 820, MH = 270, PH = 190, M = {l: 46, r: 12, t: 10, b: 30};
-  const xOf = (tt) => M.l + (tt - 1) / Math.max(rowsOf().length, 1) * (W - M.l - M.r);   // left edge of row tt
+  // ---- charts: rows lo..hi of the stream (all of them, or a window around t) ----
+  const W = 820, MH = 330, PH = 200, M = {l: 46, r: 12, t: 10, b: 30};
+  let zoom = 0;            // 0: the whole stream; else the width of the window around t, in bits
+  let view = {lo: 1, hi: 1};
+  function viewFor(at) {
+    const N = rowsOf().length;
+    if (!zoom || zoom >= N) return {lo: 1, hi: N};
+    const lo = Math.min(Math.max(1, at - Math.floor(zoom / 2)), N - zoom + 1);
+    return {lo, hi: lo + zoom - 1};
+  }
+  const dxOf = () => (W - M.l - M.r) / (view.hi - view.lo + 1);
+  const xOf = (tt) => M.l + (tt - view.lo) * dxOf();   // left edge of row tt
+  const inView = (tt) => tt >= view.lo && tt <= view.hi;
   function axes(node, h, yTicks, yLabel) {
     const g = svg("g", {});
-    const N = rowsOf().length;
     for (const y of yTicks) {
       const yy = M.t + (1 - y) * (h - M.t - M.b);
       g.appendChild(svg("line", {x1: M.l, x2: W - M.r, y1: yy, y2: yy, stroke: "#e6e9ee"}));
@@ -541,9 +588,10 @@ _SCRIPT = r"""
       label.textContent = String(y);
       g.appendChild(label);
     }
-    const step = niceStep(N);
-    for (let v = step; v <= N; v += step) {
-      const xx = xOf(v) + (xOf(2) - xOf(1)) / 2;
+    const step = niceStep(view.hi - view.lo + 1);
+    for (let v = Math.ceil(view.lo / step) * step; v <= view.hi; v += step) {
+      if (v < 1) continue;
+      const xx = xOf(v) + dxOf() / 2;
       g.appendChild(svg("line", {x1: xx, x2: xx, y1: h - M.b, y2: h - M.b + 4, stroke: "#9aa3ad"}));
       const label = svg("text", {x: xx, y: h - M.b + 16, "text-anchor": "middle"});
       label.textContent = String(v);
@@ -565,27 +613,26 @@ _SCRIPT = r"""
     return Math.max(1, 10 * p);
   }
   function bandPath(lower, upper, h) {
-    // a step-shaped band between two series (arrays indexed by row), x from t - 1/2 to t + 1/2
+    // a step-shaped band between two series (functions of t) over the rows in view
     const y = (v) => (M.t + (1 - v) * (h - M.t - M.b)).toFixed(2);
-    const dx = xOf(2) - xOf(1);
     const top = [], bottom = [];
-    for (let i = 0; i < upper.length; i++) {
-      const x0 = xOf(i + 1).toFixed(2), x1 = (xOf(i + 1) + dx).toFixed(2);
-      top.push(x0 + "," + y(upper[i]), x1 + "," + y(upper[i]));
-      bottom.push(x0 + "," + y(lower[i]), x1 + "," + y(lower[i]));
+    for (let tt = view.lo; tt <= view.hi; tt++) {
+      const x0 = xOf(tt).toFixed(2), x1 = (xOf(tt) + dxOf()).toFixed(2);
+      top.push(x0 + "," + y(upper(tt)), x1 + "," + y(upper(tt)));
+      bottom.push(x0 + "," + y(lower(tt)), x1 + "," + y(lower(tt)));
     }
     return "M" + top.join("L") + "L" + bottom.reverse().join("L") + "Z";
   }
-  function decisionLines(node, h) {
-    for (const d of stream.decision_points) {
-      const xx = xOf(d) + (xOf(2) - xOf(1)) / 2;
+  function frame(node, h) {
+    node.appendChild(svg("rect", {x: M.l, y: M.t, width: W - M.l - M.r, height: h - M.t - M.b, fill: "none",
+                                  stroke: "#c3c9d1"}));
+    for (const d of stream.decision_points.filter(inView)) {
+      const xx = xOf(d) + dxOf() / 2;
       node.appendChild(svg("line", {x1: xx, x2: xx, y1: M.t, y2: h - M.b, stroke: "#b3261e",
                                     "stroke-width": 1.3, "stroke-dasharray": "4 3", class: "decision-line"}));
     }
-  }
-  function marker(node, h, id) {
-    const g = svg("g", {id: id});
-    g.appendChild(svg("rect", {class: "now-band", y: M.t, height: h - M.t - M.b, fill: "rgba(17,17,17,0.08)"}));
+    const g = svg("g", {class: "marker"});
+    g.appendChild(svg("rect", {class: "now-band", y: M.t, height: h - M.t - M.b, fill: "rgba(17,17,17,0.10)"}));
     g.appendChild(svg("line", {class: "now-line", y1: M.t - 4, y2: h - M.b, stroke: "#111", "stroke-width": 1.5}));
     node.appendChild(g);
   }
@@ -602,25 +649,28 @@ _SCRIPT = r"""
     node.appendChild(defs);
     axes(node, MH, [0, 0.25, 0.5, 0.75, 1], "posterior mass");
     const rows = rowsOf();
-    let cumulative = rows.map(() => 0);
-    const layers = stream.classes.map((name, j) => ({name, values: rows.map((r) => r.masses[j]), fill: palette[name]}));
-    layers.push({name: "unresolved", values: rows.map((r) => r.unresolved), fill: "url(#hatch)"});
+    const layers = stream.classes.map((name, j) => ({name, value: (tt) => rows[tt - 1].masses[j],
+                                                     fill: palette[name]}));
+    layers.push({name: "unresolved", value: (tt) => rows[tt - 1].unresolved, fill: "url(#hatch)"});
+    let below = new Map();
+    for (let tt = view.lo; tt <= view.hi; tt++) below.set(tt, 0);
     for (const layer of layers) {
-      if (!layer.values.some((v) => v > 0)) continue;
-      const upper = cumulative.map((c, i) => Math.min(1, c + layer.values[i]));
-      const path = svg("path", {d: bandPath(cumulative, upper, MH), fill: layer.fill,
+      let any = false;
+      for (let tt = view.lo; tt <= view.hi; tt++) if (layer.value(tt) > 0) { any = true; break; }
+      if (!any) continue;
+      const above = new Map();
+      for (let tt = view.lo; tt <= view.hi; tt++) above.set(tt, Math.min(1, below.get(tt) + layer.value(tt)));
+      const lower = below;
+      const path = svg("path", {d: bandPath((tt) => lower.get(tt), (tt) => above.get(tt), MH), fill: layer.fill,
                                 stroke: layer.name === "unresolved" ? "#9aa3ad" : "none", "stroke-width": 0.6,
                                 "data-class": layer.name});
       const title = svg("title", {});
       title.textContent = layer.name;
       path.appendChild(title);
       node.appendChild(path);
-      cumulative = upper;
+      below = above;
     }
-    node.appendChild(svg("rect", {x: M.l, y: M.t, width: W - M.l - M.r, height: MH - M.t - M.b, fill: "none",
-                                  stroke: "#c3c9d1"}));
-    decisionLines(node, MH);
-    marker(node, MH, "mass-marker");
+    frame(node, MH);
   }
   function drawPChart() {
     const node = $("p-chart");
@@ -628,47 +678,63 @@ _SCRIPT = r"""
     node.setAttribute("viewBox", "0 0 " + W + " " + PH);
     axes(node, PH, [0, 0.5, 1], "probability");
     const rows = rowsOf();
-    node.appendChild(svg("path", {d: bandPath(rows.map((r) => r.p_lower), rows.map((r) => r.p_upper), PH),
+    node.appendChild(svg("path", {d: bandPath((tt) => rows[tt - 1].p_lower, (tt) => rows[tt - 1].p_upper, PH),
                                   fill: "#c9dcf0", stroke: "none"}));
     const y = (v) => (M.t + (1 - v) * (PH - M.t - M.b));
-    const dx = xOf(2) - xOf(1);
+    const dx = dxOf();
     const points = [];
-    rows.forEach((r, i) => { points.push(xOf(i + 1).toFixed(2) + "," + y(r.p_next_one).toFixed(2),
-                                         (xOf(i + 1) + dx).toFixed(2) + "," + y(r.p_next_one).toFixed(2)); });
-    node.appendChild(svg("path", {d: "M" + points.join("L"), fill: "none", stroke: "#1f5fa8", "stroke-width": 1.6}));
+    for (let tt = view.lo; tt <= view.hi; tt++) {
+      const yy = y(rows[tt - 1].p_next_one).toFixed(2);
+      points.push(xOf(tt).toFixed(2) + "," + yy, (xOf(tt) + dx).toFixed(2) + "," + yy);
+    }
+    node.appendChild(svg("path", {d: "M" + points.join("L"), fill: "none", stroke: "#1f5fa8",
+                                  "stroke-width": dx < 2 ? 0.9 : 1.6}));
     const radius = Math.max(1.2, Math.min(3, dx / 3));
-    rows.forEach((r, i) => {
-      if (r.bit === null) return;
-      node.appendChild(svg("circle", {cx: xOf(i + 1) + dx / 2, cy: y(r.bit), r: radius, fill: "#39424e"}));
-    });
-    node.appendChild(svg("rect", {x: M.l, y: M.t, width: W - M.l - M.r, height: PH - M.t - M.b, fill: "none",
-                                  stroke: "#c3c9d1"}));
-    decisionLines(node, PH);
-    marker(node, PH, "p-marker");
+    for (let tt = view.lo; tt <= view.hi; tt++) {
+      const bit = rows[tt - 1].bit;
+      if (bit !== null) node.appendChild(svg("circle", {cx: xOf(tt) + dx / 2, cy: y(bit), r: radius, fill: "#39424e"}));
+    }
+    frame(node, PH);
+  }
+  function drawCharts() {
+    view = viewFor(t);
+    drawMassChart();
+    drawPChart();
   }
   function placeMarkers() {
-    const dx = xOf(2) - xOf(1);
-    for (const id of ["mass-marker", "p-marker"]) {
-      const g = $(id);
+    const wanted = viewFor(t);
+    if (wanted.lo !== view.lo || wanted.hi !== view.hi) drawCharts();
+    for (const g of document.querySelectorAll(".chart .marker")) {
       const band = g.querySelector(".now-band"), line = g.querySelector(".now-line");
       band.setAttribute("x", xOf(t));
-      band.setAttribute("width", Math.max(dx, 0.5));
-      line.setAttribute("x1", xOf(t) + dx / 2);
-      line.setAttribute("x2", xOf(t) + dx / 2);
+      band.setAttribute("width", Math.max(dxOf(), 0.5));
+      line.setAttribute("x1", xOf(t) + dxOf() / 2);
+      line.setAttribute("x2", xOf(t) + dxOf() / 2);
     }
   }
   function chartToT(event, node) {
     const box = node.getBoundingClientRect();
     const x = (event.clientX - box.left) / box.width * W;
-    const N = rowsOf().length;
-    return Math.min(N, Math.max(1, Math.floor((x - M.l) / (W - M.l - M.r) * N) + 1));
+    return Math.min(view.hi, Math.max(view.lo, view.lo + Math.floor((x - M.l) / dxOf())));
   }
   for (const id of ["mass-chart", "p-chart"]) {
     const node = $(id);
     let dragging = false;
-    node.addEventListener("pointerdown", (e) => { dragging = true; node.setPointerCapture(e.pointerId); setT(chartToT(e, node)); });
+    node.addEventListener("pointerdown", (e) => {
+      dragging = true;
+      node.setPointerCapture(e.pointerId);
+      setT(chartToT(e, node));
+    });
     node.addEventListener("pointermove", (e) => { if (dragging) setT(chartToT(e, node)); });
     node.addEventListener("pointerup", () => { dragging = false; });
+  }
+  for (const button of document.querySelectorAll("#zoom button")) {
+    button.addEventListener("click", () => {
+      zoom = Number(button.dataset.zoom);
+      for (const other of document.querySelectorAll("#zoom button")) other.classList.toggle("on", other === button);
+      drawCharts();
+      placeMarkers();
+    });
   }
 
   // ---- the readout at t ----
@@ -732,7 +798,8 @@ _SCRIPT = r"""
     body.innerHTML = "";
     if (!r.top.length) {
       const tr = el("tr", {});
-      tr.appendChild(el("td", {colspan: 8, class: "muted"}, "no program in the pool has a known output extending these bits"));
+      tr.appendChild(el("td", {colspan: 7, class: "muted"},
+                        "no program in the pool has a known output extending these bits"));
       body.appendChild(tr);
     }
     r.top.forEach(([id, posterior], rank) => {
@@ -760,12 +827,20 @@ _SCRIPT = r"""
       out.appendChild(el("b", {}, shown.slice(cut, cut + 1)));
       out.appendChild(el("span", {class: "extends"}, shown.slice(cut + 1)));
       if (h.output.length > seen + 24) out.appendChild(document.createTextNode("\u2026"));
-      out.title = h.output.length + " output bits known; bold: its bit x_t";
+      out.title = h.output.length + " output bits known";
       tr.appendChild(out);
-      const prog = el("td", {class: "program"});
-      prog.appendChild(el("pre", {class: "disassembly", title: h.bits}, h.disassembly || h.bits));
-      tr.appendChild(prog);
       body.appendChild(tr);
+      const code = el("tr", {class: "program-row", "data-id": id});
+      const cell = el("td", {colspan: 7});
+      const text = h.disassembly || h.bits;
+      cell.appendChild(el("div", {class: "compact"}, text.split(/\s+/).filter(Boolean).join(" ")));
+      const details = el("details", {});
+      details.appendChild(el("summary", {}, "listing (" + text.trim().split("\n").length + " lines) and program bits"));
+      details.appendChild(el("pre", {class: "disassembly"}, text));
+      details.appendChild(el("div", {class: "program-bits"}, h.bits));
+      cell.appendChild(details);
+      code.appendChild(cell);
+      body.appendChild(code);
     });
   }
   function renderBits() {
@@ -839,9 +914,14 @@ _SCRIPT = r"""
     const hasDecisions = stream.decision_points.length > 0;
     for (const id of ["prev-decision", "next-decision", "decision-legend"]) $(id).hidden = !hasDecisions;
     $("decision-keys").hidden = !doc.streams.some((st) => st.decision_points.length);
-    drawMassChart();
-    drawPChart();
+    $("continuation-note").hidden = !stream.continuation;
+    for (const button of document.querySelectorAll("#zoom button")) {
+      button.hidden = Number(button.dataset.zoom) >= N;
+      if (button.hidden && button.classList.contains("on")) button.click();
+    }
+    $("zoom").hidden = N <= 64;
     t = Math.min(N, Math.max(1, at === null ? (stream.first_decision_point || 1) : at));
+    drawCharts();
     render();
   }
   function jumpDecision(direction) {
