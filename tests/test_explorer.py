@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from toyinduction.cli import main
-from toyinduction.explorer import (FAMILIES, class_colours, class_family, explorer_document_from_demo,
+from toyinduction.plots.explorer import (FAMILIES, class_colours, class_family, explorer_document_from_demo,
                                    explorer_document_from_prediction, explorer_html, write_explorer)
 from toyinduction.induction.mixture import (build_pool, most_probable_continuation, predict, predict_next,
                                             top_hypotheses)

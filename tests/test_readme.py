@@ -15,7 +15,7 @@ README = (ROOT / "README.md").read_text()
 README_LIMIT = 12_000                                   # characters: the README is a front page
 #: pages the README links that are written separately; each is checked like any other page as soon
 #: as it exists (remove it from here once it is in the repository)
-WRITTEN_SEPARATELY = {DOCS / "architecture.md", DOCS / "explorer.md"}
+WRITTEN_SEPARATELY = set()
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)\)")
 
 

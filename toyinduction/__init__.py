@@ -39,6 +39,7 @@ _PUBLIC = {
     "variant": ("toyinduction.machines.toy.language", "variant"),
     "Mixture": ("toyinduction.induction.solomonoff", "Mixture"),
     "Forecast": ("toyinduction.induction.solomonoff", "Forecast"),
+    "plot_forecast": ("toyinduction.plots.figures", "plot_forecast"),
     "NamedProgram": ("toyinduction.induction.mixture", "NamedProgram"),
     "Weighting": ("toyinduction.induction.mixture", "Weighting"),
     "RunStore": ("toyinduction.engine.store", "RunStore"),

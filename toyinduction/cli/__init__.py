@@ -12,7 +12,7 @@ import click
 
 from toyinduction import __version__
 from toyinduction.core import names_a_file
-from toyinduction.machines.toy.language import LANGUAGES, MNEMONICS, SEMANTICS, STACK_EFFECT, HAS_OPERAND, kraft_sum
+from toyinduction.machines.toy.language import LANGUAGES, MNEMONICS, kraft_sum
 
 #: Budgets above this are refused as absurd (the kernel caps step counts at 2**61).
 MAX_BUDGET = 2 ** 61
@@ -218,10 +218,9 @@ def run_command(program, machine_name, max_steps, output_bits, data, reference, 
 @json_option
 @library_errors
 def spec(machine_name, as_json):
-    """Show the instruction table of a toy variant: codewords, operands, semantics."""
+    """Show the instruction table of a toy variant: codewords, operands, semantics (a composite: its body)."""
     language = chosen_machine(machine_name, "variants").language
-    rows = [{"mnemonic": m, "codeword": language.codewords[m], "operand": "n" if HAS_OPERAND[m] else "",
-             "stack": STACK_EFFECT[m], "semantics": SEMANTICS[m]} for m in language.mnemonics]
+    rows = language.table()
     document = {"name": language.name, "spec_hash": language.spec_hash,
                 "kraft_sum": str(kraft_sum(language.codewords.values())), "instructions": rows,
                 "limits": language.limits, "operand_code": "elias-gamma(n+1)"}
@@ -396,14 +395,22 @@ def enumerate_command(machine_name, max_bits, max_steps, output_bits, workers, k
 @json_option
 @library_errors
 def runs(store_dir, as_json):
-    """List the results in the run store."""
+    """List the results in the run store, and the unfinished runs (partial: their finished
+    chunks are kept and the next run with the same parameters resumes from them)."""
     from toyinduction.engine.store import RunStore
+
+    def describe(row):
+        if "error" in row:
+            return row["error"]
+        if row.get("partial"):
+            return (f"partial: {row['chunks_finished']} of {row['chunks']} chunks finished"
+                    f"{' (running now)' if row.get('running') else ''}, {row['kind']} "
+                    f"{json.dumps(row.get('parameters', {}))}")
+        return f"{row.get('language', '')} {json.dumps(row.get('parameters', {}))} {row.get('created', '')}"
 
     store = RunStore(store_dir)
     rows = store.entries()
-    text = "\n".join(f"{row['name']:32s} " + (row["error"] if "error" in row else
-                      f"{row.get('language', '')} {json.dumps(row.get('parameters', {}))} {row.get('created', '')}")
-                      for row in rows) or f"no results in {store.directory}"
+    text = "\n".join(f"{row['name']:32s} {describe(row)}" for row in rows) or f"no results in {store.directory}"
     emit({"store": str(store.directory), "runs": rows}, as_json, text)
 
 
@@ -473,11 +480,13 @@ def predict(sequence, machine_name, max_bits, max_steps, length, program_paths, 
     forecast = mixture.predict(bits, continue_bits=continue_bits, top=top)
     document = forecast.to_json()
     if out_dir is not None:
-        document["figures"] = forecast.plot(out_dir)
+        from toyinduction.plots import plot_forecast
+
+        document["figures"] = plot_forecast(forecast, out_dir)
     if html_path is not None:
         from toyinduction.plots.explorer import explorer_document_from_forecast, write_explorer
 
-        document["html"] = str(write_explorer(explorer_document_from_forecast(forecast), html_path))
+        document["html"] = str(write_explorer(explorer_document_from_forecast(forecast, top=top), html_path))
     upcoming = document["next"]
     lines = [f"{'t':>4s} x_t  P(x_t = 1 | x_<t)  [lower, upper]"]
     lines += [f"{row['t']:>4d}  {row['bit']}   {row['p_next_one']:.4f}             [{row['p_lower']:.4f}, "

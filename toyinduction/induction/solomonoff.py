@@ -64,23 +64,6 @@ class Forecast:
             document["advice"] = self.advice
         return document
 
-    def plot(self, out_dir) -> list:
-        """Write the figures (posterior by class, probability of each bit, log-loss, prior by
-        length, an animation) into ``out_dir``; returns their paths."""
-        from toyinduction import plots
-
-        out = Path(out_dir)
-        title = f"{self.sequence[:24]}{'…' if len(self.sequence) > 24 else ''}"
-        probabilities = {name: function(self.sequence) for name, function in BASELINES.items()}
-        figures = [*plots.plot_posterior(self.prediction, out / "posterior", f"Posterior mass by class: {title}"),
-                   *plots.plot_observed_probability(self.prediction, probabilities, out / "probability",
-                                                    f"Probability given to each observed bit: {title}"),
-                   *plots.plot_log_loss(self.prediction, probabilities, out / "log_loss",
-                                        f"Cumulative log-loss: {title}"),
-                   *plots.plot_prior_by_length(self.enumeration, out / "prior_by_length"),
-                   plots.animate_posterior(self.prediction, out / "posterior.gif", f"Posterior: {title}")]
-        return [str(path) for path in figures]
-
     def __repr__(self) -> str:
         return (f"<Forecast of {len(self.sequence)} bits: P(x_{len(self.sequence) + 1} = 1) = {self.p_next_one:.4f} "
                 f"in [{self.p_lower:.4f}, {self.p_upper:.4f}], continuation "
