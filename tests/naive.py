@@ -71,14 +71,16 @@ def enumerate_naively(language, max_bits, max_steps, output_bits):
     return sorted(leaves)
 
 
-def predict_naively(language, sequence, max_bits, max_steps, named_bits=(), speed=0.0):
+def predict_naively(language, sequence, max_bits, max_steps, named_bits=(), speed=0.0, step_cap=None):
     """The mixture's predictions computed literally, one hypothesis at a time.
 
     Hypotheses: the naive enumeration's leaves and the named programs (bit strings), each run
     by the reference interpreter to len(sequence) + 1 output bits. A named program longer
     than max_bits has its mass 2^-|q| carved out of the leaf q[:max_bits]. Weights are exact
-    Fractions for speed = 0. Returns per step (p_one, p_lower, p_upper) and, after each
-    number of observed bits, (posterior of named programs, unresolved posterior).
+    Fractions for speed = 0. With a ``step_cap``, runs longer than it weigh 0, and an unresolved
+    run that cannot write bit t+1 within it (every output bit is a step) is out of step t.
+    Returns per step (p_one, p_lower, p_upper, coin_lower, coin_upper) and, after each number of
+    observed bits, (posterior of named programs, unresolved posterior).
     """
     from fractions import Fraction
 
@@ -101,6 +103,12 @@ def predict_naively(language, sequence, max_bits, max_steps, named_bits=(), spee
     for h in hypotheses:
         h["weight"] = h["mass"] if speed == 0 else float(h["mass"]) * max(h["result"].steps, 1) ** -speed
         h["unresolved"] = h["result"].status.label in ("step_limit", "bits_limit")
+        if step_cap is not None and h["result"].steps > step_cap:
+            h["weight"] = 0
+
+    def can_write(h, t):
+        """Whether an unresolved run can still write bit t+1 within the step cap."""
+        return step_cap is None or h["result"].steps + (t + 1 - len(h["result"].output)) <= step_cap
 
     def owed(h, t):
         """An unresolved run t - |output| bits short must still take that many steps: under the
@@ -117,7 +125,7 @@ def predict_naively(language, sequence, max_bits, max_steps, named_bits=(), spee
             if output.startswith(seen):
                 consistent += h["weight"]
                 named += h["weight"] if h["named"] else 0
-            elif h["unresolved"] and seen.startswith(output):
+            elif h["unresolved"] and seen.startswith(output) and can_write(h, t):
                 unresolved += owed(h, t) * Fraction(1, 2 ** (t - len(output)))
         total = consistent + unresolved
         posteriors.append((named / total, unresolved / total) if total else (0, 0))
@@ -129,13 +137,15 @@ def predict_naively(language, sequence, max_bits, max_steps, named_bits=(), spee
             output = h["result"].output
             if len(output) > t and output[:t] == seen:
                 resolved[int(output[t])] += h["weight"]
-            elif h["unresolved"] and seen.startswith(output):
+            elif h["unresolved"] and seen.startswith(output) and can_write(h, t):
                 raw += owed(h, t)
                 coins += owed(h, t) * Fraction(1, 2 ** (t - len(output)))
         denominator = resolved[0] + resolved[1] + coins
         p_one = (resolved[1] + coins / 2) / denominator if denominator else Fraction(1, 2)
         bound = resolved[0] + resolved[1] + raw
-        steps.append((p_one, resolved[1] / bound if bound else 0, (resolved[1] + raw) / bound if bound else 1))
+        steps.append((p_one, resolved[1] / bound if bound else 0, (resolved[1] + raw) / bound if bound else 1,
+                      resolved[1] / denominator if denominator else 0,
+                      (resolved[1] + coins) / denominator if denominator else 1))
     return steps, posteriors
 
 

@@ -34,17 +34,24 @@ CASES = [("0110100110010110", 12, 200, (THUE,)), ("1111111111", 13, 300, ()), ("
          ("0", 10, 50, ())]
 
 
-@pytest.mark.parametrize("speed", [0.0, 1.5])
+@pytest.mark.parametrize("speed, step_cap", [(0.0, None), (1.5, None), (0.0, 60)])
 @pytest.mark.parametrize("sequence, max_bits, max_steps, named", CASES, ids=[c[0] for c in CASES])
-def test_predictions_bounds_and_posteriors_equal_the_naive_computation(sequence, max_bits, max_steps, named, speed):
-    """Also under a speed prior, where an unresolved run is charged the steps it must still take."""
+def test_predictions_bounds_and_posteriors_equal_the_naive_computation(sequence, max_bits, max_steps, named, speed,
+                                                                       step_cap):
+    """Also under a speed prior, where an unresolved run is charged the steps it must still take,
+    and under a step cap, where a run that cannot write the next bit in time is out; the coin
+    interval too."""
     pool = pool_for(sequence, max_bits, max_steps, named)
-    prediction = predict(pool, sequence, Weighting(speed=speed))
-    steps, posteriors = naive.predict_naively(TOY, sequence, max_bits, max_steps, named, speed=speed)
-    for t, (p_one, p_low, p_high) in enumerate(steps):
+    prediction = predict(pool, sequence, Weighting(speed=speed, step_cap=step_cap))
+    steps, posteriors = naive.predict_naively(TOY, sequence, max_bits, max_steps, named, speed=speed,
+                                              step_cap=step_cap)
+    for t, (p_one, p_low, p_high, coin_low, coin_high) in enumerate(steps):
         assert prediction.p_next_one[t] == pytest.approx(float(p_one), rel=1e-9, abs=1e-15)
         assert prediction.p_lower[t] == pytest.approx(float(p_low), rel=1e-9, abs=1e-15)
         assert prediction.p_upper[t] == pytest.approx(float(p_high), rel=1e-9, abs=1e-15)
+        assert prediction.p_coin_lower[t] == pytest.approx(float(coin_low), rel=1e-9, abs=1e-15)
+        assert prediction.p_coin_upper[t] == pytest.approx(float(coin_high), rel=1e-9, abs=1e-15)
+        assert p_low <= coin_low <= p_one <= coin_high <= p_high
     named_columns = [i for i, label in enumerate(prediction.classes) if label.startswith("named")]
     for t, (named_share, unresolved_share) in enumerate(posteriors):
         assert prediction.class_posterior[t, named_columns].sum() == pytest.approx(float(named_share), abs=1e-12)
@@ -87,6 +94,26 @@ def test_bounds_contain_the_prediction_and_nest_as_the_enumeration_grows(seed):
     assert np.all(small.p_lower <= large.p_lower + 1e-12) and np.all(large.p_upper <= small.p_upper + 1e-12)
     # so the larger enumeration's prediction (closer to the exact value) is inside the smaller's bounds
     assert np.all(small.p_lower <= large.p_next_one + 1e-12) and np.all(large.p_next_one <= small.p_upper + 1e-12)
+
+
+def test_the_step_cap_tightening_is_exact():
+    """A run the step cap takes out of the model-free interval really cannot write the next bit in
+    time: rerun with the cap as its budget, it has not written it."""
+    from toyinduction.machines.toy.kernel import run
+
+    sequence, cap = "0101010101", 32
+    pool = pool_for(sequence, 12, 30)
+    checked = 0
+    for t in range(len(sequence)):
+        seen = sequence[:t]
+        for index in np.flatnonzero(pool.unresolved):
+            output = "".join(map(str, pool.outputs[index][: pool.output_length[index]]))
+            if seen.startswith(output) and pool.steps[index] + (t + 1 - len(output)) > cap:
+                assert len(run(TOY, pool.bits[index], cap, t + 1).output) <= t
+                checked += 1
+    assert checked > 0
+    capped, plain = predict(pool, sequence, Weighting(step_cap=cap)), predict(pool, sequence)
+    assert np.all(capped.p_upper - capped.p_lower <= plain.p_upper - plain.p_lower + 1e-12)
 
 
 def test_speed_prior_and_step_cap():
@@ -167,9 +194,15 @@ def test_predict_command(tmp_path):
     args = ["predict", "0110100110", "--max-bits", "12", "--max-steps", "100", "--store", store, "--json",
             "--program", str(programs_dir() / "thue_morse.toy"), "--top", "2"]
     document = json.loads(CliRunner().invoke(main, args).output)
-    assert [set(step) for step in document["steps"]] == [{"t", "bit", "p_next_one", "p_lower", "p_upper"}] * 10
+    assert [set(step) for step in document["steps"]] == [{"t", "bit", "p_next_one", "p_lower", "p_upper",
+                                                           "p_coin_lower", "p_coin_upper"}] * 10
     assert [step["t"] for step in document["steps"]] == list(range(1, 11))     # x_t, counted from 1
-    assert set(document["next"]) == {"p_next_one", "p_lower", "p_upper"} and len(document["continuation"]) == 8
+    assert set(document["next"]) == {"p_next_one", "p_lower", "p_upper", "p_coin_lower", "p_coin_upper",
+                                     "unresolved_raw_share"} and len(document["continuation"]) == 8
+    upcoming = document["next"]
+    assert upcoming["p_lower"] <= upcoming["p_coin_lower"] <= upcoming["p_next_one"] <= upcoming["p_coin_upper"] \
+        <= upcoming["p_upper"]
+    assert document["why_the_interval_is_wide"].startswith(f"{upcoming['unresolved_raw_share']:.4g} of the prior")
     assert document["log_loss_bits"] > 0 and document["top_hypotheses"][0]["class"] == "thue_morse"
     assert json.loads(CliRunner().invoke(main, args).output)["enumeration_loaded_from_store"]
     from_program = CliRunner().invoke(main, ["predict", str(programs_dir() / "period3.toy"), "--length", "12",
@@ -205,7 +238,10 @@ def test_predict_predicts_the_next_bit_and_says_when_the_pool_cannot_explain_the
     alternating = CliRunner().invoke(main, ["predict", "01" * 12, "--max-bits", "20", "--store", store])
     last = alternating.output.strip().splitlines()[-1]
     assert last.startswith("next bit x_25: P(x_25 = 1 | x) = ")
-    assert float(last.split(" = ")[2].split(",")[0]) < 0.01
+    assert float(last.split(" = ")[2].split(";")[0]) < 0.01
+    low, high = (float(x) for x in last.split("coin assumption [")[1].split("]")[0].split(", "))
+    assert 0 <= low <= high < 0.01          # the interval under the coin assumption informs
+    assert "model-free interval [0.0000, 0.9999]" in last and "stopped at a step or length limit" in last
     document = json.loads(CliRunner().invoke(main, ["predict", "01" * 12, "--max-bits", "20", "--store", store,
                                                     "--json"]).output)
     assert document["next"]["p_next_one"] < 0.01 and document["continuation"] == "01010101"

@@ -503,9 +503,11 @@ def predict(sequence, machine_name, max_bits, max_steps, length, program_paths, 
                      + " ".join(f"{step['p']:.3f}" for step in forecast.continuation) + ")")
     if "advice" in document:
         lines.append(document["advice"])
-    lines.append(f"next bit x_{len(bits) + 1}: P(x_{len(bits) + 1} = 1 | x) = {upcoming['p_next_one']:.4f}, "
-                 f"model-free interval [{upcoming['p_lower']:.4f}, {upcoming['p_upper']:.4f}] (the estimate assumes "
-                 f"unresolved programs continue with coin flips; the interval assumes nothing)")
+    lines.append(f"next bit x_{len(bits) + 1}: P(x_{len(bits) + 1} = 1 | x) = {upcoming['p_next_one']:.4f}; "
+                 f"interval under the coin assumption [{upcoming['p_coin_lower']:.4f}, {upcoming['p_coin_upper']:.4f}] "
+                 f"(unresolved programs wrote the bits they had not yet written no better than a coin, and may put "
+                 f"the next bit anywhere); model-free interval [{upcoming['p_lower']:.4f}, {upcoming['p_upper']:.4f}]: "
+                 f"{document['why_the_interval_is_wide']}")
     if html_path is not None:
         lines.append(f"wrote the explorer to {html_path}")
     emit(document, as_json, "\n".join(lines))

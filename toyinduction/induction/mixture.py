@@ -24,8 +24,19 @@ The *bounds* assume nothing about the unresolved hypotheses: with R their raw we
 
       L_1 / (L_0 + L_1 + R)  <=  P(x_{t+1} = 1 | x)  <=  (L_1 + R) / (L_0 + L_1 + R),
 
-which contain every value the unresolved runs could turn out to give. The point prediction
-lies inside them. Because the predictor is a Bayes mixture in which a generating program of
+which contain every value the unresolved runs could turn out to give. They are wide exactly
+when R is a large share of the weight in play (``unresolved_raw_share``): programs stopped at a
+step or length limit before writing bit t+1 could still write anything. Under a hard step cap
+they are tightened exactly: a run at s steps that must still write bits |o_h|+1..t+1 needs at
+least t+1-|o_h| more steps (every ``out`` is a step), so it is out when that passes the cap.
+
+Between the two sits the interval under the *coin assumption*: unresolved programs wrote the
+observed bits they had not yet written no better than a fair coin (weight w_h·2^-(t - |o_h|),
+as in the point estimate) but may put the next bit anywhere:
+
+      L_1 / (L_0 + L_1 + R')  <=  P(x_{t+1} = 1 | x)  <=  (L_1 + R') / (L_0 + L_1 + R').
+
+The point prediction lies inside both intervals. Because the predictor is a Bayes mixture in which a generating program of
 length K has weight 2^-K, Solomonoff's bound applies to it: for a deterministic source,
 Σ_t (1 - P(x_{t+1} | x_{1:t}))^2 <= (ln 2 / 2)·K.
 """
@@ -253,6 +264,9 @@ class Prediction:
     p_observed: np.ndarray
     p_observed_lower: np.ndarray     # the model-free interval of the probability of the observed bit
     p_observed_upper: np.ndarray
+    p_coin_lower: np.ndarray         # the interval under the coin assumption (see ``predict``)
+    p_coin_upper: np.ndarray
+    unresolved_raw_share: np.ndarray  # the unresolved programs' share of the raw weight in play at t
     log_loss_bits: np.ndarray        # cumulative, after each bit
     squared_error: np.ndarray        # cumulative Σ (1 - P(observed))^2
     classes: list
@@ -282,9 +296,11 @@ class Prediction:
 
     def steps_json(self) -> list:
         """Per observed bit x_t (t from 1): {"t", "bit": x_t, "p_next_one": P(x_t = 1 | x_<t),
-        "p_lower", "p_upper": its model-free interval}."""
+        "p_lower", "p_upper": its model-free interval, "p_coin_lower", "p_coin_upper": its interval
+        under the coin assumption}."""
         return [{"t": t + 1, "bit": int(self.sequence[t]), "p_next_one": float(self.p_next_one[t]),
-                 "p_lower": float(self.p_lower[t]), "p_upper": float(self.p_upper[t])}
+                 "p_lower": float(self.p_lower[t]), "p_upper": float(self.p_upper[t]),
+                 "p_coin_lower": float(self.p_coin_lower[t]), "p_coin_upper": float(self.p_coin_upper[t])}
                 for t in range(len(self.sequence))]
 
 
@@ -318,7 +334,8 @@ def predict(pool: HypothesisPool, sequence: str, weighting: Weighting | None = N
     unresolved = pool.unresolved
     classes = sorted(set(pool.label), key=lambda label: (not label.startswith("enumerated"), label))
     class_index = np.array([classes.index(label) for label in pool.label], dtype=np.int64)
-    p_one, p_low, p_high, p_obs, observed_low, observed_high = (np.zeros(n) for _ in range(6))
+    p_one, p_low, p_high, p_obs, observed_low, observed_high, coin_low, coin_high, raw_share = (
+        np.zeros(n) for _ in range(9))
     class_posterior = np.zeros((n + 1, len(classes)))
     unresolved_posterior = np.zeros(n + 1)
     final_posterior = np.zeros(pool.size)
@@ -326,6 +343,8 @@ def predict(pool: HypothesisPool, sequence: str, weighting: Weighting | None = N
         consistent = agree >= t
         prefix_unresolved = unresolved & (agree == length) & (length < t)  # known output a proper prefix of x
         waiting = unresolved & (agree == length) & (length <= t)   # output a prefix of x_1..x_t
+        if weighting.step_cap is not None:   # exact: writing bits length+1..t+1 takes t+1-length more steps
+            waiting = waiting & (pool.steps + (t + 1 - length) <= weighting.step_cap)
         # weights relative to the largest one in play (only ratios matter): the mixture's own
         # weights (coin-discounted for the unresolved) in one scale, the raw ones of the bounds
         # in another, so programs thousands of bits long do not underflow to 0
@@ -350,6 +369,8 @@ def predict(pool: HypothesisPool, sequence: str, weighting: Weighting | None = N
         resolved_one, resolved_zero = (resolved_observed, resolved_other) if bit else (resolved_other, resolved_observed)
         denominator = resolved_one + resolved_zero + coins
         p_one[t] = (resolved_one + coins / 2) / denominator if denominator > 0 else 0.5
+        coin_low[t] = resolved_one / denominator if denominator > 0 else 0.0
+        coin_high[t] = (resolved_one + coins) / denominator if denominator > 0 else 1.0
         raw_weight = _relative_weights(np.where(waiting, log2_owed, np.where(consistent, log2_weight, -np.inf)))
         raw = raw_weight[waiting].sum()
         raw_observed, raw_other = raw_weight[observed].sum(), raw_weight[other].sum()
@@ -357,13 +378,15 @@ def predict(pool: HypothesisPool, sequence: str, weighting: Weighting | None = N
         bound = raw_one + raw_zero + raw
         p_low[t] = raw_one / bound if bound > 0 else 0.0
         p_high[t] = (raw_one + raw) / bound if bound > 0 else 1.0
+        raw_share[t] = raw / bound if bound > 0 else 1.0
         observed_low[t] = raw_observed / bound if bound > 0 else 0.0   # exact even when tiny (not 1 - p_high)
         observed_high[t] = (raw_observed + raw) / bound if bound > 0 else 1.0
         p_obs[t] = p_one[t] if bit else 1 - p_one[t]
     with np.errstate(divide="ignore"):
         log_loss = np.cumsum(-np.log2(p_obs))
     prediction = Prediction(sequence=sequence, p_next_one=p_one, p_lower=p_low, p_upper=p_high, p_observed=p_obs,
-                            p_observed_lower=observed_low, p_observed_upper=observed_high,
+                            p_observed_lower=observed_low, p_observed_upper=observed_high, p_coin_lower=coin_low,
+                            p_coin_upper=coin_high, unresolved_raw_share=raw_share,
                       log_loss_bits=log_loss, squared_error=np.cumsum((1 - p_obs) ** 2), classes=classes,
                       class_posterior=class_posterior, unresolved_posterior=unresolved_posterior,
                             final_posterior=final_posterior, weighting=weighting, _log2_weight=log2_weight, _agree=agree,
@@ -405,7 +428,9 @@ def predict_next(pool: HypothesisPool, sequence: str, weighting: Weighting | Non
                          f"{n + 2}")
     prediction = predict(pool, sequence + "0", weighting)
     return {"p_next_one": float(prediction.p_next_one[n]), "p_lower": float(prediction.p_lower[n]),
-            "p_upper": float(prediction.p_upper[n])}
+            "p_upper": float(prediction.p_upper[n]), "p_coin_lower": float(prediction.p_coin_lower[n]),
+            "p_coin_upper": float(prediction.p_coin_upper[n]),
+            "unresolved_raw_share": float(prediction.unresolved_raw_share[n])}
 
 
 def most_probable_continuation(pool: HypothesisPool, sequence: str, bits: int,

@@ -32,8 +32,9 @@ class Forecast:
     """What a :class:`Mixture` says about one sequence x = x_1..x_n.
 
     ``prediction`` holds every step (P(x_t = 1 | x_<t) with its model-free interval, the
-    posterior by class); ``p_next_one``, ``p_lower``, ``p_upper`` are for the next, unseen bit
-    x_{n+1}; ``continuation`` is the most probable next bits, each with its probability.
+    posterior by class); ``p_next_one``, ``p_lower``, ``p_upper`` (the model-free interval) and
+    ``p_coin_lower``, ``p_coin_upper`` (the interval under the coin assumption) are for the next,
+    unseen bit x_{n+1}; ``continuation`` is the most probable next bits, each with its probability.
     """
 
     sequence: str
@@ -41,6 +42,9 @@ class Forecast:
     p_next_one: float
     p_lower: float
     p_upper: float
+    p_coin_lower: float
+    p_coin_upper: float
+    unresolved_raw_share: float
     continuation: list
     top_hypotheses: list
     log_loss_bits: float
@@ -56,13 +60,23 @@ class Forecast:
         document = {"sequence": self.sequence, "steps": self.prediction.steps_json(),
                     "log_loss_bits": self.log_loss_bits, "baselines_log_loss_bits": self.baselines_log_loss_bits,
                     "top_hypotheses": self.top_hypotheses, "unresolved_posterior": self.unresolved_posterior,
-                    "next": {"p_next_one": self.p_next_one, "p_lower": self.p_lower, "p_upper": self.p_upper},
+                    "next": {"p_next_one": self.p_next_one, "p_lower": self.p_lower, "p_upper": self.p_upper,
+                             "p_coin_lower": self.p_coin_lower, "p_coin_upper": self.p_coin_upper,
+                             "unresolved_raw_share": self.unresolved_raw_share},
+                    "why_the_interval_is_wide": self.why_wide(),
                     "continuation": "".join(str(step["bit"]) for step in self.continuation),
                     "continuation_steps": self.continuation, "pool_size": self.pool.size,
                     "enumeration_loaded_from_store": bool(getattr(self.enumeration, "loaded", False))}
         if self.advice is not None:
             document["advice"] = self.advice
         return document
+
+    def why_wide(self) -> str:
+        """One sentence on the model-free interval of the next bit: how much of the weight in play
+        sits on programs that could still write anything."""
+        return (f"{self.unresolved_raw_share:.4g} of the prior weight still in play sits on programs stopped at a "
+                f"step or length limit before writing bit {len(self.sequence) + 1}; they could write anything, "
+                f"so the model-free interval spans their share")
 
     def __repr__(self) -> str:
         return (f"<Forecast of {len(self.sequence)} bits: P(x_{len(self.sequence) + 1} = 1) = {self.p_next_one:.4f} "
@@ -91,7 +105,11 @@ class Mixture:
         """A named program from a NamedProgram, an assembly file, a file of bits or a bit string."""
         if isinstance(value, NamedProgram):
             return value
+        from toyinduction.machines.shipped import shipped_program
+
         text, path = str(value), Path(str(value))
+        if not names_a_file(path) and shipped_program(text) is not None:   # a shipped program by its name
+            path = shipped_program(text)
         if text.endswith(self.machine.source_suffix) or (names_a_file(path) and path.suffix == self.machine.source_suffix):
             return NamedProgram.from_file(path, self.machine)
         if names_a_file(path):
@@ -122,6 +140,8 @@ class Mixture:
         unresolved = float(prediction.unresolved_posterior[-1])
         return Forecast(sequence=sequence, prediction=prediction, p_next_one=upcoming["p_next_one"],
                         p_lower=upcoming["p_lower"], p_upper=upcoming["p_upper"],
+                        p_coin_lower=upcoming["p_coin_lower"], p_coin_upper=upcoming["p_coin_upper"],
+                        unresolved_raw_share=upcoming["unresolved_raw_share"],
                         continuation=most_probable_continuation(pool, sequence, continue_bits, self.weighting),
                         top_hypotheses=top_hypotheses(pool, prediction, self.machine, top),
                         log_loss_bits=float(prediction.log_loss_bits[-1]),
