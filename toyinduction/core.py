@@ -22,14 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 
-class Status(enum.IntEnum):
-    """How a run ended. The integer values are what ``eval`` pushes for its child."""
-
-    HALTED = 0
-    STEP_LIMIT = 1
-    OUTPUT_LIMIT = 2
-    BITS_LIMIT = 3
-    FAULT = 4
+class _Named(enum.IntEnum):
+    """An integer code that prints, and goes into JSON, by its lower-case name."""
 
     @property
     def label(self) -> str:
@@ -42,7 +36,17 @@ class Status(enum.IntEnum):
     __repr__ = __str__
 
 
-class Fault(enum.IntEnum):
+class Status(_Named):
+    """How a run ended. The integer values are what ``eval`` pushes for its child."""
+
+    HALTED = 0
+    STEP_LIMIT = 1
+    OUTPUT_LIMIT = 2
+    BITS_LIMIT = 3
+    FAULT = 4
+
+
+class Fault(_Named):
     """Why a run ended in :attr:`Status.FAULT` (0 = no fault)."""
 
     NONE = 0
@@ -65,16 +69,6 @@ class Fault(enum.IntEnum):
     INTERNAL = 17             # a broken invariant; reported instead of crashing (never seen)
     FREE_VARIABLE = 18        # blc: the program text is an open term
     BAD_OUTPUT = 19           # blc: the result is not a list of bits
-
-    @property
-    def label(self) -> str:
-        """Lower-case name used in JSON."""
-        return self.name.lower()
-
-    def __str__(self) -> str:
-        return self.label
-
-    __repr__ = __str__
 
 
 @dataclass(frozen=True)

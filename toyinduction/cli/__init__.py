@@ -325,6 +325,16 @@ def store_option(command):
                              "else ~/.cache/toyinduction).")(command)
 
 
+def stored_computation(command):
+    """The options of a computation kept in the run store and spread over workers: --scheduler,
+    --store, --fresh and --json, with one-line errors."""
+    for decorate in (library_errors, json_option,
+                     click.option("--fresh", is_flag=True, help="Run even if the store has this result (and replace it)."),
+                     store_option, scheduler_option):
+        command = decorate(command)
+    return command
+
+
 class ProgressBar:
     """A click progress bar on stderr when it is a terminal; silent otherwise."""
 
@@ -352,11 +362,7 @@ class ProgressBar:
 @workers_option
 @click.option("--keep-leaves", default=200_000, show_default=True, type=click.IntRange(0, 1 << 28),
               help="Keep every leaf when there are at most this many (memory bound per chunk of work).")
-@scheduler_option
-@store_option
-@click.option("--fresh", is_flag=True, help="Run even if the store has this result (and replace it).")
-@json_option
-@library_errors
+@stored_computation
 def enumerate_command(machine_name, max_bits, max_steps, output_bits, workers, keep_leaves, scheduler,
                       store_dir, fresh, as_json):
     """Run every program of up to --max-bits bits; exact prior mass per bucket. (Turing machines
@@ -644,11 +650,7 @@ def tm():
 @click.option("--no-reduce", is_flag=True, help="Enumerate without the relabelling and mirror reductions.")
 @click.option("--top", default=10, show_default=True, type=click.IntRange(1, None),
               help="Show (and in JSON, give) only the TOP most frequent outputs.")
-@scheduler_option
-@store_option
-@click.option("--fresh", is_flag=True, help="Run even if the store has this result (and replace it).")
-@json_option
-@library_errors
+@stored_computation
 def tm_ctm(states, max_steps, workers, no_reduce, top, scheduler, store_dir, fresh, as_json):
     """Count, for every output, the n-state machines that halt with it (blank tape of 0s), with
     the exact prior mass of halting and still-running machines (the CTM measure)."""

@@ -68,6 +68,28 @@ def flatten(term) -> tuple:
 
 
 @jit_inline
+def _push_thunk(t_term, t_env, t_vk, s_tag, s_item, nt, sp, term, env):
+    """A new thunk (``term`` in ``env``, not yet evaluated) pushed as an argument; the caller has
+    checked the room. Returns (thunks, stack pointer)."""
+    t_term[nt] = term
+    t_env[nt] = env
+    t_vk[nt] = V_NONE
+    s_tag[sp] = 0
+    s_item[sp] = nt
+    return nt + 1, sp + 1
+
+
+@jit_inline
+def _push_arguments(s_tag, s_item, sp, first, second):
+    """Push two argument thunks (``first`` below ``second``); the caller has checked the room."""
+    s_tag[sp] = 0
+    s_item[sp] = first
+    s_tag[sp + 1] = 0
+    s_item[sp + 1] = second
+    return sp + 2
+
+
+@jit_inline
 def _force(target, t_term, t_env, t_vk, t_va, t_vb, t_vn, s_tag, s_item, sp):
     """Start forcing a thunk: (value kind, a, b, n, term, env, sp) — its value if it has one, else
     an update frame on the stack and its code to evaluate. Value kind -1: no room for the frame."""
@@ -140,13 +162,7 @@ def _machine(kind, left, right, root, bits, nbits, input_start, finite_input, ma
         t_vb[m2] = -1
         t_vn[m2] = 0
         nt += 2
-        sp = 0
-        s_tag[sp] = 0
-        s_item[sp] = m2
-        sp += 1
-        s_tag[sp] = 0
-        s_item[sp] = m1
-        sp += 1
+        sp = _push_arguments(s_tag, s_item, 0, m2, m1)
         # current: a value (vk, va, vb, vn) or a term in an env (term >= 0)
         term = np.int64(-1)
         env = np.int64(-1)
@@ -161,13 +177,7 @@ def _machine(kind, left, right, root, bits, nbits, input_start, finite_input, ma
             if steps > max_steps:
                 status = STEP_LIMIT
                 break
-            t_term[nt] = 4                      # node 4: the variable 1
-            t_env[nt] = env0
-            t_vk[nt] = V_NONE
-            s_tag[sp] = 0
-            s_item[sp] = nt
-            sp += 1
-            nt += 1
+            nt, sp = _push_thunk(t_term, t_env, t_vk, s_tag, s_item, nt, sp, 4, env0)   # node 4: the variable 1
             term = root
             env = -1
         else:
@@ -203,13 +213,7 @@ def _machine(kind, left, right, root, bits, nbits, input_start, finite_input, ma
                     if nt + 1 >= capacity or sp + 1 >= capacity:
                         status, fault = FAULT, NO_ROOM
                         break
-                    t_term[nt] = right[term]
-                    t_env[nt] = env
-                    t_vk[nt] = V_NONE
-                    s_tag[sp] = 0
-                    s_item[sp] = nt
-                    sp += 1
-                    nt += 1
+                    nt, sp = _push_thunk(t_term, t_env, t_vk, s_tag, s_item, nt, sp, right[term], env)
                     term = left[term]
                     continue
                 vk = V_CLOSURE
@@ -271,12 +275,7 @@ def _machine(kind, left, right, root, bits, nbits, input_start, finite_input, ma
                 t_vb[bit_thunk] = -1
                 t_vn[bit_thunk] = 0
                 nt += 1
-                s_tag[sp] = 0
-                s_item[sp] = tail
-                sp += 1
-                s_tag[sp] = 0
-                s_item[sp] = bit_thunk
-                sp += 1
+                sp = _push_arguments(s_tag, s_item, sp, tail, bit_thunk)
                 vk, va, vb, vn, term, env, sp = _force(item, t_term, t_env, t_vk, t_va, t_vb, t_vn, s_tag, s_item, sp)
                 if vk < 0:
                     status, fault = FAULT, NO_ROOM
