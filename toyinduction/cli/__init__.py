@@ -706,15 +706,18 @@ def tm_run(machine, max_steps, as_json):
 @click.option("--max-steps", default=500, show_default=True, type=click.IntRange(1, 992),
               help="Cutoff: machines still running then are not decided.")
 @workers_option
+@store_option
 @json_option
 @library_errors
-def tm_bb(states, max_steps, workers, as_json):
+def tm_bb(states, max_steps, workers, store_dir, as_json):
     """The most steps S(n) and ones Σ(n) among n-state machines that halt within the cutoff."""
     import os
 
+    from toyinduction.engine.store import RunStore
     from toyinduction.machines.turing.tm import busy_beaver
 
-    result = busy_beaver(states, max_steps, workers or os.cpu_count() or 1, ProgressBar("subtrees", not as_json))
+    result = busy_beaver(states, max_steps, workers or os.cpu_count() or 1, ProgressBar("subtrees", not as_json),
+                         store=RunStore(store_dir))
     emit(result, as_json, f"{states} states, cutoff {max_steps}: S = {result['max_steps_halting']}, "
          f"Σ = {result['max_ones_halting']} among {result['halting']} halting machines; "
          f"{result['still_running_at_cutoff']} machines still running at the cutoff (not decided)")

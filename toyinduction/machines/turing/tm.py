@@ -541,12 +541,12 @@ def sample_machines(states: int, max_steps: int, count: int, seed: int = 0) -> S
     return Sample(statuses, [2 * states] * count, outputs)
 
 
-def busy_beaver(states: int, max_steps: int, workers: int = 1, progress=None) -> dict:
+def busy_beaver(states: int, max_steps: int, workers: int = 1, progress=None, store=None) -> dict:
     """The largest step count and number of ones among n-state machines that halt within
     ``max_steps`` steps, from the exhaustive CTM enumeration (the halting transition's move
     changes neither). Machines still running at the cutoff are counted, not decided: S(n) and
     Σ(n) are proven only once the cutoff exceeds what every halting machine needs."""
-    result = ctm(states, max_steps, workers=workers, progress=progress)
+    result, _ = ctm_or_load(states, max_steps, store, workers=workers, progress=progress)
     return {"states": states, "max_steps": max_steps, "max_steps_halting": result["max_halting_steps"],
             "max_ones_halting": result["max_halting_ones"], "halting": result["halting"],
             "still_running_at_cutoff": result["non_halting"], "machines": result["machines"],
