@@ -180,7 +180,7 @@ def build_pool(machine, enumeration: Enumeration, output_bits: int, named=(),
                          "or keep more leaves")
     if output_bits > enumeration.output_bits:
         raise ValueError(f"the enumeration ran programs to {enumeration.output_bits} output bits; "
-                         f"{output_bits} are needed (enumerate again with more --output-bits)")
+                         f"{output_bits} are needed (enumerate again with more output_bits)")
     leaves = enumeration.leaves
     cells = (len(leaves["length"]) + len(named)) * output_bits
     if cells > MAX_POOL_CELLS:   # checked before anything of that size is allocated

@@ -157,8 +157,8 @@ class Mixture:
         from toyinduction.machines.shipped import program_files
 
         text = (f"the pool cannot explain these bits: {unresolved:.2f} of the posterior sits on programs stopped at "
-                f"a step or length limit (their next bits are unknown). Enumerate more (--max-bits above "
-                f"{self.max_bits}, --max-steps) or add a program that writes the sequence (--program FILE)")
+                f"a step or length limit (their next bits are unknown). Enumerate more (max_bits above "
+                f"{self.max_bits}, more max_steps) or add a named program that writes the sequence")
         writers = []
         for path in program_files(suffix=self.machine.source_suffix):
             code = self.machine.assemble_file(path)
