@@ -30,3 +30,12 @@ def test_the_wheel_runs_the_demo_and_lists_the_programs_outside_the_checkout(tmp
     report = (outside / "demo-out" / "report.md").read_text()
     assert report.index("## Premises") < report.index("## The ledger")
     assert not (outside / "runs").exists()
+    # the Python API and the other machines from the installed package, away from the checkout
+    api = _run([str(venv / "bin" / "python"), "-c",
+                "import toyinduction as ti; blc = ti.machine('blc'); "
+                "print(len(blc.assemble_file(ti.programs_dir() / 'ring_honest.lam'))); "
+                "print(ti.Mixture('toy', max_bits=12).predict('0101010101').p_next_one)"], outside)
+    assert int(api.split()[0]) > 1000 and 0 <= float(api.split()[1]) <= 1
+    assert _run([command, "run", "primes.toy", "--output-bits", "8"], outside).startswith("output: 00110101")
+    installed = _run([str(venv / "bin" / "python"), "-c", "import toyinduction; print(toyinduction.__file__)"], outside)
+    assert str(ROOT) not in installed      # the wheel's own copy, not the checkout
