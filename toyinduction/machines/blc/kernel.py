@@ -20,8 +20,9 @@ K_LAM, K_APP, K_VAR = 0, 1, 2
 V_NONE, V_CLOSURE, V_MARKER, V_INPUT = 0, 1, 2, 3
 M_PAIR, M_END, M_ZERO, M_ONE = 0, 1, 2, 3
 TRUE_TERM, FALSE_TERM = 0, 2          # λλ2 at 0 (λ, λ, var 2) and λλ1 at 2 (λ at 2 → λ at 3 → var 1 at 4)
-# status codes
-RUNNING, HALTED, STEP_LIMIT, OUTPUT_LIMIT, BITS_LIMIT, FAULT = -1, 0, 1, 2, 3, 4
+# status codes: core.Status's, and -1 while the machine runs
+HALTED, STEP_LIMIT, OUTPUT_LIMIT, BITS_LIMIT, FAULT = (int(s) for s in Status)
+RUNNING = -1
 NOT_A_LIST, NO_ROOM = 1, 2
 
 

@@ -425,7 +425,9 @@ def ctm_or_load(states: int, max_steps: int, store=None, fresh: bool = False, **
 # Single machines in bbchallenge notation (Radó formalism: the halting transition writes, moves
 # and counts as a step; an undefined transition "---" stops the machine without a step).
 # ---------------------------------------------------------------------------------------------
-TM_HALTED, TM_STEP_LIMIT, TM_UNDEFINED, TM_OFF_TAPE = 0, 1, 2, 3
+# a single machine's outcomes: core.Status's halted and step_limit, and two of its own
+TM_HALTED, TM_STEP_LIMIT = int(Status.HALTED), int(Status.STEP_LIMIT)
+TM_UNDEFINED, TM_OFF_TAPE = 5, 6
 TM_STATUS = {TM_HALTED: "halted", TM_STEP_LIMIT: "step_limit", TM_UNDEFINED: "undefined_transition",
              TM_OFF_TAPE: "tape_limit"}
 #: The longest tape ``run_machine`` allocates (bytes, one cell each): a run whose head leaves it
@@ -524,13 +526,17 @@ def ctm_table(options, states: int) -> np.ndarray:
     return table
 
 
-def sample_machines(states: int, max_steps: int, count: int, seed: int = 0) -> Sample:
+def sample_machines(states: int, max_steps: int, count: int, seed: int = 0, progress=None) -> Sample:
     """``count`` n-state machines with every entry drawn uniformly from its 4n+2 options (the
-    CTM measure), each run on a blank tape by the one stepper."""
+    CTM measure), each run on a blank tape by the one stepper; ``progress(done, count)`` hears of
+    every hundredth of them."""
     rng = np.random.default_rng(seed)
     tape = np.zeros(2 * max_steps + 3, dtype=np.uint8)
     statuses, outputs = [], []
-    for options in rng.integers(0, 4 * states + 2, size=(count, 2 * states), dtype=np.int64):
+    every = max(1, count // 100)
+    for index, options in enumerate(rng.integers(0, 4 * states + 2, size=(count, 2 * states), dtype=np.int64)):
+        if progress is not None and index % every == 0:
+            progress(index, count)
         status, _, _, lo, hi = _simulate(ctm_table(options, states), max_steps, tape)
         if status == TM_HALTED:
             statuses.append(int(Status.HALTED))
@@ -538,6 +544,8 @@ def sample_machines(states: int, max_steps: int, count: int, seed: int = 0) -> S
         else:
             statuses.append(int(Status.STEP_LIMIT))
             outputs.append("")
+    if progress is not None:
+        progress(count, count)
     return Sample(statuses, [2 * states] * count, outputs)
 
 
