@@ -46,4 +46,16 @@ for index in range(3000):
     bits = "".join(rng.choice("01") for _ in range(rng.randint(1, 60)))
     run_blc_fast(bits, rng.choice([1, 50, 2000]), rng.choice([0, 8]), rng.random() < 0.5)
     count += 1
+# the flat enumerator (one state array, undo log, stamps, incremental decoder, eval children,
+# exact collapse), on the default and the tightest limits, composites included, split or not
+from toyinduction.machines.toy.flat import enumerate_chunk_flat  # noqa: E402
+from toyinduction.machines.toy.language import load_language as _load  # noqa: E402
+
+_composites = _load(str(Path(__file__).parent / "fixtures" / "composites.json"))
+for language in (TOY, tiny, _composites, variant("tight-flat", _composites, limits=tiny.limits)):
+    for collapse in (False, True):
+        for max_steps in (300, 20_000):
+            shallow = enumerate_chunk_flat(language.to_json(), 16, max_steps, 10, 10, 1000, [""], 5, collapse)
+            deep = enumerate_chunk_flat(language.to_json(), 16, max_steps, 10, 10, 1000, shallow["roots"], -1, collapse)
+            count += shallow["tree_leaves"] + deep["tree_leaves"]
 print(f"checked {count} runs with bounds checking on")

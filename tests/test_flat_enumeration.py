@@ -1,0 +1,84 @@
+"""The flat enumerator (one numba function, an undo log) against the snapshot enumerator it
+replaces: every leaf identical at small L (bits, length, status, steps, output), every tally
+identical at larger L, for every variant, composites and tight limits included."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from toyinduction.engine.enumeration import LEAF_FIELDS
+from toyinduction.machines.toy.enumerate import enumerate_chunk
+from toyinduction.machines.toy.flat import enumerate_chunk_flat
+from toyinduction.machines.toy.language import LANGUAGES, TOY, load_language, variant
+
+COMPOSITES = load_language(str(Path(__file__).parent / "fixtures" / "composites.json"))
+TINY_LIMITS = {"stack_depth": 3, "memory_cells": 4, "call_depth": 2, "loop_depth": 2, "block_nesting": 2,
+               "max_subroutines": 2, "eval_depth": 1}
+TINY = variant("tiny", limits=TINY_LIMITS)
+TIGHT_COMPOSITES = variant("tight-composites", COMPOSITES, limits=TINY_LIMITS)
+NO_EVAL_DEPTH = variant("no-eval-depth", limits={"eval_depth": 0})
+TALLIES = ("trie_index", "trie_value", "length_mass", "length_count")
+
+SMALL = [(TOY, 15, 200, 8), (TOY, 12, 30, 3), (LANGUAGES["toy-noeval"], 14, 100, 6),
+         (LANGUAGES["toy-uniform"], 14, 100, 6), (TINY, 16, 300, 10), (COMPOSITES, 16, 200, 8),
+         (COMPOSITES, 14, 12, 3), (TIGHT_COMPOSITES, 15, 300, 10), (NO_EVAL_DEPTH, 14, 200, 8),
+         (TOY, 13, 20_000, 4), (TOY, 0, 10, 4), (TOY, 4, 10, 0)]
+
+
+def chunk(function, language, max_bits, max_steps, output_bits, roots=("",), split_depth=-1, capacity=10 ** 6,
+          **options):
+    return function(language.to_json(), max_bits, max_steps, output_bits, min(output_bits, 16), capacity,
+                    list(roots), split_depth, **options)
+
+
+def assert_same(snapshot, flat, leaves=True):
+    for key in TALLIES:
+        assert np.array_equal(snapshot[key], flat[key]), key
+    assert (snapshot["programs"], snapshot["steps"], snapshot["overflow"]) == (
+        flat["programs"], flat["steps"], flat["overflow"])
+    if leaves:
+        for name in LEAF_FIELDS:
+            assert np.array_equal(snapshot["leaves"][name], flat["leaves"][name]), name
+
+
+@pytest.mark.parametrize("language, max_bits, max_steps, output_bits", SMALL,
+                         ids=[f"{c[0].name}-L{c[1]}-T{c[2]}" for c in SMALL])
+def test_every_leaf_is_the_snapshot_enumerators(language, max_bits, max_steps, output_bits):
+    snapshot = chunk(enumerate_chunk, language, max_bits, max_steps, output_bits)
+    flat = chunk(enumerate_chunk_flat, language, max_bits, max_steps, output_bits)
+    assert len(flat["leaves"]["bits"]) == flat["programs"] == flat["tree_leaves"]
+    assert_same(snapshot, flat)
+
+
+@pytest.mark.parametrize("language, max_bits", [(TOY, 24), (COMPOSITES, 21), (TINY, 22)])
+def test_every_tally_is_the_snapshot_enumerators_at_larger_lengths(language, max_bits):
+    snapshot = chunk(enumerate_chunk, language, max_bits, 1000, 16, capacity=0)
+    flat = chunk(enumerate_chunk_flat, language, max_bits, 1000, 16, capacity=0)
+    assert_same(snapshot, flat, leaves=False)
+
+
+@pytest.mark.parametrize("split_depth", [1, 5, 9])
+def test_subtrees_replayed_from_their_roots_add_up_to_the_whole_tree(split_depth):
+    """A split run (roots found at split_depth, each replayed from the start of the machine in
+    one worker that enumerated other subtrees before) = the serial run, steps included."""
+    serial = chunk(enumerate_chunk_flat, COMPOSITES, 16, 300, 10)
+    shallow = chunk(enumerate_chunk_flat, COMPOSITES, 16, 300, 10, split_depth=split_depth)
+    deep = chunk(enumerate_chunk_flat, COMPOSITES, 16, 300, 10, roots=shallow["roots"])
+    snapshot_shallow = chunk(enumerate_chunk, COMPOSITES, 16, 300, 10, split_depth=split_depth)
+    assert shallow["roots"] == snapshot_shallow["roots"]
+    for key in ("length_mass", "length_count"):
+        assert np.array_equal(serial[key], shallow[key] + deep[key]), key
+    assert serial["steps"] == shallow["steps"] + deep["steps"]
+    assert serial["programs"] == shallow["programs"] + deep["programs"]
+    merged = {name: np.concatenate([shallow["leaves"][name], deep["leaves"][name]]) for name in LEAF_FIELDS}
+    order = np.argsort(merged["bits"] << (63 - merged["length"]), kind="stable")
+    for name in LEAF_FIELDS:
+        assert np.array_equal(serial["leaves"][name], merged[name][order]), name
+
+
+def test_leaves_beyond_the_capacity_are_dropped_and_the_tallies_stay_exact():
+    kept = chunk(enumerate_chunk_flat, TOY, 16, 100, 6)
+    dropped = chunk(enumerate_chunk_flat, TOY, 16, 100, 6, capacity=10)
+    assert dropped["overflow"] and not kept["overflow"]
+    assert_same({**kept, "overflow": True}, dropped, leaves=False)

@@ -1,0 +1,869 @@
+"""The toy machine's flat enumerator: the tree of reads in one numba function with an undo log.
+
+The snapshot enumerator (:mod:`toyinduction.machines.toy.enumerate`) copies the live part of every
+register, stack, memory and code array at each read and calls the interpreter once per node with
+dozens of array arguments. This one walks the same tree, leaf for leaf, in a single function
+(like the Turing machines' ``_ctm_subtree``):
+
+- *Registers* (pc, stack height, read position, counts, the decoder's progress through the
+  codeword it is reading, ...) are local variables, copied into one row of ``saved`` at each
+  branch: a few dozen integers.
+- *Arrays* (data stack, memory, the block-matching fields of the decoded code, open blocks,
+  calls, loops) live in one flat int64 array ``S``. A write that could overwrite something a
+  branch point still needs goes through :func:`_put`, which records the old value in an *undo
+  log* the first time a cell is written after the latest branch point (a per-cell stamp says
+  when it was last recorded). Backtracking replays the log backwards to the branch's height.
+  Decoded instructions, subroutine entry points and output bits are only ever appended, so they
+  need no log: restoring their counts restores them.
+- *Decoding is incremental*: the decoder keeps its place inside a codeword (trie node, operand
+  zeros, operand bits left), so a node that needs one more bit reads one more bit instead of
+  decoding the codeword from its start again.
+- *eval* runs its child in the ordinary kernel (:func:`~toyinduction.machines.toy.kernel._execute`)
+  on a separate machine whose level 0 is the child: a child reads no program bits, so it always
+  finishes between two branch points and its state is never needed again.
+
+The semantics are those of the kernel and the reference interpreter; the tests check every leaf
+(bits, length, status, steps, output) against the snapshot enumerator and the reference.
+
+*Exact collapse* (``collapse``): a node whose pending decode (an instruction, or a block being
+skipped) or ``read`` cannot complete within the L-bit limit, and below which no decoding fault
+is possible, has 2^(L-d) program-length-limit leaves below it, every one with this node's output
+and steps. It is recorded as one tree leaf carrying all of them: the tallies (masses, program
+counts per length, steps) and kept leaves are exactly those of the plain walk; only
+``tree_leaves``, the leaves actually visited, is smaller.
+
+Bounds (numba does not check them): every index into ``S`` is an offset of a region plus an
+index the interpreter has checked against that region's limit (the language limits size the
+regions, the code capacity bounds decoded code); the undo log records each cell at most once per
+branch point on the current path, so it holds at most (cells) x (max_bits + 2) entries; ``saved``
+has a row per depth; the kept-leaf buffers are checked before every write.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from toyinduction._numba import jit, jit_inline
+from toyinduction.engine.enumeration import BUCKETS, LEAF_FIELDS
+from toyinduction.machines.toy.kernel import (BITS_LIMIT, F_BAD_BITS, F_BREAK, F_CALL_DEPTH, F_ELSE, F_EVAL_DEPTH,
+                                              F_INDEX, F_INTERNAL, F_LITERAL, F_LOOP_DEPTH, F_NESTING, F_OVERFLOW,
+                                              F_READ_WIDTH, F_TOO_MANY_DEFS, F_UNDEFINED, F_UNDERFLOW, F_ADDRESS,
+                                              F_ZERO, FAULT, G_LEVEL, G_STEPS, HALTED, L_CALLS, L_DEFS, L_EVAL,
+                                              L_LOOPS, L_MEMORY, L_NESTING, L_STACK, MAX_STEPS, NREGS, OP_ADD,
+                                              OP_AND, OP_BRK, OP_CALL, OP_DEF, OP_DIV, OP_DROP, OP_DUP, OP_ELSE,
+                                              OP_END, OP_EQ, OP_EVAL, OP_IDX, OP_IF, OP_INC, OP_LOAD, OP_LOOP,
+                                              OP_LT, OP_MIX, OP_MOD, OP_MUL, OP_NOT, OP_OR, OP_OUT, OP_OVER,
+                                              OP_PUSH, OP_READ, OP_REP, OP_RET, OP_ROT, OP_SHR, OP_STORE, OP_SUB,
+                                              OP_SWAP, OP_XOR, OUTPUT_LIMIT, R_NOUT, R_OUTPUT_LIMIT, R_STEP_END,
+                                              RUNNING, STACK_GROWS, STACK_NEEDS, STEP_LIMIT, MachineState, _execute,
+                                              _mix, code_capacity, kernel_for)
+from toyinduction.machines.toy.language import (FIRST_COMPOSITE, HAS_OPERAND, MAX_LITERAL_EXPONENT, MAX_PACKED_BITS,
+                                               Language, language_from_json)
+
+# Registers saved at a branch point: saved[depth, X_*].
+(X_PC, X_SP, X_STEPS, X_NCODE, X_POSITION, X_NOUT, X_NOPEN, X_NDEFS, X_NCALLS, X_NLOOPS, X_EXPAND, X_EXPAND_END,
+ X_DNODE, X_DPHASE, X_DOP, X_DZEROS, X_DVALUE, X_DLEFT, X_DPOS, X_TNODE, X_NLOG, X_FAULT) = range(22)
+NSAVED = 22
+# totals[...] fields (the first four as in the snapshot enumerator)
+T_PROGRAMS, T_STEPS, T_KEPT, T_OVERFLOW, T_TREE_LEAVES, T_ERROR = range(6)
+NTOTALS = 6
+# What a node that needs a bit is waiting for.
+K_DECODE, K_CLOSE, K_READ = 0, 1, 2
+# Collapse parameters: params[P_*] (INFINITE where the language lacks the instruction).
+P_END_BITS, P_OPEN_BITS, P_COMPOSITE_DEPTH, P_DEF_BITS = range(4)
+INFINITE = 1 << 40
+
+
+@jit_inline
+def _put(S, stamp, log_address, log_value, nlog, epoch, address, value):
+    """S[address] = value, recording the old value in the undo log if this is the cell's first
+    write since the latest branch point. Returns the new log height."""
+    if stamp[address] != epoch:
+        stamp[address] = epoch
+        log_address[nlog] = address
+        log_value[nlog] = S[address]
+        nlog += 1
+    S[address] = value
+    return nlog
+
+
+def region_sizes(limits, capacity: int) -> tuple:
+    """Sizes of the regions of the flat state S, in order: stack, memory, code match, code else,
+    open blocks, call returns, call loop heights, loop openers, loop counts, loop indices."""
+    return (limits[L_STACK], limits[L_MEMORY], capacity, capacity, limits[L_NESTING], limits[L_CALLS],
+            limits[L_CALLS], limits[L_LOOPS], limits[L_LOOPS], limits[L_LOOPS])
+
+
+@jit
+def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, params, program, root_length,
+                  max_bits, max_steps, output_bits, trie_bits, split_depth, roots, collapse,
+                  S, stamp, log_address, log_value, saved, code_op, code_arg, defs, out, epochs,
+                  a_program, a_regs, a_stack, a_memory, a_code, a_open, a_defs, a_calls, a_loops, a_child_bits,
+                  a_out, a_g,
+                  trie_mass, length_mass, length_count, totals, leaf_bits, leaf_length, leaf_status, leaf_steps,
+                  leaf_output, leaf_output_length):
+    """Enumerate every program extending ``program[:root_length]`` (depth first, 0 before 1) into
+    the tallies, exactly as the snapshot enumerator's ``_enumerate_subtree`` does (same leaves,
+    same order, same steps; see the module doc). A node at ``split_depth`` that needs a bit is
+    appended to ``roots`` instead. Returns the number of tree leaves visited.
+    """
+    stack_depth = limits[L_STACK]
+    memory_cells = limits[L_MEMORY]
+    nesting = limits[L_NESTING]
+    max_defs = limits[L_DEFS]
+    call_depth = limits[L_CALLS]
+    loop_depth = limits[L_LOOPS]
+    capacity = code_op.shape[0]
+    o_mem = stack_depth
+    o_match = o_mem + memory_cells
+    o_else = o_match + capacity
+    o_open = o_else + capacity
+    o_cret = o_open + nesting
+    o_cloop = o_cret + call_depth
+    o_lopen = o_cloop + call_depth
+    o_lcount = o_lopen + loop_depth
+    o_lindex = o_lcount + loop_depth
+    log_capacity = log_address.shape[0]
+    keep_capacity = leaf_bits.shape[0]
+    end_bits = params[P_END_BITS]
+    open_bits = params[P_OPEN_BITS]
+    composite_depth = params[P_COMPOSITE_DEPTH]
+    def_bits = params[P_DEF_BITS]
+    # ---- the machine at its start (memory all zero; nothing else is read before it is written)
+    for cell in range(memory_cells):
+        S[o_mem + cell] = 0
+    pc = np.int64(0)
+    sp = np.int64(0)
+    steps = np.int64(0)
+    ncode = np.int64(0)
+    position = np.int64(0)
+    nout = np.int64(0)
+    nopen = np.int64(0)
+    ndefs = np.int64(0)
+    ncalls = np.int64(0)
+    nloops = np.int64(0)
+    expand = np.int64(0)
+    expand_end = np.int64(0)
+    d_node = np.int64(0)     # the decoder's place: trie node (phase 0), zeros read (1), bits left (2)
+    d_phase = np.int64(0)
+    d_op = np.int64(0)
+    d_zeros = np.int64(0)
+    d_value = np.int64(0)
+    d_left = np.int64(0)
+    d_pos = np.int64(0)      # the next program bit the decoder reads (= position between instructions)
+    tnode = np.int64(1)      # the output trie node of the output so far
+    fault = np.int64(0)
+    nlog = np.int64(0)
+    epoch = epochs[0] + 1
+    length = root_length
+    replay = root_length > 0
+    tree_leaves = np.int64(0)
+    while True:
+        # ================= run until a leaf, or until the machine needs program bit `length`
+        before = steps
+        status = RUNNING
+        need_kind = K_DECODE
+        need_opener = np.int64(-1)
+        need_end = np.int64(0)
+        while True:
+            if steps >= max_steps:
+                status = STEP_LIMIT
+                break
+            close_opener = np.int64(-1)
+            if pc < ncode:
+                op = code_op[pc]
+                next_pc = pc + 1
+                refused = False
+                if sp < STACK_NEEDS[op]:
+                    fault = F_UNDERFLOW
+                elif sp + STACK_GROWS[op] > stack_depth:
+                    fault = F_OVERFLOW
+                elif op == OP_PUSH:
+                    nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp, code_arg[pc])
+                    sp += 1
+                elif op == OP_DUP:
+                    nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp, S[sp - 1])
+                    sp += 1
+                elif op == OP_DROP:
+                    sp -= 1
+                elif op == OP_SWAP:
+                    top = S[sp - 1]
+                    nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp - 1, S[sp - 2])
+                    nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp - 2, top)
+                elif op == OP_OVER:
+                    nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp, S[sp - 2])
+                    sp += 1
+                elif op == OP_ROT:
+                    third = S[sp - 3]
+                    nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp - 3, S[sp - 2])
+                    nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp - 2, S[sp - 1])
+                    nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp - 1, third)
+                elif (op == OP_ADD or op == OP_SUB or op == OP_MUL or op == OP_DIV or op == OP_MOD or op == OP_EQ
+                      or op == OP_LT or op == OP_AND or op == OP_OR or op == OP_XOR or op == OP_SHR or op == OP_MIX):
+                    a = S[sp - 2]
+                    b = S[sp - 1]
+                    result = np.int64(0)
+                    if op == OP_ADD:
+                        result = a + b
+                    elif op == OP_SUB:
+                        result = a - b
+                    elif op == OP_MUL:
+                        result = a * b
+                    elif op == OP_DIV or op == OP_MOD:
+                        if b == 0:
+                            fault = F_ZERO
+                        elif b == -1:  # avoid the hardware trap of MIN // -1; wraps like the reference
+                            result = np.int64(0) - a if op == OP_DIV else np.int64(0)
+                        elif op == OP_DIV:
+                            result = a // b
+                        else:
+                            result = a % b
+                    elif op == OP_EQ:
+                        result = np.int64(a == b)
+                    elif op == OP_LT:
+                        result = np.int64(a < b)
+                    elif op == OP_AND:
+                        result = a & b
+                    elif op == OP_OR:
+                        result = a | b
+                    elif op == OP_XOR:
+                        result = a ^ b
+                    elif op == OP_SHR:
+                        result = a >> min(max(b, np.int64(0)), np.int64(63))
+                    else:
+                        result = _mix(a, b)
+                    if fault == 0:
+                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp - 2, result)
+                        sp -= 1
+                elif op == OP_INC:
+                    nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp - 1, S[sp - 1] + 1)
+                elif op == OP_NOT:
+                    nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp - 1, np.int64(S[sp - 1] == 0))
+                elif op == OP_LOAD or op == OP_STORE:
+                    address = S[sp - 1]
+                    if address < 0 or address >= memory_cells:
+                        fault = F_ADDRESS
+                    elif op == OP_LOAD:
+                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp - 1, S[o_mem + address])
+                    else:
+                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_mem + address, S[sp - 2])
+                        sp -= 2
+                elif op == OP_IF:
+                    if S[sp - 1] == 0:
+                        if S[o_match + pc] < 0:
+                            close_opener = pc
+                        else:
+                            target = S[o_else + pc]
+                            next_pc = (target if target >= 0 else S[o_match + pc]) + 1
+                            sp -= 1
+                    else:
+                        sp -= 1
+                elif op == OP_ELSE:
+                    opener = S[o_match + pc]
+                    if opener < 0:
+                        fault = F_ELSE
+                    elif S[o_match + opener] < 0:
+                        close_opener = opener
+                    else:
+                        next_pc = S[o_match + opener] + 1
+                elif op == OP_END:
+                    opener = S[o_match + pc]
+                    if opener < 0:
+                        status = HALTED
+                    else:
+                        kind = code_op[opener]
+                        if kind == OP_REP or kind == OP_LOOP:
+                            base = S[o_cloop + ncalls - 1] if ncalls > 0 else np.int64(0)
+                            if nloops <= base or S[o_lopen + nloops - 1] != opener:
+                                fault = F_INTERNAL
+                            else:
+                                index = S[o_lindex + nloops - 1] + 1
+                                nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_lindex + nloops - 1,
+                                            index)
+                                if kind == OP_LOOP or index < S[o_lcount + nloops - 1]:
+                                    next_pc = opener + 1
+                                else:
+                                    nloops -= 1
+                        elif kind == OP_DEF:
+                            if ncalls == 0:
+                                status = HALTED
+                                next_pc = -1
+                            else:
+                                nloops = S[o_cloop + ncalls - 1]
+                                next_pc = S[o_cret + ncalls - 1]
+                                ncalls -= 1
+                elif op == OP_REP:
+                    count = S[sp - 1]
+                    if count <= 0:
+                        if S[o_match + pc] < 0:
+                            close_opener = pc
+                        else:
+                            next_pc = S[o_match + pc] + 1
+                            sp -= 1
+                    elif nloops >= loop_depth:
+                        fault = F_LOOP_DEPTH
+                    else:
+                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_lopen + nloops, pc)
+                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_lcount + nloops, count)
+                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_lindex + nloops, 0)
+                        nloops += 1
+                        sp -= 1
+                elif op == OP_LOOP:
+                    if nloops >= loop_depth:
+                        fault = F_LOOP_DEPTH
+                    else:
+                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_lopen + nloops, pc)
+                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_lcount + nloops, -1)
+                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_lindex + nloops, 0)
+                        nloops += 1
+                elif op == OP_BRK:
+                    if S[sp - 1] != 0:
+                        base = S[o_cloop + ncalls - 1] if ncalls > 0 else np.int64(0)
+                        if nloops <= base:
+                            fault = F_BREAK
+                        else:
+                            opener = S[o_lopen + nloops - 1]
+                            if S[o_match + opener] < 0:
+                                close_opener = opener
+                            else:
+                                nloops -= 1
+                                next_pc = S[o_match + opener] + 1
+                                sp -= 1
+                    else:
+                        sp -= 1
+                elif op == OP_IDX:
+                    base = S[o_cloop + ncalls - 1] if ncalls > 0 else np.int64(0)
+                    if nloops <= base:
+                        fault = F_INDEX
+                    else:
+                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp, S[o_lindex + nloops - 1])
+                        sp += 1
+                elif op == OP_DEF:
+                    if S[o_match + pc] < 0:
+                        close_opener = pc
+                    else:
+                        next_pc = S[o_match + pc] + 1
+                elif op == OP_CALL:
+                    target = code_arg[pc]
+                    if target >= ndefs:
+                        fault = F_UNDEFINED
+                    elif ncalls >= call_depth:
+                        fault = F_CALL_DEPTH
+                    else:
+                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_cret + ncalls, pc + 1)
+                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_cloop + ncalls, nloops)
+                        ncalls += 1
+                        next_pc = defs[target] + 1
+                elif op == OP_RET:
+                    if ncalls == 0:
+                        status = HALTED
+                        next_pc = -1
+                    else:
+                        nloops = S[o_cloop + ncalls - 1]
+                        next_pc = S[o_cret + ncalls - 1]
+                        ncalls -= 1
+                elif op == OP_OUT:
+                    if nout >= output_bits:
+                        status = OUTPUT_LIMIT
+                        refused = True
+                    else:
+                        bit = S[sp - 1] & 1
+                        out[nout] = bit
+                        if nout < trie_bits:
+                            tnode = tnode * 2 + bit
+                        nout += 1
+                        sp -= 1
+                        if nout >= output_bits:
+                            status = OUTPUT_LIMIT
+                elif op == OP_READ:
+                    width = S[sp - 1]
+                    if width < 0 or width > MAX_PACKED_BITS:
+                        fault = F_READ_WIDTH
+                    elif position + width > length:
+                        status = BITS_LIMIT
+                        need_kind = K_READ
+                        need_end = position + width
+                    else:
+                        value = np.int64(0)
+                        for offset in range(width):
+                            value = value * 2 + program[position + offset]
+                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp - 1, value)
+                        position += width
+                        d_pos = position
+                elif op == OP_EVAL:
+                    if limits[L_EVAL] <= 0:
+                        fault = F_EVAL_DEPTH
+                    elif S[sp - 3] < 1:
+                        fault = F_BAD_BITS
+                    else:
+                        # the child runs in the ordinary kernel, on a machine whose level 0 is the child
+                        packed = S[sp - 3]
+                        budget = min(max(S[sp - 2], np.int64(0)), np.int64(MAX_STEPS))
+                        width = min(max(S[sp - 1], np.int64(0)), np.int64(MAX_PACKED_BITS))
+                        sp -= 3
+                        steps += 1  # eval's own step, paid up front
+                        budget = min(budget, max_steps - steps)
+                        nbits = np.int64(0)
+                        while (packed >> (nbits + 1)) > 0:
+                            nbits += 1
+                        for offset in range(nbits):
+                            a_program[offset] = (packed >> (nbits - 1 - offset)) & 1
+                        for register in range(NREGS):
+                            a_regs[0, register] = 0
+                        a_regs[0, R_STEP_END] = steps + budget
+                        a_regs[0, R_OUTPUT_LIMIT] = width
+                        for cell in range(memory_cells):
+                            a_memory[0, cell] = 0
+                        a_g[G_STEPS] = steps
+                        a_g[G_LEVEL] = 0
+                        child = _execute(trie, has_operand, child_limits, a_program, nbits, a_regs, a_stack, a_memory,
+                                         a_code, a_open, a_defs, a_calls, a_loops, a_child_bits, a_out, a_g)
+                        steps = a_g[G_STEPS]
+                        if child == STEP_LIMIT and steps >= max_steps:
+                            status = STEP_LIMIT  # the main program's budget ran out inside the child
+                            break
+                        packed_output = np.int64(1)
+                        for i in range(a_regs[0, R_NOUT]):
+                            packed_output = packed_output * 2 + a_out[i]
+                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp, packed_output)
+                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp + 1, child)
+                        sp += 2
+                        pc = next_pc
+                        continue
+                else:
+                    fault = F_INTERNAL
+                if close_opener < 0:
+                    if fault != 0:
+                        status = FAULT
+                        break
+                    if status == BITS_LIMIT:
+                        break
+                    if not refused:
+                        pc = next_pc
+                        steps += 1
+                    if status != RUNNING:
+                        break
+                    continue
+            # ---- decode one instruction (pc is past the decoded code, or a block must be closed)
+            if ncode >= capacity:  # cannot happen (see the module doc): a fault rather than a stray write
+                fault = F_INTERNAL
+                status = FAULT
+                break
+            if expand < expand_end:
+                decoded = trie[expand, 0]
+                operand = trie[expand, 1]
+                expand += 1
+            else:
+                complete = False
+                operand = np.int64(0)
+                decoded = np.int64(0)
+                while d_pos < length:
+                    bit = program[d_pos]
+                    d_pos += 1
+                    if d_phase == 0:
+                        following = trie[d_node, bit]
+                        if following >= 0:
+                            d_node = following
+                            continue
+                        decoded = -following - 1
+                        d_node = 0
+                        if decoded >= FIRST_COMPOSITE:
+                            header = decoded - FIRST_COMPOSITE
+                            first = trie[header, 0]
+                            decoded = trie[first, 0]
+                            operand = trie[first, 1]
+                            expand = first + 1
+                            expand_end = trie[header, 1]
+                            complete = True
+                            break
+                        if has_operand[decoded]:
+                            d_phase = 1
+                            d_op = decoded
+                            d_zeros = 0
+                            continue
+                        complete = True
+                        break
+                    elif d_phase == 1:
+                        if bit == 1:
+                            if d_zeros == 0:
+                                decoded = d_op
+                                d_phase = 0
+                                complete = True
+                                break
+                            d_phase = 2
+                            d_value = 1
+                            d_left = d_zeros
+                        else:
+                            d_zeros += 1
+                            if d_zeros > MAX_LITERAL_EXPONENT:
+                                fault = F_LITERAL
+                                break
+                    else:
+                        d_value = d_value * 2 + bit
+                        d_left -= 1
+                        if d_left == 0:
+                            decoded = d_op
+                            operand = d_value - 1
+                            d_phase = 0
+                            complete = True
+                            break
+                if fault != 0:
+                    status = FAULT
+                    break
+                if not complete:
+                    status = BITS_LIMIT
+                    if close_opener >= 0:
+                        need_kind = K_CLOSE
+                        need_opener = close_opener
+                    break
+                position = d_pos
+            # append it (entries at and above ncode are dead at every branch point: no log)
+            index = ncode
+            code_op[index] = decoded
+            code_arg[index] = operand
+            S[o_match + index] = -1
+            S[o_else + index] = -1
+            ncode += 1
+            if decoded == OP_IF or decoded == OP_REP or decoded == OP_LOOP or decoded == OP_DEF:
+                if nopen >= nesting:
+                    fault = F_NESTING
+                    status = FAULT
+                    break
+                if decoded == OP_DEF:
+                    if ndefs >= max_defs:
+                        fault = F_TOO_MANY_DEFS
+                        status = FAULT
+                        break
+                    defs[ndefs] = index
+                    ndefs += 1
+                nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_open + nopen, index)
+                nopen += 1
+            elif decoded == OP_ELSE:
+                if nopen > 0:
+                    opener = S[o_open + nopen - 1]
+                    if code_op[opener] == OP_IF and S[o_else + opener] < 0:
+                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_else + opener, index)
+                        S[o_match + index] = opener
+            elif decoded == OP_END:
+                if nopen > 0:
+                    opener = S[o_open + nopen - 1]
+                    nopen -= 1
+                    nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_match + opener, index)
+                    S[o_match + index] = opener
+        # ================= the node's outcome
+        if not replay:
+            totals[T_STEPS] += steps - before
+        replay = False
+        if nlog > log_capacity - 4 * NSAVED:  # cannot happen (see the module doc)
+            totals[T_ERROR] = 1
+            return tree_leaves
+        collapsed = False
+        if status == BITS_LIMIT and length == split_depth:
+            packed = np.int64(0)
+            for i in range(length):
+                packed = packed * 2 + program[i]
+            roots[0] += 1
+            roots[roots[0]] = packed
+        else:
+            if status == BITS_LIMIT and collapse and length < max_bits:
+                # can the pending decode or read complete within the bits left, and can no
+                # decoding fault happen on the way? If neither, every leaf below is this one.
+                left = max_bits - length
+                if need_kind == K_READ:
+                    collapsed = need_end > max_bits
+                else:
+                    if d_phase == 0:
+                        any_bits = min_leaf[d_node]
+                        end_at = min_end[d_node]
+                    elif d_phase == 1:
+                        any_bits = 1 + d_zeros
+                        end_at = INFINITE
+                    else:
+                        any_bits = d_left
+                        end_at = INFINITE
+                    least = any_bits
+                    if need_kind == K_CLOSE:
+                        depth = np.int64(-1)
+                        for j in range(nopen - 1, -1, -1):
+                            if S[o_open + j] == need_opener:
+                                depth = j
+                                break
+                        ends = nopen - depth
+                        least = min(end_at + (ends - 1) * end_bits, any_bits + ends * end_bits)
+                        if depth < 0:
+                            least = 0
+                    span = max_bits - position
+                    safe = (d_phase != 1 or d_zeros + left <= MAX_LITERAL_EXPONENT) and left <= MAX_LITERAL_EXPONENT
+                    safe = safe and nopen + span // open_bits + composite_depth <= nesting
+                    safe = safe and ndefs + span // def_bits <= max_defs
+                    collapsed = safe and least > left
+            if status == BITS_LIMIT and length < max_bits and not collapsed:
+                # a branch point: save the registers, take bit 0 first
+                saved[length, X_PC] = pc
+                saved[length, X_SP] = sp
+                saved[length, X_STEPS] = steps
+                saved[length, X_NCODE] = ncode
+                saved[length, X_POSITION] = position
+                saved[length, X_NOUT] = nout
+                saved[length, X_NOPEN] = nopen
+                saved[length, X_NDEFS] = ndefs
+                saved[length, X_NCALLS] = ncalls
+                saved[length, X_NLOOPS] = nloops
+                saved[length, X_EXPAND] = expand
+                saved[length, X_EXPAND_END] = expand_end
+                saved[length, X_DNODE] = d_node
+                saved[length, X_DPHASE] = d_phase
+                saved[length, X_DOP] = d_op
+                saved[length, X_DZEROS] = d_zeros
+                saved[length, X_DVALUE] = d_value
+                saved[length, X_DLEFT] = d_left
+                saved[length, X_DPOS] = d_pos
+                saved[length, X_TNODE] = tnode
+                saved[length, X_NLOG] = nlog
+                saved[length, X_FAULT] = fault
+                epoch += 1
+                program[length] = 0
+                length += 1
+                continue
+            # ---- a leaf: every infinite extension of program[:length]
+            tree_leaves += 1
+            mass = np.int64(1) << (max_bits - length)
+            trie_mass[status, tnode] += mass
+            if collapsed:  # 2^(max_bits - length) program-length-limit leaves of max_bits bits
+                length_mass[BITS_LIMIT, max_bits] += mass
+                length_count[BITS_LIMIT, max_bits] += mass
+                totals[T_PROGRAMS] += mass
+                rows = mass
+            else:
+                length_mass[status, length] += mass
+                length_count[status, length] += 1
+                totals[T_PROGRAMS] += 1
+                rows = np.int64(1)
+            kept = totals[T_KEPT]
+            if kept + rows <= keep_capacity:
+                packed = np.int64(0)
+                for i in range(length):
+                    packed = packed * 2 + program[i]
+                packed_output = np.int64(0)
+                for i in range(min(nout, 62)):
+                    packed_output = packed_output * 2 + out[i]
+                code = status if status != FAULT else FAULT + 8 * fault
+                widen = max_bits - length if collapsed else np.int64(0)
+                for extension in range(rows):
+                    leaf_bits[kept] = (packed << widen) | extension
+                    leaf_length[kept] = length + widen
+                    leaf_status[kept] = code
+                    leaf_steps[kept] = steps
+                    leaf_output[kept] = packed_output
+                    leaf_output_length[kept] = nout
+                    kept += 1
+                totals[T_KEPT] = kept
+            else:
+                totals[T_OVERFLOW] = 1
+        # ================= backtrack to the deepest branch point whose 1-branch is still to do
+        while True:
+            if length == root_length:
+                totals[T_TREE_LEAVES] += tree_leaves
+                epochs[0] = epoch
+                return tree_leaves
+            if program[length - 1] == 0:
+                height = saved[length - 1, X_NLOG]
+                while nlog > height:
+                    nlog -= 1
+                    S[log_address[nlog]] = log_value[nlog]
+                pc = saved[length - 1, X_PC]
+                sp = saved[length - 1, X_SP]
+                steps = saved[length - 1, X_STEPS]
+                ncode = saved[length - 1, X_NCODE]
+                position = saved[length - 1, X_POSITION]
+                nout = saved[length - 1, X_NOUT]
+                nopen = saved[length - 1, X_NOPEN]
+                ndefs = saved[length - 1, X_NDEFS]
+                ncalls = saved[length - 1, X_NCALLS]
+                nloops = saved[length - 1, X_NLOOPS]
+                expand = saved[length - 1, X_EXPAND]
+                expand_end = saved[length - 1, X_EXPAND_END]
+                d_node = saved[length - 1, X_DNODE]
+                d_phase = saved[length - 1, X_DPHASE]
+                d_op = saved[length - 1, X_DOP]
+                d_zeros = saved[length - 1, X_DZEROS]
+                d_value = saved[length - 1, X_DVALUE]
+                d_left = saved[length - 1, X_DLEFT]
+                d_pos = saved[length - 1, X_DPOS]
+                tnode = saved[length - 1, X_TNODE]
+                fault = saved[length - 1, X_FAULT]
+                epoch += 1
+                program[length - 1] = 1
+                break
+            length -= 1
+
+
+def collapse_tables(language: Language) -> tuple:
+    """What exact collapse needs to know about the code: for each trie node, the fewest bits that
+    complete an instruction from it (operand included) and that complete ``end`` from it; and
+    [bits of end, fewest bits of a block opener, deepest nesting inside a composite's body, bits of
+    def] (INFINITE for what the language lacks)."""
+    trie = language.trie
+    inner = set()
+    frontier = [0]
+    while frontier:
+        node = frontier.pop()
+        if node in inner:
+            continue
+        inner.add(node)
+        for bit in (0, 1):
+            if trie[node, bit] >= 0:
+                frontier.append(int(trie[node, bit]))
+    nodes = max(inner) + 1
+    end_word = language.codewords.get("end")
+    min_leaf = np.full(nodes, INFINITE, dtype=np.int64)
+    min_end = np.full(nodes, INFINITE, dtype=np.int64)
+    for symbol, word in language.codewords.items():
+        extra = 1 if HAS_OPERAND.get(symbol, False) else 0  # an operand is at least one more bit
+        node = 0
+        for depth, bit in enumerate(word):
+            min_leaf[node] = min(min_leaf[node], len(word) - depth + extra)
+            if symbol == "end":
+                min_end[node] = min(min_end[node], len(word) - depth)
+            if depth < len(word) - 1:
+                node = int(trie[node, int(bit)])
+    openers = [len(language.codewords[m]) for m in ("if", "rep", "loop", "def") if m in language.codewords]
+    depth_inside = 0
+    for body in language.composites.values():
+        level = 0
+        for mnemonic, _ in body:
+            if mnemonic in ("if", "rep", "loop", "def"):
+                level += 1
+                depth_inside = max(depth_inside, level)
+            elif mnemonic == "end":
+                level -= 1
+    params = np.array([len(end_word) if end_word else INFINITE, min(openers) if openers else INFINITE, depth_inside,
+                       len(language.codewords["def"]) if "def" in language.codewords else INFINITE], dtype=np.int64)
+    return min_leaf, min_end, params
+
+
+class FlatWorker:
+    """One thread's flat machine, undo log, child machine for eval, and tallies."""
+
+    def __init__(self, language: Language, max_bits: int, max_steps: int, output_bits: int, trie_bits: int,
+                 leaf_capacity: int, collapse: bool = False):
+        kernel = kernel_for(language)
+        self.trie, self.has_operand, self.limits = kernel.trie, kernel.has_operand, kernel.limits
+        self.child_limits = self.limits.copy()
+        self.child_limits[L_EVAL] = max(int(self.limits[L_EVAL]) - 1, 0)
+        self.min_leaf, self.min_end, self.params = collapse_tables(language)
+        capacity = code_capacity(language, max_bits)
+        cells = sum(region_sizes(self.limits, capacity))
+        self.S = np.zeros(cells, dtype=np.int64)
+        self.stamp = np.full(cells, -1, dtype=np.int64)
+        self.log_address = np.zeros(cells * (max_bits + 2) + 4 * NSAVED, dtype=np.int64)
+        self.log_value = np.zeros_like(self.log_address)
+        self.saved = np.zeros((max_bits + 1, NSAVED), dtype=np.int64)
+        self.code_op = np.zeros(capacity, dtype=np.int64)
+        self.code_arg = np.zeros(capacity, dtype=np.int64)
+        self.defs = np.zeros(language.limits["max_subroutines"], dtype=np.int64)
+        self.out = np.zeros(max(output_bits, 1), dtype=np.int64)
+        self.epochs = np.zeros(1, dtype=np.int64)
+        self.child = MachineState.new(language, MAX_PACKED_BITS, 0, MAX_PACKED_BITS)
+        self.child_program = np.zeros(MAX_PACKED_BITS + 1, dtype=np.uint8)
+        self.max_bits, self.max_steps, self.output_bits, self.trie_bits = max_bits, max_steps, output_bits, trie_bits
+        self.collapse = bool(collapse)
+        self.trie_mass = np.zeros((len(BUCKETS), 2 << trie_bits), dtype=np.int64)
+        self.length_mass = np.zeros((len(BUCKETS), max_bits + 1), dtype=np.int64)
+        self.length_count = np.zeros((len(BUCKETS), max_bits + 1), dtype=np.int64)
+        self.totals = np.zeros(NTOTALS, dtype=np.int64)
+        self.leaf_buffers = {name: np.zeros(leaf_capacity, dtype=np.int64) for name in LEAF_FIELDS}
+
+    def subtree(self, prefix: str, split_depth: int = -1, keep: bool = True) -> dict:
+        """Enumerate every program extending ``prefix`` into this worker's tallies (as the
+        snapshot enumerator's worker does): the subtree's leaves (if ``keep`` and they fit) and,
+        with a ``split_depth``, the prefixes of the subtrees left unexpanded there."""
+        program = np.zeros(self.max_bits + 1, dtype=np.uint8)
+        for i, bit in enumerate(prefix):
+            program[i] = int(bit)
+        roots = np.zeros((1 << max(split_depth, 0)) + 1, dtype=np.int64)
+        self.totals[T_KEPT] = 0
+        self.totals[T_OVERFLOW] = 0
+        buffers = self.leaf_buffers if keep else {name: array[:0] for name, array in self.leaf_buffers.items()}
+        c = self.child
+        _flat_subtree(self.trie, self.has_operand, self.limits, self.child_limits, self.min_leaf, self.min_end,
+                      self.params, program, len(prefix), self.max_bits, self.max_steps, self.output_bits,
+                      self.trie_bits, split_depth, roots, self.collapse, self.S, self.stamp, self.log_address,
+                      self.log_value, self.saved, self.code_op, self.code_arg, self.defs, self.out, self.epochs,
+                      self.child_program, c.regs, c.stack, c.memory, c.code, c.open_blocks, c.defs, c.calls, c.loops,
+                      c.child_bits, c.out, c.g, self.trie_mass, self.length_mass, self.length_count, self.totals,
+                      *(buffers[name] for name in LEAF_FIELDS))
+        if self.totals[T_ERROR]:
+            raise RuntimeError("flat enumerator: undo log overflow (a bug: it is bounded by construction)")
+        kept = int(self.totals[T_KEPT])
+        return {"overflow": bool(self.totals[T_OVERFLOW]) or not keep,
+                "leaves": {name: array[:kept].copy() for name, array in buffers.items()},
+                "roots": [format(int(bits), f"0{split_depth}b") for bits in roots[1:roots[0] + 1]]}
+
+
+def flat_worker_memory(language: Language, max_bits: int, output_bits: int, keep_leaves: int) -> int:
+    """Bytes of the arrays one flat enumeration worker allocates (its state, stamps and undo log,
+    saved registers, decoded code, the child machine for eval, tallies and leaf buffer), computed
+    from the shapes without allocating."""
+    from toyinduction.engine.enumeration import MAX_TRIE_BITS
+    from toyinduction.machines.toy.kernel import LIMIT_ORDER
+
+    limits = [language.limits[name] for name in LIMIT_ORDER]
+    capacity = code_capacity(language, max_bits)
+    cells = sum(region_sizes(limits, capacity))
+    state = cells * 8 * 2 + 2 * 8 * (cells * (max_bits + 2) + 4 * NSAVED) + (max_bits + 1) * NSAVED * 8
+    state += 2 * capacity * 8 + language.limits["max_subroutines"] * 8 + max(output_bits, 1) * 8
+    levels = language.limits["eval_depth"] + 1
+    child_capacity = code_capacity(language, MAX_PACKED_BITS)
+    child = levels * 8 * (NREGS + language.limits["stack_depth"] + language.limits["memory_cells"]
+                          + 4 * child_capacity + language.limits["block_nesting"]
+                          + language.limits["max_subroutines"] + 2 * language.limits["call_depth"]
+                          + 3 * language.limits["loop_depth"]) + levels * (MAX_PACKED_BITS + 1) + 2 * MAX_PACKED_BITS
+    trie_bits = min(output_bits, MAX_TRIE_BITS)
+    tallies = len(BUCKETS) * ((2 << trie_bits) + 2 * (max_bits + 1)) * 8 + NTOTALS * 8
+    leaves = len(LEAF_FIELDS) * (min(keep_leaves, 1 << 20) + 1) * 8
+    return state + child + tallies + leaves
+
+
+def enumerate_chunk_flat(spec: dict, max_bits: int, max_steps: int, output_bits: int, trie_bits: int, capacity: int,
+                         roots: list, split_depth: int = -1, collapse: bool = False) -> dict:
+    """One task of the flat enumerator: the subtrees below ``roots``, as the snapshot
+    enumerator's ``enumerate_chunk`` returns them (the same tallies and leaves), plus
+    ``tree_leaves``. A pure function of its arguments (threads, dask, checkpoints)."""
+    language = language_from_json(spec)
+    worker = FlatWorker(language, max_bits, max_steps, output_bits, trie_bits, min(capacity, 1 << 20) + 1, collapse)
+    kept, overflow, new_roots = [], False, []
+    for root in roots:
+        part = worker.subtree(root, split_depth, keep=not overflow)
+        new_roots += part["roots"]
+        overflow = overflow or part["overflow"] or sum(len(k["bits"]) for k in kept) + len(part["leaves"]["bits"]) > capacity
+        if not overflow:
+            kept.append(part["leaves"])
+    leaves = {name: (np.concatenate([k[name] for k in kept]) if kept and not overflow else np.zeros(0, np.int64))
+              for name in LEAF_FIELDS}
+    nonzero = np.flatnonzero(worker.trie_mass)
+    return {"trie_index": nonzero, "trie_value": worker.trie_mass.ravel()[nonzero],
+            "length_mass": worker.length_mass, "length_count": worker.length_count,
+            "programs": int(worker.totals[T_PROGRAMS]), "steps": int(worker.totals[T_STEPS]),
+            "tree_leaves": int(worker.totals[T_TREE_LEAVES]), "overflow": overflow, "leaves": leaves,
+            "roots": new_roots}
+
+
+def flat_chunk_to_arrays(part: dict) -> dict:
+    """A flat chunk's result as arrays for a checkpoint (the snapshot enumerator's layout, plus
+    ``tree_leaves``)."""
+    arrays = {key: part[key] for key in ("trie_index", "trie_value", "length_mass", "length_count")}
+    arrays["totals"] = np.array([part["programs"], part["steps"], int(part["overflow"])], dtype=np.int64)
+    arrays["tree_leaves"] = np.array([part.get("tree_leaves", part["programs"])], dtype=np.int64)
+    arrays.update({f"leaf_{name}": part["leaves"][name] for name in LEAF_FIELDS})
+    return arrays
+
+
+def flat_chunk_from_arrays(arrays: dict) -> dict:
+    """A checkpointed chunk back (either enumerator's: a chunk without ``tree_leaves`` visited
+    one tree leaf per program)."""
+    programs, steps, overflow = (int(v) for v in arrays["totals"][:3])
+    tree_leaves = int(arrays["tree_leaves"][0]) if "tree_leaves" in arrays else programs
+    return {"trie_index": arrays["trie_index"], "trie_value": arrays["trie_value"], "length_mass": arrays["length_mass"],
+            "length_count": arrays["length_count"], "programs": programs, "steps": steps, "overflow": bool(overflow),
+            "tree_leaves": tree_leaves, "leaves": {name: arrays[f"leaf_{name}"] for name in LEAF_FIELDS}, "roots": []}
