@@ -82,3 +82,48 @@ def test_leaves_beyond_the_capacity_are_dropped_and_the_tallies_stay_exact():
     dropped = chunk(enumerate_chunk_flat, TOY, 16, 100, 6, capacity=10)
     assert dropped["overflow"] and not kept["overflow"]
     assert_same({**kept, "overflow": True}, dropped, leaves=False)
+
+
+# ----- exact collapse -------------------------------------------------------------------------
+COLLAPSE = SMALL + [(variant("no-end", drop=("end",)), 16, 200, 6), (variant("nest-1", COMPOSITES, limits={
+    "block_nesting": 1}), 15, 200, 6), (variant("one-def", limits={"block_nesting": 3, "max_subroutines": 1}), 16, 200, 6)]
+
+
+@pytest.mark.parametrize("language, max_bits, max_steps, output_bits", COLLAPSE,
+                         ids=[f"{c[0].name}-L{c[1]}-T{c[2]}" for c in COLLAPSE])
+def test_collapse_changes_only_the_number_of_tree_leaves(language, max_bits, max_steps, output_bits):
+    """A node whose pending decode or read cannot complete within L bits is one tree leaf standing
+    for its 2^(L-d) program-length-limit leaves: every tally and every (expanded) kept leaf is the
+    plain walk's."""
+    snapshot = chunk(enumerate_chunk, language, max_bits, max_steps, output_bits)
+    collapsed = chunk(enumerate_chunk_flat, language, max_bits, max_steps, output_bits, collapse=True)
+    assert_same(snapshot, collapsed)
+    assert collapsed["tree_leaves"] <= collapsed["programs"]
+
+
+def test_collapse_tallies_at_larger_lengths():
+    snapshot = chunk(enumerate_chunk, TOY, 24, 1000, 16, capacity=0)
+    collapsed = chunk(enumerate_chunk_flat, TOY, 24, 1000, 16, capacity=0, collapse=True)
+    assert_same(snapshot, collapsed, leaves=False)
+    assert collapsed["tree_leaves"] * 3 < collapsed["programs"]   # 117,541 tree leaves for 469,479 programs
+
+
+def test_a_def_body_that_cannot_end_in_time_is_one_leaf():
+    """def (6 bits) and one bit of its body at L = 10: the body needs the rest of an instruction
+    (at least 4 bits, none of them completing end) and then end (4 bits) — 8 > 3 bits left, so
+    the node is one tree leaf for its 8 programs."""
+    root = TOY.codewords["def"] + "1"
+    plain = chunk(enumerate_chunk_flat, TOY, 10, 100, 4, roots=[root])
+    collapsed = chunk(enumerate_chunk_flat, TOY, 10, 100, 4, roots=[root], collapse=True)
+    assert (plain["tree_leaves"], collapsed["tree_leaves"], collapsed["programs"]) == (8, 1, 8)
+    assert_same(plain, collapsed)
+
+
+def test_no_collapse_where_a_decoding_fault_could_happen_below():
+    """Two open defs under a nesting limit of 2: a third block opener in the remaining bits faults,
+    so the node is not collapsed (the fault leaves are enumerated one by one)."""
+    root = TINY.codewords["def"] * 2
+    collapsed = chunk(enumerate_chunk_flat, TINY, 20, 100, 4, roots=[root], collapse=True)
+    plain = chunk(enumerate_chunk, TINY, 20, 100, 4, roots=[root])
+    assert_same(plain, collapsed)
+    assert any(status % 8 == 4 for status in collapsed["leaves"]["status"])   # faults (block nesting) below
