@@ -11,7 +11,7 @@ from random_programs import structured_bits, uniform_bits  # noqa: E402
 import numba  # noqa: E402
 from toyinduction.machines.toy.assembler import assemble_file  # noqa: E402
 from toyinduction.machines.toy.kernel import run, run_many  # noqa: E402
-from toyinduction.machines.toy.language import TOY, variant  # noqa: E402
+from toyinduction.machines.toy.language import TOY, load_language, variant  # noqa: E402
 from toyinduction.machines.toy.reference import run_reference  # noqa: E402
 
 assert numba.config.BOUNDSCHECK, "expected NUMBA_BOUNDSCHECK=1"
@@ -24,6 +24,16 @@ for language in (TOY, tiny):
     for program, result in zip(programs, run_many(language, programs, 3000, 40)):
         assert result == run_reference(language, program, 3000, 40), program
         count += 1
+# composites: the expansion queue, the decoding table's header and body rows, the code array at
+# its largest expansion (a program of nothing but the 40-instruction composite)
+composites = load_language(str(Path(__file__).parent / "fixtures" / "composites.json"))
+tight_composites = variant("tight-composites", composites, limits=tiny.limits)
+for language in (composites, tight_composites):
+    programs = [uniform_bits(rng, 200) for _ in range(1500)] + [structured_bits(rng, language) for _ in range(1500)]
+    programs += [composites.codewords["long"] * repeats for repeats in (1, 13, 40)]
+    for program, result in zip(programs, run_many(language, programs, 3000, 40)):
+        assert result == run_reference(language, program, 3000, 40), program
+        count += 1
 root = Path(__file__).resolve().parent.parent
 for path in sorted(glob.glob(str(root / "programs" / "*.toy"))):
     run(TOY, assemble_file(path, TOY), 2_000_000, 256)
@@ -32,7 +42,7 @@ for path in sorted(glob.glob(str(root / "programs" / "*.toy"))):
 from toyinduction.machines.toy.enumerate import enumerate_programs  # noqa: E402
 from toyinduction.machines.turing.tm import ctm, run_machine  # noqa: E402
 
-for language in (TOY, tiny):
+for language in (TOY, tiny, composites, tight_composites):
     for workers in (1, 2):
         count += enumerate_programs(language, 14, 300, 10, workers=workers, split_bits=4).programs
 for reduce in (True, False):

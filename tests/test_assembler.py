@@ -1,11 +1,14 @@
 """Assembly text <-> bits: features, errors with file:line:column, round trips."""
 
+import re
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from toyinduction.machines.toy.assembler import AssemblyError, assemble, assemble_file, disassemble, tokenize
-from toyinduction.machines.toy.language import LANGUAGES, TOY, encode_natural
+from toyinduction.machines.toy.language import LANGUAGES, TOY, encode_natural, load_language
 from toyinduction.core import pack_bits
 from toyinduction.machines.shipped import program_files
 
@@ -103,3 +106,44 @@ def test_disassembler_shows_data_bits_and_incomplete_tails():
 def test_any_bits_round_trip(bits):
     """disassemble is exact: reassembling its text gives back every bit."""
     assert assemble(disassemble(bits, TOY, max_steps=2000), TOY, strict=False) == bits
+
+
+# --- composites ---------------------------------------------------------------------------------
+TOY_MAX = load_language("toy-max.json")
+COMPOSITES = load_language(str(Path(__file__).parent / "fixtures" / "composites.json"))
+
+
+def test_a_composite_is_a_mnemonic_of_one_codeword():
+    M = TOY_MAX.codewords
+    assert assemble("3 5 max out", TOY_MAX) == M["push"] + encode_natural(3) + M["push"] + encode_natural(5) + \
+        M["max"] + M["out"]
+    assert assemble("3 5 MAX out", TOY_MAX) == assemble("3 5 max out", TOY_MAX)
+    with pytest.raises(AssemblyError, match="unknown instruction or name 'max'"):
+        assemble("3 5 max out", TOY)
+
+
+def test_the_disassembler_prints_composites_by_name():
+    bits = assemble("1 pick bit bits 1 out loop idx 2 lt brkz end tick count halt", COMPOSITES)
+    text = disassemble(bits, COMPOSITES)
+    assert [line.strip() for line in text.splitlines()] == [
+        "push 1", "pick", "bit", "bits 1", "out", "loop", "idx", "push 2", "lt", "brkz", "end", "tick", "count", "ret"]
+    assert "\nbits 1\n" in text and "\n  brkz\n" in text     # the read inside 'bit' is shown as data
+    assert assemble(text, COMPOSITES) == bits
+
+
+@settings(max_examples=300, derandomize=True, deadline=None)
+@given(st.text(alphabet="01", min_size=1, max_size=300))
+def test_any_bits_round_trip_with_composites(bits):
+    assert assemble(disassemble(bits, COMPOSITES, max_steps=2000), COMPOSITES, strict=False) == bits
+
+
+@pytest.mark.parametrize("source, message", [
+    ("brkz", "in composite 'brkz': 'brk' outside a rep/loop block"),
+    ("call0", "'call0' calls subroutine 0 before it is defined"),
+    ("const max 3", "'max' cannot be used as a name"),
+    ("macro tick 1 out endmacro", "'tick' cannot be used as a name"),
+])
+def test_strict_mode_checks_a_composite_where_it_stands(source, message):
+    with pytest.raises(AssemblyError, match=re.escape(message)):
+        assemble(source, COMPOSITES)
+    assert assemble("def f end loop brkz call0 end", COMPOSITES)     # fine where a loop and subroutine 0 exist

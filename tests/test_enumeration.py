@@ -4,6 +4,7 @@ serial = parallel, and the run store."""
 import itertools
 import json
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,11 +14,13 @@ from naive import enumerate_naively
 from toyinduction.cli import main
 from toyinduction.engine.enumeration import BUCKETS, load_enumeration
 from toyinduction.machines.toy.enumerate import enumerate_or_load, enumerate_programs
-from toyinduction.machines.toy.language import LANGUAGES, TOY
+from toyinduction.machines.toy.language import LANGUAGES, TOY, load_language
 from toyinduction.engine.store import RunStore, StoreError
 
+#: A variant whose composites (read, if/else, loops, brk, call, eval, halt inside bodies) have short codewords.
+COMPOSITES = load_language(str(Path(__file__).parent / "fixtures" / "composites.json"))
 CASES = [(TOY, 14, 200, 8), (TOY, 12, 30, 3), (LANGUAGES["toy-noeval"], 13, 100, 6),
-         (LANGUAGES["toy-uniform"], 13, 100, 6)]
+         (LANGUAGES["toy-uniform"], 13, 100, 6), (COMPOSITES, 16, 200, 8), (COMPOSITES, 14, 12, 3)]
 
 
 @pytest.mark.parametrize("language, max_bits, max_steps, output_bits", CASES,
@@ -77,6 +80,20 @@ def test_parallel_runs_are_identical_to_serial(workers, split_bits):
     assert np.array_equal(serial.length_count, parallel.length_count)
     for name in serial.leaves:
         assert np.array_equal(serial.leaves[name], parallel.leaves[name]), name
+
+
+def test_composites_enumerate_identically_in_parallel_and_are_stored_under_their_own_hash(tmp_path):
+    """Chunks rebuild the language from its JSON (the composites with it): serial = parallel; a
+    composite variant's results never answer for toy's, nor the reverse."""
+    serial = enumerate_programs(COMPOSITES, 16, 200, 8)
+    parallel = enumerate_programs(COMPOSITES, 16, 200, 8, workers=2, split_bits=5)
+    assert np.array_equal(serial.trie_mass, parallel.trie_mass) and serial.steps == parallel.steps
+    for name in serial.leaves:
+        assert np.array_equal(serial.leaves[name], parallel.leaves[name]), name
+    store = RunStore(tmp_path / "runs")
+    enumerate_or_load(COMPOSITES, 10, 50, 4, store)
+    assert load_enumeration(store, TOY.spec_hash, 10, 50, 4) is None
+    assert not enumerate_or_load(TOY, 10, 50, 4, store)[1] and len(store.entries()) == 2
 
 
 def test_leaves_are_dropped_beyond_the_limit_but_tallies_stay_exact():

@@ -18,12 +18,18 @@ from random_programs import structured_bits, uniform_bits
 from toyinduction.machines.toy.assembler import assemble
 from toyinduction.machines.toy.kernel import MachineState, kernel_for, run, run_many
 from toyinduction.core import bits_to_array
-from toyinduction.machines.toy.language import TOY, encode_natural, variant
+from toyinduction.machines.toy.language import TOY, encode_natural, load_language, variant
 from toyinduction.core import Fault, Status
 from toyinduction.machines.toy.reference import mix, run_reference
 
 TINY = variant("tiny", limits={"stack_depth": 2, "loop_depth": 2, "block_nesting": 2, "max_subroutines": 1})
 SHALLOW_EVAL = variant("shallow-eval", limits={"eval_depth": 1})
+#: Composites that turn up in short programs: read, if/else, loops, brk of the loop around, call,
+#: eval, halt and a 40-instruction body (tests/fixtures/composites.json).
+COMPOSITES = load_language(str(Path(__file__).parent / "fixtures" / "composites.json"))
+TIGHT_COMPOSITES = variant("tight-composites", COMPOSITES, limits={"block_nesting": 2, "stack_depth": 3,
+                                                                   "loop_depth": 2, "eval_depth": 1})
+TOY_MAX = load_language("toy-max.json")
 
 # (source, expected output, status, fault or None, steps or None, language, output bits)
 TABLE = [
@@ -87,6 +93,20 @@ TABLE = [
     ("0 not out 5 not out 6 3 and out 6 3 or out 6 3 xor out 4 inc out halt", "100111", "halted", None, None,
      TOY, 16),
     ("0 9223372036854775806 sub 2 sub 0 1 sub div 0 lt out halt", "1", "halted", None, None, TOY, 16),  # MIN // -1
+    # composites: each body instruction is one step; a skipped part of a body costs nothing
+    ("3 5 max out 9 2 max 9 eq out halt", "11", "halted", None, 2 + 7 + 1 + 2 + 5 + 3 + 1, TOY_MAX, 16),
+    ("bit bits 1 out bit bits 0 out halt", "10", "halted", None, 7, COMPOSITES, 16),   # the body's read
+    ("1 pick 0 pick halt", "10", "halted", None, 1 + 4 + 1 + 4 + 1, COMPOSITES, 16),   # if/else in a body
+    ("count halt", "010", "halted", None, 2 + 9 + 1, COMPOSITES, 16),                # rep in a body
+    ("loop idx 2 lt brkz idx out end halt", "01", "halted", None, 1 + 16 + 5 + 1, COMPOSITES, 16),  # brk outside
+    ("stop 1 out", "", "halted", None, 1 + 5 + 5 + 4 + 2 + 1, COMPOSITES, 16),      # halt in a body
+    ("def 1 out end call0 call0 halt", "11", "halted", None, 1 + 4 + 4 + 1, COMPOSITES, 16),
+    ("0 if max tick end 1 out halt", "1", "halted", None, 5, COMPOSITES, 16),        # decoded, skipped whole
+    ("tick", "1", "bits_limit", None, 2, COMPOSITES, 16),                           # then wants the next bit
+    ("long halt", "", "halted", None, 41, COMPOSITES, 16),
+    ("max", "", "fault", "stack_underflow", 0, TOY_MAX, 16),
+    ("nest", "", "fault", "block_nesting", 5, TIGHT_COMPOSITES, 16),             # the third if of the body
+    ("1 if nest", "", "fault", "block_nesting", 5, TIGHT_COMPOSITES, 16),         # the outer if counts: the second
 ]
 
 
@@ -207,6 +227,51 @@ def test_resuming_with_more_bits_equals_a_fresh_run(seed):
         status, state = _grow_bit_by_bit(TOY, bits, 3000, 32)
         fresh = run(TOY, bits, 3000, 32)
         assert (status, state.output, state.steps) == (fresh.status, fresh.output, fresh.steps), bits
+
+
+def _composite_programs(rng, language, count):
+    return [uniform_bits(rng) for _ in range(count)] + [structured_bits(rng, language) for _ in range(count)]
+
+
+@pytest.mark.parametrize("language", [COMPOSITES, TIGHT_COMPOSITES, TOY_MAX], ids=lambda language: language.name)
+@pytest.mark.parametrize("seed", range(3))
+def test_programs_with_composites_agree(language, seed):
+    """Kernel == reference on 3 seeds x 1,500 random and 1,500 structured programs of each
+    composite variant (uniform bits hit the composites' short codewords all the time)."""
+    rng = random.Random(700 + seed)
+    assert _agree(_composite_programs(rng, language, 1500), max_steps=3000, language=language) == 3000
+
+
+@settings(max_examples=800, derandomize=True, deadline=None)
+@given(st.text(alphabet="01", min_size=1, max_size=200), st.integers(0, 3000), st.integers(0, 40))
+def test_hypothesis_bit_programs_with_composites_agree(bits, max_steps, output_bits):
+    assert run(COMPOSITES, bits, max_steps, output_bits) == run_reference(COMPOSITES, bits, max_steps, output_bits)
+
+
+@pytest.mark.parametrize("language", [COMPOSITES, TIGHT_COMPOSITES], ids=lambda language: language.name)
+def test_suspending_inside_a_composite_leaves_no_trace(language):
+    """A machine stopped for want of bits, or sliced into budgets of 1 or 3 steps, in the middle of
+    a composite's body (its expansion queue in the registers) ends exactly like a fresh run."""
+    rng = random.Random(77)
+    for bits in _composite_programs(rng, language, 300):
+        fresh = run(language, bits, 3000, 32)
+        status, state = _grow_bit_by_bit(language, bits, 3000, 32)
+        assert (status, state.output, state.steps) == (fresh.status, fresh.output, fresh.steps), bits
+        for chunk in (1, 3):
+            assert run(language, bits, 3000, 32, chunk_steps=chunk) == fresh, bits
+
+
+def test_code_capacity_holds_the_longest_expansion():
+    """A program of nothing but 40-instruction composites decodes to 8 instructions per bit, the
+    most this variant allows; the code array holds them (bounds: boundscheck_check.py)."""
+    word = COMPOSITES.codewords["long"]
+    assert COMPOSITES.max_expansion == -(-40 // len(word))
+    for repeats in (1, 12, 13, 30):
+        bits = word * repeats
+        expected = run_reference(COMPOSITES, bits, 10 ** 6, 8)
+        assert expected.steps == 40 * repeats and expected.status == Status.BITS_LIMIT
+        assert run(COMPOSITES, bits, 10 ** 6, 8) == expected
+        assert run_many(COMPOSITES, [bits, bits[:len(word)]], 10 ** 6, 8)[0] == expected
 
 
 def test_run_validates_its_arguments():

@@ -18,6 +18,10 @@ Structure is checked as it is parsed (``strict``): blocks closed, ``else`` only 
 earlier in the text. An ``end`` with no open block is allowed: it halts (it is the machine's
 cheapest halt). Errors name ``file:line:column`` and what is wrong.
 
+A composite of the language is written by its name and encoded as its one codeword; strict
+mode checks its body's ``brk``/``idx``/``call`` where it stands, as if the body were written
+there (the body's own blocks are balanced by construction).
+
 The disassembler turns bits back into text that assembles to the same bits. Because ``read``
 takes data bits from the stream at run time, it first runs the program (reference
 interpreter, bounded) to find which bits were read as data, and shows those as ``bits``.
@@ -243,6 +247,8 @@ class Parser:
             if self.strict and any(block.mnemonic == "def" for block in scope.blocks):
                 raise self.error(token, "'halt' inside a def would only return; use 'ret'")
             return [self.instruction("ret", token)]
+        if lower in self.language.composites:
+            return [self.composite(lower, token, scope)]
         if lower not in MNEMONICS:
             raise self.error(token, f"unknown instruction or name {word!r}")
         # -- push n / call n: instructions with an operand
@@ -255,7 +261,8 @@ class Parser:
             op = self.instruction("def", token)
             following = self.tokens[self.position] if self.position < len(self.tokens) else None
             if following is not None and re.fullmatch(r"[A-Za-z_][\w.-]*", following.text) \
-                    and following.text.lower() not in MNEMONICS and following.text not in self.macros \
+                    and following.text.lower() not in MNEMONICS \
+                    and following.text.lower() not in self.language.composites and following.text not in self.macros \
                     and following.text not in self.constants and following.text.lower() not in ("bits", "halt", "const", "macro"):
                 self.position += 1
                 if following.text in scope.subroutines:
@@ -267,6 +274,18 @@ class Parser:
         op = self.instruction(lower, token)
         self.check_structure(lower, token, scope)
         return [op]
+
+    def composite(self, name: str, token: Token, scope: _Scope) -> Op:
+        """An Op for a composite; in strict mode its body is checked where it stands."""
+        if self.strict:
+            for mnemonic, operand in self.language.composites[name]:
+                if mnemonic == "call" and operand >= scope.subroutine_count:
+                    raise self.error(token, f"{name!r} calls subroutine {operand} before it is defined")
+                try:
+                    self.check_structure(mnemonic, token, scope)
+                except AssemblyError as error:
+                    raise self.error(token, f"in composite {name!r}: {error.message}") from None
+        return Op(name, None, token)
 
     def check_structure(self, mnemonic: str, token: Token, scope: _Scope) -> None:
         """Keep the block stack; in strict mode, reject what would fault or mislead."""
@@ -306,6 +325,7 @@ class Parser:
     def define_name(self, name: Token) -> None:
         """Check that a new constant or macro name is usable and not taken."""
         if not re.fullmatch(r"[A-Za-z_][\w.-]*", name.text) or name.text.lower() in MNEMONICS \
+                or name.text.lower() in self.language.composites \
                 or name.text.lower() in ("const", "macro", "endmacro", "bits", "halt"):
             raise self.error(name, f"{name.text!r} cannot be used as a name")
         if name.text in self.constants or name.text in self.macros:
@@ -348,7 +368,7 @@ def encode(items, language: Language, source: str = "<text>") -> str:
             pieces.append(language.codewords["push"] + encode_natural(pack_bits(inner)))
         else:
             pieces.append(language.codewords[item.mnemonic])
-            if HAS_OPERAND[item.mnemonic]:
+            if HAS_OPERAND.get(item.mnemonic):
                 pieces.append(encode_natural(item.operand))
     return "".join(pieces)
 
@@ -441,8 +461,8 @@ def disassemble(bits: str, language: Language, max_steps: int = 100_000) -> str:
             lines.append("  " * depth + f"bits {bits[start:]}    ; incomplete instruction")
             break
         mnemonic = decode_table[word]
-        text = mnemonic
-        if HAS_OPERAND[mnemonic]:
+        text = mnemonic                     # a composite: its name (its body opens and closes nothing)
+        if HAS_OPERAND.get(mnemonic):
             zeros = 0
             while position < len(bits) and bits[position] == "0":
                 zeros, position = zeros + 1, position + 1

@@ -233,7 +233,10 @@ class _Worker:
 
 
 def _language_from_spec(spec: dict) -> Language:
-    return Language(name=spec["name"], codewords=dict(spec["codewords"]), limits=dict(spec["limits"]))
+    composites = spec.get("composites", {})  # Language.to_json keeps a composite's codeword beside its body
+    codewords = dict(spec["codewords"], **{name: entry["codeword"] for name, entry in composites.items()})
+    return Language(name=spec["name"], codewords=codewords, limits=dict(spec["limits"]),
+                    composites={name: entry["body"] for name, entry in composites.items()})
 
 
 def enumerate_chunk(spec: dict, max_bits: int, max_steps: int, output_bits: int, trie_bits: int, capacity: int,

@@ -2,11 +2,11 @@
 experiments/fuzz.py).
 
 Interpreter: uniform random bit programs, grammar-structured programs (blocks, calls, memory,
-read, eval of quoted programs), programs that eval pseudo-random 62-bit values in a loop (so
-children eval children down to the nesting limit), with budgets from 1 step to 2^61. Checked on
-every run: it ends, it never exceeds its budgets (steps, output bits, program bits), its status
-is consistent with its counts, and the numba kernel agrees with the reference interpreter
-(compared where the budget lets the slow reference finish).
+read, eval of quoted programs, the language's composites), programs that eval pseudo-random
+62-bit values in a loop (so children eval children down to the nesting limit), with budgets from
+1 step to 2^61. Checked on every run: it ends, it never exceeds its budgets (steps, output bits,
+program bits), its status is consistent with its counts, and the numba kernel agrees with the
+reference interpreter (compared where the budget lets the slow reference finish).
 
 Assembler: random token soup and mutated program files. Checked: assembling either gives bits
 or raises AssemblyError/ValueError (never another exception), and what assembles survives a
@@ -32,9 +32,14 @@ def uniform_bits(rng: random.Random, max_length: int = 160) -> str:
     return "".join(rng.choice("01") for _ in range(rng.randint(1, max_length)))
 
 
-def structured_source(rng: random.Random, size: int = 24, depth: int = 0, quoted: bool = False) -> str:
-    """Random toy assembly with balanced blocks (non-strict: may still fault when run)."""
+def structured_source(rng: random.Random, size: int = 24, depth: int = 0, quoted: bool = False,
+                      composites: tuple = ()) -> str:
+    """Random toy assembly with balanced blocks (non-strict: may still fault when run); with
+    ``composites`` (names), a good share of the simple words are those composites."""
     words, subroutines = [], 0
+
+    def inner(inner_size):
+        return structured_source(rng, inner_size, depth + 1, quoted, composites)
     if depth == 0:  # a few values to work on, so that runs get past the first instructions
         words += [str(rng.randint(0, 9)) for _ in range(rng.randint(4, 10))]
     for _ in range(size):
@@ -42,27 +47,27 @@ def structured_source(rng: random.Random, size: int = 24, depth: int = 0, quoted
         if roll < 0.30:
             words.append(str(rng.choice([0, 1, 1, 2, 3, 5, 7, 8, 62, 63, 255, 256, 2 ** 62, 2 ** 63 - 2])))
         elif roll < 0.70:
-            words.append(rng.choice(SIMPLE + ("out", "out", "dup")))
+            words.append(rng.choice(composites) if composites and rng.random() < 0.3
+                         else rng.choice(SIMPLE + ("out", "out", "dup")))
         elif roll < 0.76 and depth < 3:
-            words += ["if", structured_source(rng, size // 3, depth + 1, quoted)]
+            words += ["if", inner(size // 3)]
             if rng.random() < 0.5:
-                words += ["else", structured_source(rng, size // 3, depth + 1, quoted)]
+                words += ["else", inner(size // 3)]
             words.append("end")
         elif roll < 0.82 and depth < 3:
-            words += [str(rng.randint(0, 6)), "rep", structured_source(rng, size // 3, depth + 1, quoted), "end"]
+            words += [str(rng.randint(0, 6)), "rep", inner(size // 3), "end"]
         elif roll < 0.86 and depth < 3:
-            words += ["loop", structured_source(rng, size // 3, depth + 1, quoted), "idx", str(rng.randint(1, 9)),
-                      "eq", "brk", "end"]
+            words += ["loop", inner(size // 3), "idx", str(rng.randint(1, 9)), "eq", "brk", "end"]
         elif roll < 0.89 and depth < 2:
-            words += ["def", structured_source(rng, size // 3, depth + 1, quoted), "end"]
+            words += ["def", inner(size // 3), "end"]
             subroutines += 1
         elif roll < 0.92 and subroutines:
             words += ["call", str(rng.randint(0, subroutines - 1))]
         elif roll < 0.95:
             words += [str(rng.randint(0, 5)), "read"]
         elif roll < 0.98 and not quoted:
-            inner = structured_source(rng, 4, 2, quoted=True)
-            words += ["[", inner, "]", str(rng.randint(0, 60)), str(rng.randint(0, 8)), "eval"]
+            quote = structured_source(rng, 4, 2, quoted=True, composites=composites)
+            words += ["[", quote, "]", str(rng.randint(0, 60)), str(rng.randint(0, 8)), "eval"]
         else:
             words.append(rng.choice(["halt", "ret", "end"]) if depth else "halt")
     return " ".join(words)
@@ -71,7 +76,7 @@ def structured_source(rng: random.Random, size: int = 24, depth: int = 0, quoted
 def structured_bits(rng: random.Random, language: Language) -> str:
     """An assembled structured program plus a few random data/tail bits."""
     while True:
-        source = structured_source(rng, size=rng.randint(4, 30))
+        source = structured_source(rng, size=rng.randint(4, 30), composites=tuple(language.composites))
         try:
             bits = assemble(source, language, strict=False)
         except AssemblyError:  # a quoted program came out longer than 62 bits: draw again
@@ -158,8 +163,9 @@ def _mutate(text: str, rng: random.Random) -> str:
 def fuzz_assembler(language: Language, count: int, seed: int = 0, sources=()) -> dict:
     """Random token soup and mutations of ``sources``; returns counts and every problem found."""
     rng = random.Random(seed)
-    tokens = list(MNEMONICS) + ["const", "macro", "endmacro", "bits", "halt", "[", "]", ";", "\n", "0b101", "0x1f",
-                                "-3", "1", "7", "62", "2305843009213693952", "name", "def", "call", "010"]
+    tokens = list(MNEMONICS) + list(language.composites) + [
+        "const", "macro", "endmacro", "bits", "halt", "[", "]", ";", "\n", "0b101", "0x1f", "-3", "1", "7", "62",
+        "2305843009213693952", "name", "def", "call", "010"]
     report = {"texts": 0, "assembled": 0, "refused": 0, "problems": []}
     for index in range(count):
         if sources and index % 2:

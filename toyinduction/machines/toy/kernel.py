@@ -10,8 +10,12 @@ Safety: numba does not check bounds, so every array access below is bounded by c
 or by an explicit check that ends the run in ``fault``:
   - data stack, memory, call stack, loop stack, open-block stack, subroutine table: checked
     against the language limits (the arrays are sized by exactly those limits);
-  - decoded code: one entry per decoded instruction, and every codeword is >= 1 bit long, so
-    at most (program bits) entries; the array has one more than that;
+  - decoded code: one entry per decoded instruction, and every codeword is >= 1 bit long and
+    decodes to at most ``max_expansion`` instructions (more than one only for a composite), so
+    at most (program bits) * max_expansion entries; the array has one more than that (and the
+    decoder checks the index all the same);
+  - the decoding table (trie, composite headers and bodies): every index into it is a value the
+    table itself holds, each pointing inside it by construction (Language.trie);
   - eval: at most ``eval_depth`` levels below the main program (checked); a child's program
     is a bit-string value of at most 62 bits, so its code and bit arrays (63 wide) suffice.
 """
@@ -23,8 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from toyinduction._numba import jit
-from toyinduction.machines.toy.language import (HAS_OPERAND, MAX_LITERAL_EXPONENT, MAX_PACKED_BITS, MNEMONICS, SEMANTIC_ID, STACK_GROWS,
-                       STACK_NEEDS, Language)
+from toyinduction.machines.toy.language import (FIRST_COMPOSITE, HAS_OPERAND, MAX_LITERAL_EXPONENT, MAX_PACKED_BITS,
+                                               MNEMONICS, SEMANTIC_ID, STACK_GROWS, STACK_NEEDS, Language)
 from toyinduction.core import Fault, RunResult, Status, array_to_bits, bits_to_array
 
 # Semantic ids of the instructions (numba treats these module globals as constants).
@@ -55,10 +59,12 @@ F_NESTING, F_TOO_MANY_DEFS, F_ELSE, F_BREAK, F_INDEX = (int(f) for f in (
 F_LITERAL, F_EVAL_DEPTH, F_BAD_BITS, F_INTERNAL = (int(f) for f in (
     Fault.LITERAL_TOO_LARGE, Fault.EVAL_DEPTH, Fault.BAD_BIT_STRING, Fault.INTERNAL))
 
-# Per-level registers: regs[level, R_*].
+# Per-level registers: regs[level, R_*]. R_EXPAND..R_EXPAND_END: the rows of the decoding table
+# still to decode from a composite's body (empty when equal), so a snapshot of the registers
+# carries a half-decoded composite along.
 (R_PC, R_SP, R_CALLS, R_LOOPS, R_OPEN, R_NCODE, R_POSITION, R_NDEFS, R_NBITS, R_PACKED_OUT,
- R_NOUT, R_OUTPUT_LIMIT, R_STEP_END, R_FAULT, R_REQUESTED_END, R_MEMORY_HIGH) = range(16)
-NREGS = 16
+ R_NOUT, R_OUTPUT_LIMIT, R_STEP_END, R_FAULT, R_REQUESTED_END, R_MEMORY_HIGH, R_EXPAND, R_EXPAND_END) = range(18)
+NREGS = 18
 #: Step budgets are capped here so that step counts plus budgets never overflow int64.
 MAX_STEPS = 2 ** 61
 # Global registers: g[G_*].
@@ -96,46 +102,64 @@ def _bit(level, position, program, child_bits):
 
 @jit
 def _decode_one(level, trie, has_operand, limits, program, nprog, child_bits, regs, code, open_blocks, defs):
-    """Decode the instruction at the read position and append it to the code.
+    """Decode the next instruction and append it to the code: the next of a composite's body
+    (rows R_EXPAND..R_EXPAND_END of the decoding table), else the one at the read position (a
+    composite's codeword queues its body and yields its first instruction).
 
     Returns RUNNING on success, BITS_LIMIT (nothing consumed) or FAULT (reason in regs).
     """
-    position = regs[level, R_POSITION]
-    nbits = nprog if level == 0 else regs[level, R_NBITS]
-    node = 0
-    while True:
-        if position >= nbits:
-            return BITS_LIMIT
-        following = trie[node, _bit(level, position, program, child_bits)]
-        position += 1
-        if following < 0:
-            op = -following - 1
-            break
-        node = following
-    operand = 0
-    if has_operand[op]:
-        zeros = 0
+    index = regs[level, R_NCODE]
+    if index >= code.shape[2]:  # cannot happen (see the module doc): a fault rather than a stray write
+        regs[level, R_FAULT] = F_INTERNAL
+        return FAULT
+    expand = regs[level, R_EXPAND]
+    if expand < regs[level, R_EXPAND_END]:
+        op = trie[expand, 0]
+        operand = trie[expand, 1]
+        regs[level, R_EXPAND] = expand + 1
+    else:
+        position = regs[level, R_POSITION]
+        nbits = nprog if level == 0 else regs[level, R_NBITS]
+        node = 0
         while True:
             if position >= nbits:
                 return BITS_LIMIT
-            bit = _bit(level, position, program, child_bits)
+            following = trie[node, _bit(level, position, program, child_bits)]
             position += 1
-            if bit == 1:
+            if following < 0:
+                op = -following - 1
                 break
-            zeros += 1
-            if zeros > MAX_LITERAL_EXPONENT:
-                regs[level, R_POSITION] = position
-                regs[level, R_FAULT] = F_LITERAL
-                return FAULT
-        if position + zeros > nbits:
-            return BITS_LIMIT
-        value = 1
-        for offset in range(zeros):
-            value = value * 2 + _bit(level, position + offset, program, child_bits)
-        position += zeros
-        operand = value - 1
-    regs[level, R_POSITION] = position
-    index = regs[level, R_NCODE]
+            node = following
+        operand = 0
+        if op >= FIRST_COMPOSITE:
+            header = op - FIRST_COMPOSITE
+            first = trie[header, 0]
+            op = trie[first, 0]
+            operand = trie[first, 1]
+            regs[level, R_EXPAND] = first + 1
+            regs[level, R_EXPAND_END] = trie[header, 1]
+        elif has_operand[op]:
+            zeros = 0
+            while True:
+                if position >= nbits:
+                    return BITS_LIMIT
+                bit = _bit(level, position, program, child_bits)
+                position += 1
+                if bit == 1:
+                    break
+                zeros += 1
+                if zeros > MAX_LITERAL_EXPONENT:
+                    regs[level, R_POSITION] = position
+                    regs[level, R_FAULT] = F_LITERAL
+                    return FAULT
+            if position + zeros > nbits:
+                return BITS_LIMIT
+            value = 1
+            for offset in range(zeros):
+                value = value * 2 + _bit(level, position + offset, program, child_bits)
+            position += zeros
+            operand = value - 1
+        regs[level, R_POSITION] = position
     code[level, C_OP, index] = op
     code[level, C_ARG, index] = operand
     code[level, C_MATCH, index] = -1
@@ -562,6 +586,12 @@ def _run_batch(trie, has_operand, limits, programs, lengths, max_steps, max_outp
             statuses[index] = FAULT + regs[0, R_FAULT] * 8
 
 
+def code_capacity(language: Language, max_program_bits: int) -> int:
+    """Entries of decoded code a machine for programs of at most ``max_program_bits`` bits needs
+    per level (eval children run programs of at most 62 bits), with one to spare."""
+    return max(max_program_bits, MAX_PACKED_BITS) * language.max_expansion + 1
+
+
 @dataclass
 class MachineState:
     """The complete state of a (possibly suspended) run, as arrays the kernel updates in place.
@@ -587,12 +617,12 @@ class MachineState:
         """A machine at its start, for programs of at most ``max_program_bits`` bits."""
         limits = language.limits
         levels = limits["eval_depth"] + 1
-        code_capacity = max(max_program_bits, MAX_PACKED_BITS) + 1
+        capacity = code_capacity(language, max_program_bits)
         state = cls(
             regs=np.zeros((levels, NREGS), dtype=np.int64),
             stack=np.zeros((levels, limits["stack_depth"]), dtype=np.int64),
             memory=np.zeros((levels, limits["memory_cells"]), dtype=np.int64),
-            code=np.zeros((levels, 4, code_capacity), dtype=np.int64),
+            code=np.zeros((levels, 4, capacity), dtype=np.int64),
             open_blocks=np.zeros((levels, limits["block_nesting"]), dtype=np.int64),
             defs=np.zeros((levels, limits["max_subroutines"]), dtype=np.int64),
             calls=np.zeros((levels, 2, limits["call_depth"]), dtype=np.int64),
@@ -631,8 +661,9 @@ class Kernel:
 
     def resume(self, state: MachineState, program: np.ndarray) -> Status:
         """Continue ``state`` on ``program`` (which must extend the bits it has read) until it stops."""
-        if program.size + 1 > state.code.shape[2]:
-            raise ValueError(f"state was made for programs of at most {state.code.shape[2] - 1} bits")
+        if code_capacity(self.language, program.size) > state.code.shape[2]:
+            raise ValueError(f"state was made for programs of at most "
+                             f"{(state.code.shape[2] - 1) // self.language.max_expansion} bits")
         status = _execute(self.trie, self.has_operand, self.limits, program, program.size, state.regs, state.stack,
                           state.memory, state.code, state.open_blocks, state.defs, state.calls, state.loops,
                           state.child_bits, state.out, state.g)

@@ -12,6 +12,13 @@ a natural number n costs 2*floor(log2(n+1)) + 1 bits.
 A :class:`Language` is the instruction set together with its codewords and its machine limits.
 Variants (drop instructions, reweight them, give codewords by hand) coexist by name and carry a
 ``spec_hash`` that changes whenever anything that can change a run changes.
+
+A variant may also define *composites*: a new codeword of the complete code that decodes to a
+fixed, well-formed sequence of table instructions (its *body*), as if those instructions had been
+read at that point, at no further program-bit cost. Each body instruction then executes as
+itself (one step each). Both interpreters expand a composite in their decoder, from the
+per-language tables built here, so a composite needs no code in either interpreter
+(docs/language-variants.md has the format and the exact semantics).
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ from __future__ import annotations
 import hashlib
 import heapq
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -106,6 +115,16 @@ MAX_PACKED_BITS = 62
 #: Largest Elias-gamma exponent accepted for a literal; larger is a fault (value would overflow).
 MAX_LITERAL_EXPONENT = 62
 
+#: Decoded values from here on are composites: the trie leaf of a composite is -(FIRST_COMPOSITE
+#: + header row + 1), its header row holding the first and past-the-last row of its body.
+FIRST_COMPOSITE = len(INSTRUCTION_TABLE)
+#: Most instructions in one composite's body.
+MAX_COMPOSITE_BODY = 64
+#: Largest operand of push and call: Elias gamma of n + 1 with exponent <= 62.
+MAX_OPERAND = 2 ** 63 - 2
+#: Words of the assembler that cannot name a composite.
+RESERVED_WORDS = ("const", "macro", "endmacro", "bits", "halt")
+
 #: Machine limits of the default language. Part of the spec (and its hash).
 DEFAULT_LIMITS = {
     "stack_depth": 256,      # values on the data stack
@@ -161,13 +180,16 @@ def check_complete_prefix_code(codewords: dict) -> None:
 def huffman_codewords(weights: dict) -> dict:
     """Canonical Huffman codewords for positive instruction weights.
 
-    Code lengths come from Huffman's algorithm (ties broken by table order, so the result is
-    deterministic); codewords are then assigned canonically (shorter first, then table order).
+    Code lengths come from Huffman's algorithm (ties broken by table order, composites after the
+    table by name, so the result is deterministic); codewords are then assigned canonically
+    (shorter first, then that order).
     The result is complete: Kraft sum exactly 1.
     """
     if len(weights) < 2:
         raise ValueError("a language needs at least two instructions")
-    order = {name: SEMANTIC_ID.get(name, len(SEMANTIC_ID)) for name in weights}
+    others = sorted(name for name in weights if name not in SEMANTIC_ID)   # composites: after the table, by name
+    order = {name: SEMANTIC_ID[name] if name in SEMANTIC_ID else len(SEMANTIC_ID) + others.index(name)
+             for name in weights}
     heap = []
     for tiebreak, name in enumerate(sorted(weights, key=order.get)):
         weight = weights[name]
@@ -194,24 +216,122 @@ def huffman_codewords(weights: dict) -> dict:
 
 
 # ---------------------------------------------------------------------------------------------
+# Composites: a codeword that decodes to a fixed body of table instructions.
+# ---------------------------------------------------------------------------------------------
+COMPOSITE_NAME = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+def parse_body(text: str) -> tuple:
+    """A composite's body from text: mnemonics, ``push N`` / ``call N`` (a bare N is ``push N``),
+    ``halt`` for ``ret``. Returns a tuple of (mnemonic, operand or None); checks only the words
+    (:func:`check_body` checks the structure)."""
+    if not isinstance(text, str):
+        raise ValueError(f"a body is text such as 'over over lt if swap end drop', got {text!r}")
+    words, body, index = text.split(), [], 0
+    while index < len(words):
+        word = words[index].lower()
+        index += 1
+        if re.fullmatch(r"[0-9]+", word):
+            body.append(("push", int(word)))
+        elif word in ("push", "call"):
+            if index >= len(words) or not re.fullmatch(r"[0-9]+", words[index]):
+                raise ValueError(f"{word!r} takes a number (0 or more) in a body")
+            body.append((word, int(words[index])))
+            index += 1
+        else:
+            body.append(("ret" if word == "halt" else word, None))
+    return tuple(body)
+
+
+def check_body(body) -> None:
+    """Raise a one-line ValueError unless ``body`` ((mnemonic, operand) pairs) is a valid body.
+
+    Valid: 1..MAX_COMPOSITE_BODY table instructions (no composite, no ``def``), operands exactly
+    where the table has them (0..2^63-2), and balanced on its own: every ``if``/``rep``/``loop``
+    closed by an ``end`` of the body, no ``end`` without an opener of the body, ``else`` only as
+    the first of an ``if`` of the body. So the body opens and closes nothing of the program
+    around it, and decoding it cannot change which ``end`` closes any block outside it.
+    """
+    if not body:
+        raise ValueError("the body is empty")
+    if len(body) > MAX_COMPOSITE_BODY:
+        raise ValueError(f"the body has {len(body)} instructions, at most {MAX_COMPOSITE_BODY}")
+    open_blocks = []     # [mnemonic, has else]
+    for mnemonic, operand in body:
+        if mnemonic not in SEMANTIC_ID:
+            raise ValueError(f"{mnemonic!r} is not an instruction of the table (a body cannot use composites)")
+        if mnemonic == "def":
+            raise ValueError("'def' cannot be in a body (each use would number another subroutine)")
+        if HAS_OPERAND[mnemonic]:
+            if isinstance(operand, bool) or not isinstance(operand, int) or not 0 <= operand <= MAX_OPERAND:
+                raise ValueError(f"{mnemonic!r} needs an operand in 0..2**63-2, got {operand!r}")
+        elif operand is not None:
+            raise ValueError(f"{mnemonic!r} takes no operand")
+        if mnemonic in BLOCK_OPENERS:
+            open_blocks.append([mnemonic, False])
+        elif mnemonic == "else":
+            if not open_blocks or open_blocks[-1][0] != "if" or open_blocks[-1][1]:
+                raise ValueError("'else' outside an 'if' of the body (or a second 'else')")
+            open_blocks[-1][1] = True
+        elif mnemonic == "end":
+            if not open_blocks:
+                raise ValueError("'end' would close a block outside the body (use ret to halt)")
+            open_blocks.pop()
+    if open_blocks:
+        raise ValueError(f"'{open_blocks[-1][0]}' is never closed by 'end' in the body")
+
+
+def body_text(body) -> str:
+    """The canonical text of a body: ``push 3``, ``call 0``, mnemonics, separated by spaces."""
+    return " ".join(mnemonic if operand is None else f"{mnemonic} {operand}" for mnemonic, operand in body)
+
+
+def _check_composite_name(name) -> None:
+    if not isinstance(name, str) or not COMPOSITE_NAME.fullmatch(name):
+        raise ValueError(f"composite name {name!r} must be a lower-case word (a-z, 0-9, _; at most 32 characters)")
+    if name in SEMANTIC_ID or name in RESERVED_WORDS:
+        raise ValueError(f"composite name {name!r} is taken by an instruction or an assembler word")
+
+
+# ---------------------------------------------------------------------------------------------
 # The language object.
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Language:
-    """A variant of the toy language: which instructions exist, their codewords, machine limits.
+    """A variant of the toy language: which instructions exist, their codewords, machine limits,
+    and its composites.
+
+    ``codewords`` maps every symbol of the code (instructions and composites) to its codeword;
+    the code must be complete. ``composites`` maps a composite's name to its body, a tuple of
+    (mnemonic, operand or None) (text is accepted and parsed); see :func:`check_body`.
 
     ``trie`` is the decoding automaton used by the fast interpreter: row k is an internal node,
-    ``trie[k, bit]`` is the next node (>= 0) or ``-(semantic_id + 1)`` for a decoded instruction.
+    ``trie[k, bit]`` is the next node (>= 0) or ``-(semantic_id + 1)`` for a decoded instruction;
+    for a composite see :attr:`trie`.
     """
 
     name: str
     codewords: dict
     limits: dict = field(default_factory=lambda: dict(DEFAULT_LIMITS))
+    composites: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        unknown = set(self.codewords) - set(MNEMONICS)
+        composites = {}
+        for composite, body in sorted(dict(self.composites).items()):
+            _check_composite_name(composite)
+            try:
+                body = parse_body(body) if isinstance(body, str) else tuple((m, n) for m, n in body)
+                check_body(body)
+            except (TypeError, ValueError) as error:
+                raise ValueError(f"composite {composite!r}: {error}") from None
+            composites[composite] = body
+        object.__setattr__(self, "composites", composites)
+        unknown = set(self.codewords) - set(MNEMONICS) - set(composites)
         if unknown:
             raise ValueError(f"unknown instruction(s) {sorted(unknown)}; known: {', '.join(MNEMONICS)}")
+        uncoded = set(composites) - set(self.codewords)
+        if uncoded:
+            raise ValueError(f"composite(s) {sorted(uncoded)} have no codeword")
         check_complete_prefix_code(self.codewords)
         missing = set(DEFAULT_LIMITS) - set(self.limits)
         extra = set(self.limits) - set(DEFAULT_LIMITS)
@@ -225,18 +345,34 @@ class Language:
     # -- derived views -------------------------------------------------------------------------
     @property
     def mnemonics(self) -> tuple:
-        """The instructions of this variant, in table order."""
+        """The instructions of this variant that have a codeword, in table order (no composites)."""
         return tuple(m for m in MNEMONICS if m in self.codewords)
 
     @property
+    def symbols(self) -> tuple:
+        """Everything the code encodes: the instructions in table order, then the composites by name."""
+        return self.mnemonics + tuple(self.composites)
+
+    def body_text(self, composite: str) -> str:
+        """The body of a composite as text (``over over lt if swap end drop``)."""
+        return body_text(self.composites[composite])
+
+    @property
     def spec(self) -> dict:
-        """Everything that determines a run, as plain JSON data (the name is not part of it)."""
-        return {
+        """Everything that determines a run, as plain JSON data (the name is not part of it).
+
+        A variant without composites has no ``composites`` key, so its hash is what it was
+        before composites existed."""
+        spec = {
             "semantics_version": SEMANTICS_VERSION,
             "operand_code": "elias-gamma(n+1)",
             "codewords": {m: self.codewords[m] for m in self.mnemonics},
             "limits": dict(sorted(self.limits.items())),
         }
+        if self.composites:
+            spec["composites"] = {name: {"body": self.body_text(name), "codeword": self.codewords[name]}
+                                  for name in self.composites}
+        return spec
 
     @property
     def spec_hash(self) -> str:
@@ -246,70 +382,157 @@ class Language:
 
     @property
     def decode_table(self) -> dict:
-        """Codeword -> mnemonic."""
+        """Codeword -> mnemonic or composite name."""
         return {word: m for m, word in self.codewords.items()}
 
     @property
+    def max_expansion(self) -> int:
+        """Most decoded instructions per program bit: 1, or more when a composite's body is longer
+        than its codeword (a program of B bits decodes to at most B * max_expansion instructions)."""
+        return max([1] + [math.ceil(len(body) / len(self.codewords[name])) for name, body in self.composites.items()])
+
+    @property
     def trie(self) -> np.ndarray:
-        """Binary decoding trie as an int64 array of shape (internal nodes, 2); see class doc."""
+        """The decoder's table as an int64 array of shape (rows, 2).
+
+        Rows 0..N-1 are the binary decoding trie: ``trie[k, bit]`` is the next node (>= 0), or a
+        leaf: ``-(semantic_id + 1)`` for an instruction, ``-(FIRST_COMPOSITE + h + 1)`` for a
+        composite whose header is row h. After the trie come one header row per composite,
+        ``[first body row, past-the-last body row]``, then the body rows ``[semantic_id,
+        operand]``. Without composites it is the trie alone.
+        """
         nodes = [[0, 0]]
         prefixes = {"": 0}
-        for mnemonic in self.mnemonics:
-            word = self.codewords[mnemonic]
+        leaves = []
+        for symbol in self.symbols:
+            word = self.codewords[symbol]
             for depth in range(len(word)):
                 prefix, bit = word[:depth], int(word[depth])
                 node = prefixes[prefix]
                 if depth == len(word) - 1:
-                    nodes[node][bit] = -(SEMANTIC_ID[mnemonic] + 1)
+                    leaves.append((node, bit, symbol))
                 else:
                     child = word[: depth + 1]
                     if child not in prefixes:
                         prefixes[child] = len(nodes)
                         nodes.append([0, 0])
                     nodes[node][bit] = prefixes[child]
-        return np.array(nodes, dtype=np.int64)
+        header = {name: len(nodes) + index for index, name in enumerate(self.composites)}
+        bodies, row = [], len(nodes) + len(self.composites)
+        headers = []
+        for name, body in self.composites.items():
+            headers.append([row, row + len(body)])
+            bodies += [[SEMANTIC_ID[m], 0 if n is None else n] for m, n in body]
+            row += len(body)
+        for node, bit, symbol in leaves:
+            nodes[node][bit] = -(SEMANTIC_ID[symbol] + 1) if symbol in SEMANTIC_ID else \
+                -(FIRST_COMPOSITE + header[symbol] + 1)
+        return np.array(nodes + headers + bodies, dtype=np.int64)
 
     def length_of(self, mnemonic: str, operand: int | None = None) -> int:
-        """Encoded length in bits of one instruction (with its operand, if it takes one)."""
+        """Encoded length in bits of one instruction (with its operand, if it takes one) or composite."""
         bits = len(self.codewords[mnemonic])
-        return bits + (natural_code_length(operand) if HAS_OPERAND[mnemonic] else 0)
+        return bits + (natural_code_length(operand) if HAS_OPERAND.get(mnemonic) else 0)
+
+    def table(self) -> list:
+        """The variant's instruction table: one dict per symbol (mnemonic, codeword, operand,
+        stack, semantics), the instructions in table order, then the composites with their bodies."""
+        rows = [{"mnemonic": m, "codeword": self.codewords[m], "operand": "n" if HAS_OPERAND[m] else "",
+                 "stack": STACK_EFFECT[m], "semantics": SEMANTICS[m]} for m in self.mnemonics]
+        rows += [{"mnemonic": name, "codeword": self.codewords[name], "operand": "", "stack": "",
+                  "semantics": f"composite: {self.body_text(name)}", "body": self.body_text(name)}
+                 for name in self.composites]
+        return rows
 
     def to_json(self) -> dict:
         """The variant as a JSON document that :func:`load_language` reads back."""
-        return {"name": self.name, "codewords": dict(self.spec["codewords"]), "limits": dict(self.limits)}
+        document = {"name": self.name, "codewords": dict(self.spec["codewords"]), "limits": dict(self.limits)}
+        if self.composites:
+            document["composites"] = self.spec["composites"]
+        return document
+
+
+def _implied_weights(base: Language, symbols) -> dict:
+    """The base's implied weights 2^(L_max - |codeword|) of ``symbols`` (its longest codewords weigh 1)."""
+    longest = max(len(word) for word in base.codewords.values())
+    return {m: 2.0 ** (longest - len(base.codewords[m])) for m in symbols}
+
+
+def _composite_entries(composites, base: Language) -> dict:
+    """name -> {"body": ..., and "weight" or "codeword"} for the composites a variant adds."""
+    entries = {}
+    for composite, entry in dict(composites or {}).items():
+        if composite in base.composites:
+            raise ValueError(f"composite {composite!r} is already in {base.name}")
+        if isinstance(entry, str):
+            entry = {"body": entry}
+        if not isinstance(entry, dict) or "body" not in entry or set(entry) - {"body", "weight", "codeword"}:
+            raise ValueError(f'composite {composite!r} must be {{"body": "...", "weight": w}} or '
+                             f'{{"body": "...", "codeword": "bits"}}, got {entry!r}')
+        if "weight" in entry and "codeword" in entry:
+            raise ValueError(f"composite {composite!r}: give a weight or a codeword, not both")
+        weight = entry.get("weight", 1)
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight < math.inf:
+            raise ValueError(f"composite {composite!r}: weight must be a positive number, got {weight!r}")
+        entries[composite] = entry
+    return entries
 
 
 def variant(name: str, base: Language | None = None, *, drop=(), weights=None, codewords=None,
-            limits=None) -> Language:
+            limits=None, composites=None) -> Language:
     """A new named variant of ``base`` (default: ``toy``).
 
-    ``drop`` removes instructions; ``weights`` (mnemonic -> positive number, for every kept
-    instruction not given a weight the weight 1) derives a canonical Huffman code; ``codewords``
-    gives the code by hand (it must be complete). With only ``drop``, the kept instructions are
-    re-coded by Huffman from the base's implied weights 2^-|codeword|, so the code stays
-    complete and as close to the base's as possible.
+    ``drop`` removes instructions (or composites of the base); ``weights`` (mnemonic -> positive
+    number, for every kept instruction not given a weight the weight 1) derives a canonical
+    Huffman code; ``codewords`` gives the code by hand (it must be complete). With only
+    ``drop``, the kept instructions are re-coded by Huffman from the base's implied weights
+    2^-|codeword| (scaled so that its longest codewords weigh 1), so the code stays complete
+    and as close to the base's as possible.
+
+    ``composites`` (name -> ``{"body": "over over lt if swap end drop", "weight": 1}`` or
+    ``{"body": ..., "codeword": "0110111"}``) adds composite instructions. Weighted composites
+    join the same Huffman construction: with ``weights`` beside the named weights and the 1s,
+    without it beside the implied weights, so a composite of weight 1 is as likely as the
+    base's rarest instructions (the default weight is 1). A composite's ``codeword`` needs the
+    whole code by hand: ``codewords`` for the instructions too. Composites of the base are kept.
     """
     base = base if base is not None else TOY
-    kept = [m for m in base.mnemonics if m not in set(drop)]
-    unknown = set(drop) - set(base.mnemonics)
+    unknown = set(drop) - set(base.symbols)
     if unknown:
         raise ValueError(f"cannot drop {sorted(unknown)}: not in {base.name}")
+    kept = [m for m in base.symbols if m not in set(drop)]
+    added = _composite_entries(composites, base)
+    bodies = {m: base.composites[m] for m in kept if m in base.composites}
+    bodies.update({composite: entry["body"] for composite, entry in added.items()})
+    by_hand = {composite: entry["codeword"] for composite, entry in added.items() if "codeword" in entry}
     if codewords is not None and weights is not None:
         raise ValueError("give weights or codewords, not both")
     if codewords is not None:
+        missing = sorted(set(added) - set(by_hand))
+        if missing:
+            raise ValueError(f"with codewords given by hand, composite(s) {missing} need a codeword too")
         code = dict(codewords)
-    elif weights is not None:
-        unknown = set(weights) - set(kept)
-        if unknown:
-            raise ValueError(f"weights name instruction(s) not in the variant: {sorted(unknown)}")
-        code = huffman_codewords({m: weights.get(m, 1) for m in kept})
+        code.update(by_hand)
+    elif by_hand:
+        raise ValueError(f"composite {sorted(by_hand)[0]!r} has a codeword: give the whole code by hand "
+                         f"('codewords' for the instructions too), or give the composite a weight")
+    elif weights is not None or added:
+        if weights is not None:
+            unknown = set(weights) - set(kept)
+            if unknown:
+                raise ValueError(f"weights name instruction(s) not in the variant: {sorted(unknown)}")
+            symbol_weights = {m: weights.get(m, 1) for m in kept}
+        else:
+            symbol_weights = _implied_weights(base, kept)
+        symbol_weights.update({composite: entry.get("weight", 1) for composite, entry in added.items()})
+        code = huffman_codewords(symbol_weights)
     elif drop:
-        code = huffman_codewords({m: 2.0 ** -len(base.codewords[m]) for m in kept})
+        code = huffman_codewords(_implied_weights(base, kept))
     else:
         code = {m: base.codewords[m] for m in kept}
     merged_limits = dict(base.limits)
     merged_limits.update(limits or {})
-    return Language(name=name, codewords=code, limits=merged_limits)
+    return Language(name=name, codewords=code, limits=merged_limits, composites=bodies)
 
 
 #: The reference language.
@@ -328,6 +551,11 @@ def _check_types(document: dict, source) -> None:
     def number(value):
         return isinstance(value, (int, float)) and not isinstance(value, bool)
 
+    def composite(entry):
+        return isinstance(entry, dict) and isinstance(entry.get("body"), str) and not set(entry) - {
+            "body", "weight", "codeword"} and ("weight" not in entry or number(entry["weight"])) and (
+            "codeword" not in entry or isinstance(entry["codeword"], str))
+
     expected = {"name": (lambda v: isinstance(v, str), "a string"),
                 "base": (lambda v: isinstance(v, str), "a string"),
                 "drop": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "a list of mnemonics"),
@@ -336,38 +564,61 @@ def _check_types(document: dict, source) -> None:
                 "codewords": (lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()),
                               'an object of mnemonic: "bit string" (in quotes)'),
                 "limits": (lambda v: isinstance(v, dict) and all(isinstance(x, int) and not isinstance(x, bool)
-                                                                 for x in v.values()), "an object of name: integer")}
+                                                                 for x in v.values()), "an object of name: integer"),
+                "composites": (lambda v: isinstance(v, dict) and all(composite(x) for x in v.values()),
+                               'an object of name: {"body": "instructions", "weight": number} (or "codeword": '
+                               '"bits" instead of the weight)')}
     for key, (valid, description) in expected.items():
         if key in document and not valid(document[key]):
             raise ValueError(f"language file {source}: {key!r} must be {description}, got {document[key]!r}")
+
+
+#: Variant files shipped with the package (``--language toy-max.json`` finds them from anywhere).
+VARIANTS_DIR = Path(__file__).resolve().parent / "variants"
+
+
+def language_from_json(document, source="<json>", default_name: str = "variant") -> Language:
+    """The variant a JSON document describes (what a language file holds; see :func:`load_language`).
+
+    Every problem is one ValueError line naming ``source``.
+    """
+    if not isinstance(document, dict):
+        raise ValueError(f"language file {source} must hold a JSON object")
+    allowed = {"name", "base", "drop", "weights", "codewords", "limits", "composites"}
+    if set(document) - allowed:
+        raise ValueError(f"language file {source}: unknown key(s) {sorted(set(document) - allowed)}")
+    _check_types(document, source)
+    base_name = document.get("base", "toy")
+    if base_name not in LANGUAGES:
+        raise ValueError(f"language file {source}: unknown base {base_name!r}")
+    try:
+        return variant(document.get("name", default_name), LANGUAGES[base_name], drop=tuple(document.get("drop", ())),
+                       weights=document.get("weights"), codewords=document.get("codewords"),
+                       limits=document.get("limits"), composites=document.get("composites"))
+    except ValueError as error:
+        raise ValueError(f"language file {source}: {error}") from None
 
 
 def load_language(name_or_path: str) -> Language:
     """A registered variant by name, or a variant described by a JSON file.
 
     The file holds ``{"name": ..., "base": "toy", "drop": [...], "weights": {...}}`` or
-    ``{"name": ..., "codewords": {...}}``, optionally with ``"limits": {...}`` overrides.
+    ``{"name": ..., "codewords": {...}}``, optionally with ``"limits": {...}`` overrides and
+    ``"composites": {"max": {"body": "over over lt if swap end drop", "weight": 1}}``. A bare
+    file name that is not in the working directory is looked up among the shipped variants
+    (``toyinduction/machines/toy/variants``).
     """
     if name_or_path in LANGUAGES:
         return LANGUAGES[name_or_path]
     path = Path(name_or_path)
     if not path.suffix == ".json" and not path.exists():
         raise ValueError(f"unknown language {name_or_path!r}; known: {', '.join(LANGUAGES)} (or a .json file)")
+    if not path.exists() and path.name == name_or_path and (VARIANTS_DIR / path.name).is_file():
+        path = VARIANTS_DIR / path.name
     try:
         document = json.loads(path.read_text())
     except FileNotFoundError:
         raise ValueError(f"language file {name_or_path} does not exist") from None
-    except (OSError, json.JSONDecodeError) as error:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ValueError(f"language file {name_or_path} is not readable JSON: {error}") from None
-    if not isinstance(document, dict):
-        raise ValueError(f"language file {name_or_path} must hold a JSON object")
-    allowed = {"name", "base", "drop", "weights", "codewords", "limits"}
-    if set(document) - allowed:
-        raise ValueError(f"language file {name_or_path}: unknown key(s) {sorted(set(document) - allowed)}")
-    _check_types(document, name_or_path)
-    base_name = document.get("base", "toy")
-    if base_name not in LANGUAGES:
-        raise ValueError(f"language file {name_or_path}: unknown base {base_name!r}")
-    return variant(document.get("name", path.stem), LANGUAGES[base_name], drop=tuple(document.get("drop", ())),
-                   weights=document.get("weights"), codewords=document.get("codewords"),
-                   limits=document.get("limits"))
+    return language_from_json(document, name_or_path, path.stem)

@@ -10,6 +10,10 @@ of what it has decoded, or when it must find the ``end`` of a block it jumps ove
 decoding: an ``end`` closes the innermost open block, an ``else`` belongs to the innermost
 open ``if`` (its first ``else`` only).
 
+A composite's codeword decodes to its body: the body's instructions are queued and decoded one
+at a time from the queue, before any further program bit, exactly as if they had been read at
+that point (block matching, nesting limits and faults included); each executes as itself.
+
 The numba kernel in :mod:`toyinduction.machines.toy.kernel` must agree with this module on every
 program; the tests check that. Nothing here is optimised.
 """
@@ -79,6 +83,7 @@ class ReferenceMachine:
         self.decode_table = language.decode_table
         self.bits, self.position = bits, 0
         self.code: list[Instruction] = []
+        self.expansion: list[tuple] = []            # body instructions of a composite still to decode
         self.open_blocks: list[int] = []
         self.subroutines: list[int] = []
         self.stack: list[int] = []
@@ -100,7 +105,11 @@ class ReferenceMachine:
         return bit
 
     def decode_next(self) -> None:
-        """Decode one instruction at the read position and append it (all or nothing)."""
+        """Decode one instruction and append it (all or nothing): the next of a composite's body,
+        else the one at the read position (a composite's codeword: the first of its body)."""
+        if self.expansion:
+            self.append(*self.expansion.pop(0))
+            return
         start = self.position
         try:
             word = ""
@@ -108,7 +117,9 @@ class ReferenceMachine:
                 word += str(self.read_bit())
             mnemonic = self.decode_table[word]
             operand = None
-            if HAS_OPERAND[mnemonic]:
+            if mnemonic in self.language.composites:
+                (mnemonic, operand), *self.expansion = self.language.composites[mnemonic]
+            elif HAS_OPERAND[mnemonic]:
                 zeros = 0
                 while self.read_bit() == 0:
                     zeros += 1
@@ -121,6 +132,10 @@ class ReferenceMachine:
         except NeedBits:
             self.position = start
             raise
+        self.append(mnemonic, operand)
+
+    def append(self, mnemonic: str, operand) -> None:
+        """Append a decoded instruction, matching blocks (faults past the nesting limits)."""
         index = len(self.code)
         instruction = Instruction(mnemonic, operand)
         if mnemonic in ("if", "rep", "loop", "def"):
