@@ -66,7 +66,8 @@ def test_subtrees_replayed_from_their_roots_add_up_to_the_whole_tree(split_depth
     shallow = chunk(enumerate_chunk_flat, COMPOSITES, 16, 300, 10, split_depth=split_depth)
     deep = chunk(enumerate_chunk_flat, COMPOSITES, 16, 300, 10, roots=shallow["roots"])
     snapshot_shallow = chunk(enumerate_chunk, COMPOSITES, 16, 300, 10, split_depth=split_depth)
-    assert shallow["roots"] == snapshot_shallow["roots"]
+    collapsed_shallow = chunk(enumerate_chunk_flat, COMPOSITES, 16, 300, 10, split_depth=split_depth, collapse=True)
+    assert shallow["roots"] == snapshot_shallow["roots"] == collapsed_shallow["roots"]   # the same chunks
     for key in ("length_mass", "length_count"):
         assert np.array_equal(serial[key], shallow[key] + deep[key]), key
     assert serial["steps"] == shallow["steps"] + deep["steps"]
@@ -127,3 +128,47 @@ def test_no_collapse_where_a_decoding_fault_could_happen_below():
     plain = chunk(enumerate_chunk, TINY, 20, 100, 4, roots=[root])
     assert_same(plain, collapsed)
     assert any(status % 8 == 4 for status in collapsed["leaves"]["status"])   # faults (block nesting) below
+
+
+# ----- the flat enumerator behind enumerate_programs ------------------------------------------
+def same_enumeration(a, b):
+    assert (a.programs, a.steps) == (b.programs, b.steps) and a.bucket_mass() == b.bucket_mass()
+    for name in ("trie_mass", "length_mass", "length_count"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert (a.leaves is None) == (b.leaves is None)
+    for name in a.leaves or ():
+        assert np.array_equal(a.leaves[name], b.leaves[name]), name
+
+
+@pytest.mark.parametrize("workers, split_bits", [(1, None), (2, 4), (3, 9)])
+def test_enumerate_programs_gives_the_same_result_with_either_kernel(workers, split_bits):
+    from toyinduction.machines.toy.enumerate import enumerate_programs
+
+    snapshot = enumerate_programs(COMPOSITES, 17, 300, 10, kernel="snapshot")
+    for collapse in (False, True):
+        flat = enumerate_programs(COMPOSITES, 17, 300, 10, workers=workers, split_bits=split_bits, collapse=collapse)
+        same_enumeration(snapshot, flat)
+        assert (flat.tree_leaves < flat.programs) == collapse and snapshot.tree_leaves == snapshot.programs
+
+
+def test_checkpointed_chunks_serve_either_kernel(tmp_path):
+    """The chunks (cut at the same roots) and their arrays are the same whichever kernel wrote
+    them, so a run resumes from another kernel's checkpoint."""
+    from toyinduction.engine.parallel import Checkpoint
+    from toyinduction.machines.toy.enumerate import enumerate_programs
+
+    for first, then in (("snapshot", "flat"), ("flat", "snapshot")):
+        written = enumerate_programs(TOY, 15, 200, 8, kernel=first, split_bits=6,
+                                     checkpoint=Checkpoint(tmp_path, first, {"run": first}))
+        calls = []
+        resumed = enumerate_programs(TOY, 15, 200, 8, kernel=then, split_bits=6, progress=lambda *c: calls.append(c),
+                                     checkpoint=Checkpoint(tmp_path, first, {"run": first}))
+        assert calls[0][0] == calls[0][1] > 1     # every chunk came from the checkpoint
+        same_enumeration(written, resumed)
+
+
+def test_an_unknown_kernel_is_refused_in_one_line():
+    from toyinduction.machines.toy.enumerate import enumerate_programs
+
+    with pytest.raises(ValueError, match="^kernel must be 'flat' or 'snapshot', got 'fast'$"):
+        enumerate_programs(TOY, 8, 10, 4, kernel="fast")

@@ -53,6 +53,10 @@ class Enumeration:
     leaves in bucket b whose output (truncated to ``trie_bits``) is the node's string
     (node = (1 << length) | bits); ``length_mass[b, k]`` the mass of leaves that read k bits.
     ``leaves`` (when kept) has one row per program, in lexicographic order of program bits.
+    ``programs`` counts programs (the leaves of the tree of reads); ``tree_leaves`` the leaves an
+    enumerator actually visited, fewer when it visits a node all of whose programs end alike as
+    one (the toy's flat enumerator with ``collapse``; None when unknown, e.g. loaded from an
+    older store entry).
     """
 
     language: str
@@ -71,6 +75,7 @@ class Enumeration:
     workers: int = 1
     resumed_chunks: int = 0
     loaded: bool = False         # True when it came from the run store
+    tree_leaves: int | None = None
 
     # ----- exact accounting ---------------------------------------------------------------------
     def bucket_mass(self) -> dict:
@@ -116,7 +121,7 @@ class Enumeration:
             "total_mass": str(sum(masses.values())), "steps": self.steps, "seconds": self.seconds,
             "programs_per_second": self.programs / self.seconds if self.seconds else None,
             "steps_per_second": self.steps / self.seconds if self.seconds else None, "workers": self.workers,
-            "resumed_chunks": self.resumed_chunks,
+            "resumed_chunks": self.resumed_chunks, "tree_leaves": self.tree_leaves,
         }
 
 
@@ -146,7 +151,8 @@ def merge_parts(name: str, spec_hash: str, parts, max_bits, max_steps, output_bi
     return Enumeration(language=name, spec_hash=spec_hash, max_bits=max_bits,
                        max_steps=max_steps, output_bits=output_bits, trie_bits=trie_bits, trie_mass=trie_mass,
                        length_mass=length_mass, length_count=length_count, programs=programs,
-                       steps=sum(part["steps"] for part in parts), seconds=seconds, leaves=leaves, workers=workers)
+                       steps=sum(part["steps"] for part in parts), seconds=seconds, leaves=leaves, workers=workers,
+                       tree_leaves=sum(part.get("tree_leaves", part["programs"]) for part in parts))
 
 
 def _parameters(spec_hash: str, max_bits: int, max_steps: int, output_bits: int) -> dict:
@@ -163,7 +169,8 @@ def _encode(result: Enumeration) -> tuple[dict, dict]:
     metadata = {"language": result.language, "spec_hash": result.spec_hash, "programs": result.programs,
                 "steps": result.steps, "seconds": result.seconds, "workers": result.workers,
                 "trie_bits": result.trie_bits, "leaves_kept": result.leaves is not None,
-                "max_bits": result.max_bits, "max_steps": result.max_steps, "output_bits": result.output_bits}
+                "max_bits": result.max_bits, "max_steps": result.max_steps, "output_bits": result.output_bits,
+                "tree_leaves": result.tree_leaves}
     return metadata, arrays
 
 
@@ -176,7 +183,8 @@ def _decode(metadata: dict, arrays: dict) -> Enumeration:
                        output_bits=parameters["output_bits"], trie_bits=metadata["trie_bits"],
                        trie_mass=arrays["trie_mass"], length_mass=arrays["length_mass"],
                        length_count=arrays["length_count"], programs=metadata["programs"], steps=metadata["steps"],
-                       seconds=metadata["seconds"], leaves=leaves, workers=metadata["workers"])
+                       seconds=metadata["seconds"], leaves=leaves, workers=metadata["workers"],
+                       tree_leaves=metadata.get("tree_leaves"))
 
 
 def save_enumeration(store, result: Enumeration) -> str:
@@ -243,6 +251,6 @@ def enumerate_with_runner(run, name: str, spec_hash: str, max_bits: int, max_ste
             progress(done, done + len(stack))
     return Enumeration(language=name, spec_hash=spec_hash, max_bits=max_bits, max_steps=max_steps,
                        output_bits=output_bits, trie_bits=trie_bits, trie_mass=trie_mass, length_mass=length_mass,
-                       length_count=length_count, programs=done, steps=steps,
+                       length_count=length_count, programs=done, steps=steps, tree_leaves=done,
                        seconds=time.perf_counter() - start,
                        leaves={field: np.array(values, dtype=np.int64) for field, values in leaves.items()})

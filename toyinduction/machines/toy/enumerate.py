@@ -277,7 +277,7 @@ def _chunk_from_arrays(arrays: dict) -> dict:
 
 def enumerate_programs(language: Language, max_bits: int, max_steps: int, output_bits: int, workers: int = 1,
                        keep_leaves: int = 200_000, split_bits: int | None = None, progress=None, client=None,
-                       checkpoint=None) -> Enumeration:
+                       checkpoint=None, kernel: str = "flat", collapse: bool = True) -> Enumeration:
     """Enumerate every program of ``language`` of at most ``max_bits`` bits.
 
     Each program runs for at most ``max_steps`` steps and ``output_bits`` output bits. With
@@ -287,7 +287,15 @@ def enumerate_programs(language: Language, max_bits: int, max_steps: int, output
     reloaded from the checkpoint). The merged result is identical to a serial run. Leaves are
     kept when there are at most ``keep_leaves`` of them (memory for leaves is bounded by
     chunks × keep_leaves; the tallies are always exact). ``progress(done, total)`` follows chunks.
+
+    ``kernel`` picks the enumerator: ``"flat"`` (:mod:`toyinduction.machines.toy.flat`, one numba
+    function with an undo log) or ``"snapshot"`` (this module's, which copies the machine at every
+    read; kept as the reference the flat one is tested against). Both give identical results.
+    ``collapse`` (flat only) visits a node whose pending instruction cannot complete within
+    ``max_bits`` bits as one tree leaf: the result is identical, only ``tree_leaves`` is smaller.
     """
+    if kernel not in ("flat", "snapshot"):
+        raise ValueError(f"kernel must be 'flat' or 'snapshot', got {kernel!r}")
     for name, value, low, high in (("max_bits", max_bits, 0, MAX_BITS), ("max_steps", max_steps, 0, 2 ** 61),
                                    ("output_bits", output_bits, 0, 1 << 16), ("workers", workers, 1, 256),
                                    ("keep_leaves", keep_leaves, 0, 1 << 28)):
@@ -300,14 +308,20 @@ def enumerate_programs(language: Language, max_bits: int, max_steps: int, output
         split_bits = min(max_bits, 10) if parallel else 0
     split_bits = min(split_bits, max_bits)
     spec = language.to_json()
-    task = functools.partial(enumerate_chunk, spec, max_bits, max_steps, output_bits, trie_bits, keep_leaves)
+    chunk, to_arrays, from_arrays = enumerate_chunk, _chunk_to_arrays, _chunk_from_arrays
+    if kernel == "flat":
+        from toyinduction.machines.toy import flat
+
+        chunk = functools.partial(flat.enumerate_chunk_flat, collapse=bool(collapse))
+        to_arrays, from_arrays = flat.flat_chunk_to_arrays, flat.flat_chunk_from_arrays
+    task = functools.partial(chunk, spec, max_bits, max_steps, output_bits, trie_bits, keep_leaves)
     parts, roots = [], [""]
     if split_bits > 0:
-        shallow = enumerate_chunk(spec, max_bits, max_steps, output_bits, trie_bits, keep_leaves, [""], split_bits)
+        shallow = chunk(spec, max_bits, max_steps, output_bits, trie_bits, keep_leaves, [""], split_bits)
         parts.append(shallow)
         roots = shallow["roots"]
     chunks = split_chunks(roots, CHUNKS if split_bits > 0 else 1)
-    parts += run_chunks(task, chunks, workers, progress, client, checkpoint, _chunk_to_arrays, _chunk_from_arrays)
+    parts += run_chunks(task, chunks, workers, progress, client, checkpoint, to_arrays, from_arrays)
     return merge_parts(language.name, language.spec_hash, parts, max_bits, max_steps, output_bits, trie_bits,
                        keep_leaves, time.perf_counter() - start, workers)
 

@@ -105,7 +105,9 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
     """Enumerate every program extending ``program[:root_length]`` (depth first, 0 before 1) into
     the tallies, exactly as the snapshot enumerator's ``_enumerate_subtree`` does (same leaves,
     same order, same steps; see the module doc). A node at ``split_depth`` that needs a bit is
-    appended to ``roots`` instead. Returns the number of tree leaves visited.
+    appended to ``roots`` instead; such a shallow run never collapses, so the roots, and with them
+    the chunks of a resumable run, are the same with and without collapse (and as the snapshot
+    enumerator's). Returns the number of tree leaves visited.
     """
     stack_depth = limits[L_STACK]
     memory_cells = limits[L_MEMORY]
@@ -565,7 +567,7 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
             roots[0] += 1
             roots[roots[0]] = packed
         else:
-            if status == BITS_LIMIT and collapse and length < max_bits:
+            if status == BITS_LIMIT and collapse and split_depth < 0 and length < max_bits:
                 # can the pending decode or read complete within the bits left, and can no
                 # decoding fault happen on the way? If neither, every leaf below is this one.
                 left = max_bits - length
