@@ -119,3 +119,170 @@ def test_language_speed_experiment_writes_its_report(tmp_path):
     assert completed.returncode == 0, completed.stderr
     report = json.loads(out.read_text())
     assert report["loop_heavy"]["ratio"] > 0 and report["language"] == "toy"
+
+
+# ----- progress: on stderr only; a bar on a terminal, rate-limited lines when piped ----------------
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_progress_lines_are_rate_limited_and_quick_work_prints_nothing():
+    import io
+
+    from toyinduction.cli.progress import ProgressBar
+
+    clock, stream = FakeClock(), io.StringIO()
+    report = ProgressBar("chunks", label="enumerate", stream=stream, clock=clock, interval=5, mode="lines")
+    for done in range(41):                      # a chunk every 0.5 s: 20 s of work
+        report(done, 64)
+        clock.now += 0.5
+    assert stream.getvalue().splitlines() == [f"enumerate: {done}/64 chunks, {seconds} s"
+                                              for done, seconds in ((10, 5), (20, 10), (30, 15), (40, 20))]
+    clock.now += 3
+    report(64, 64)
+    assert stream.getvalue().splitlines()[-1] == "enumerate: 64/64 chunks, done in 23 s"
+
+    quick = io.StringIO()
+    report = ProgressBar("chunks", label="enumerate", stream=quick, clock=clock, interval=5, mode="lines")
+    for done in range(65):                      # all of it within the first 5 s: not a line
+        report(done, 64)
+        clock.now += 0.05
+    assert quick.getvalue() == ""
+
+
+def test_progress_mode_follows_the_stream_and_the_environment(monkeypatch, tmp_path):
+    import io
+
+    from toyinduction.cli.progress import MODE_VARIABLE, progress_interval, progress_mode
+
+    monkeypatch.delenv(MODE_VARIABLE, raising=False)
+    assert progress_mode(io.StringIO()) == "off"            # captured in-process (CliRunner): no file, silent
+    with open(tmp_path / "log", "w") as log:
+        assert progress_mode(log) == "lines"                # a file or a pipe: lines
+        monkeypatch.setenv(MODE_VARIABLE, "off")
+        assert progress_mode(log) == "off"
+        monkeypatch.setenv(MODE_VARIABLE, "sometimes")
+        with pytest.raises(ValueError, match="TOYINDUCTION_PROGRESS must be one of"):
+            progress_mode(log)
+    monkeypatch.setenv("TOYINDUCTION_PROGRESS_INTERVAL", "-1")
+    with pytest.raises(ValueError, match="at least 0"):
+        progress_interval()
+
+
+def _cli_env(**extra):
+    import os
+
+    env = {key: value for key, value in os.environ.items() if not key.startswith("TOYINDUCTION_")}
+    return dict(env, **extra)
+
+
+def test_every_long_command_reports_progress_on_stderr_and_keeps_stdout_clean_json(tmp_path):
+    """Every long command, with lines forced (in-process, interval 0: a line per report):
+    progress lines on stderr, one JSON document on stdout."""
+    import re
+
+    commands = {"enumerate": ["enumerate", "--max-bits", "12"],
+                "predict": ["predict", "0101010101", "--max-bits", "12"],
+                "demo": ["demo", "--max-bits", "10", "--targets", "1", "--controls", "0", "--out", str(tmp_path / "d")],
+                "experiment rivals": ["experiment", "rivals", "--max-bits", "10", "--out", str(tmp_path / "r")],
+                "tm ctm": ["tm", "ctm", "--states", "2", "--max-steps", "20"],
+                "tm bb": ["tm", "bb", "--states", "2"],
+                "sample": ["sample", "--count", "3000"]}
+    env = {"TOYINDUCTION_PROGRESS": "lines", "TOYINDUCTION_PROGRESS_INTERVAL": "0",
+           "TOYINDUCTION_STORE": str(tmp_path / "store")}
+    for label, args in commands.items():
+        result = CliRunner().invoke(main, [*args, "--json"], env=env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        json.loads(result.stdout)                           # stdout: the JSON document and nothing else
+        lines = result.stderr.splitlines()
+        pattern = re.compile(rf"{re.escape(label)}: (\d+)/(\d+) \w+, (\d+ s|done in \d+ s)")
+        assert len(lines) >= 2 and all(pattern.fullmatch(line) for line in lines), (label, result.stderr)
+        counts = [tuple(map(int, pattern.fullmatch(line).groups()[:2])) for line in lines]
+        assert [done for done, _ in counts] == sorted(done for done, _ in counts), label
+        assert counts[-1][0] == counts[-1][1] and "done in" in lines[-1], label
+
+
+def test_piped_progress_is_periodic_and_stays_off_stdout(tmp_path):
+    """A slowed enumeration (a chunk every 0.05 s) with lines at most every 0.4 s: several
+    lines, each at least one interval after the last, none on stdout."""
+    import time
+
+    env = _cli_env(TOYINDUCTION_CHUNK_DELAY="0.05", TOYINDUCTION_PROGRESS_INTERVAL="0.4")
+    process = subprocess.Popen([sys.executable, "-m", "toyinduction.cli", "enumerate", "--max-bits", "12",
+                                "--workers", "1", "--store", str(tmp_path), "--json"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    arrivals = []
+    for line in process.stderr:
+        arrivals.append((time.monotonic(), line.rstrip("\n")))
+    out = process.stdout.read()
+    assert process.wait(timeout=120) == 0
+    assert json.loads(out)["total_mass"] == "1"
+    progress = [line for _, line in arrivals if "done in" not in line]
+    assert len(progress) >= 3, arrivals                     # 64 chunks x 0.05 s = 3.2 s of work
+    gaps = [later - earlier for (earlier, _), (later, _) in zip(arrivals, arrivals[1:-1])]
+    assert all(gap > 0.3 for gap in gaps), arrivals         # rate-limited (the closing line comes when done)
+    assert arrivals[-1][1].startswith("enumerate: 64/64 chunks, done in ")
+
+
+def test_piped_quick_commands_print_no_progress(tmp_path):
+    completed = subprocess.run([sys.executable, "-m", "toyinduction.cli", "enumerate", "--max-bits", "8",
+                                "--store", str(tmp_path), "--json"], env=_cli_env(), capture_output=True, text=True,
+                               timeout=120)
+    assert completed.returncode == 0 and completed.stderr == ""
+    json.loads(completed.stdout)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs a pseudo-terminal")
+@pytest.mark.parametrize("mode", ["bar", "lines"])
+def test_ctrl_c_ends_with_the_one_line_interrupted_message(tmp_path, mode):
+    """Ctrl-C during a slowed enumeration: with the bar on a terminal, or lines on a pipe, the
+    last thing on stderr is the one-line "interrupted" message on its own line (exit 130)."""
+    import os
+    import select
+    import signal
+    import time
+
+    env = _cli_env(TOYINDUCTION_CHUNK_DELAY="0.1", TOYINDUCTION_PROGRESS_INTERVAL="0")
+    args = [sys.executable, "-m", "toyinduction.cli", "enumerate", "--max-bits", "14", "--workers", "1", "--store",
+            str(tmp_path), "--json"]
+    if mode == "bar":
+        import pty
+
+        reader, writer = pty.openpty()
+        process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=writer)
+        os.close(writer)
+    else:
+        process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        reader = process.stderr.fileno()
+    seen, deadline = b"", time.monotonic() + 120
+    while b"3/64" not in seen and time.monotonic() < deadline:
+        if select.select([reader], [], [], 0.1)[0]:
+            seen += os.read(reader, 4096)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=60) == 130
+    while select.select([reader], [], [], 0.5)[0]:
+        try:
+            chunk = os.read(reader, 4096)
+        except OSError:                     # the terminal's other end has closed
+            break
+        if not chunk:
+            break
+        seen += chunk
+    import re
+
+    text = re.sub(r"\x1b\[\?25[hl]", "", seen.decode().replace("\r\n", "\n"))   # the bar hides the cursor
+    lines = text.split("\n")
+    assert process.stdout.read() == b"" and "Traceback" not in text
+    assert lines[-1] == "" and lines[-2] == ("Error: interrupted (finished chunks of an enumeration are kept; run it "
+                                             "again to resume)")
+    if mode == "bar":                                   # the bar's line is ended before the message
+        assert lines[-3].split("\r")[-1].startswith("enumerate: chunks  [")
+    else:                                               # progress lines, then (click's) empty line, then the message
+        assert lines[0].startswith("enumerate: 0/64 chunks") and lines[-3] == ""

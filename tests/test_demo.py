@@ -253,3 +253,22 @@ def test_the_docs_state_the_measured_numbers(default_report):
     codes = default_report["code_bits"]
     assert codes[POINTER] == codes["world_guided_one.toy"]                          # the faithful tie
     assert f"{codes[POINTER]} + 2 bits" in _prose("README.md")
+
+
+def test_the_demo_reports_its_progress(tmp_path):
+    """ti.demo's progress(done, total): the background enumeration's chunks, every stream, every
+    premise's predictions — one count that only grows and ends at its total — and the same
+    report as without it."""
+    import toyinduction as ti
+
+    calls = []
+    options = dict(max_bits=10, targets=2, controls=1, workers=1)
+    report = ti.demo(store=ti.RunStore(tmp_path), progress=lambda done, total: calls.append((done, total)), **options)
+    total = calls[0][1]
+    assert all(t == total for _, t in calls) and calls[-1] == (total, total)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert total > 3 + 2 * len(PREMISES)               # chunks, then 3 streams (2 targets + 1 control), 2 per premise
+    loaded = []                                         # from the store: no chunks, streams and premises only
+    again = ti.demo(store=ti.RunStore(tmp_path), progress=lambda d, t: loaded.append((d, t)), **options)
+    assert loaded[-1] == (3 + 2 * len(PREMISES), 3 + 2 * len(PREMISES))
+    assert again["targets"] == report["targets"] and again["premises"] == report["premises"]

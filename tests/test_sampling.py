@@ -73,3 +73,17 @@ def test_sample_command():
                                            "--prefix", "0", "--json"])
         document = json.loads(result.output)
         assert document["samples"] == 300 and len(document["estimates"]) == 1, language
+
+
+@pytest.mark.parametrize("name", ["toy", "blc", "tm"])
+def test_sampling_with_progress_draws_the_same_programs(name):
+    """progress(done, count) is called as batches finish, and the batches are the same draws."""
+    from toyinduction.machines import machine
+
+    chosen, calls = machine(name), []
+    options = {"states": 2, "max_steps": 50} if name == "tm" else {"max_bits": 30, "max_steps": 200, "output_bits": 4}
+    count = 5_000 if name == "toy" else 400
+    plain = chosen.sample(count, seed=7, **options)
+    reported = chosen.sample(count, seed=7, progress=lambda done, total: calls.append((done, total)), **options)
+    assert (plain.statuses, plain.lengths, plain.outputs) == (reported.statuses, reported.lengths, reported.outputs)
+    assert calls[-1] == (count, count) and [d for d, _ in calls] == sorted(d for d, _ in calls) and len(calls) > 2

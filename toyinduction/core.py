@@ -185,8 +185,10 @@ class Machine:
         """Every program of at most ``max_bits`` bits, with exact prior masses (an ``Enumeration``)."""
         raise NotImplementedError
 
-    def sample(self, count: int, *, max_bits: int, max_steps: int = 1000, output_bits: int = 32, seed: int = 0):
-        """``count`` programs drawn from the prior 2^-length (a ``Sample``)."""
+    def sample(self, count: int, *, max_bits: int, max_steps: int = 1000, output_bits: int = 32, seed: int = 0,
+               progress=None):
+        """``count`` programs drawn from the prior 2^-length (a ``Sample``); ``progress(done, count)``
+        is called as batches of samples finish."""
         raise NotImplementedError
 
     def describe(self) -> dict:

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from toyinduction import __version__
+from toyinduction.cli.progress import ProgressBar
 from toyinduction.core import names_a_file
 from toyinduction.machines.toy.language import LANGUAGES, MNEMONICS, kraft_sum
 
@@ -118,9 +119,11 @@ class OneLineErrors(click.Group):
             click.echo(f"Error: {error.format_message()}", err=True)
             sys.exit(2)
         except click.ClickException as error:
+            ProgressBar.close_all()
             click.echo(f"Error: {error.format_message()}", err=True)
             sys.exit(error.exit_code)
         except (click.exceptions.Abort, KeyboardInterrupt):
+            ProgressBar.close_all(newline=False)   # click has ended the line on Ctrl-C
             click.echo("Error: interrupted (finished chunks of an enumeration are kept; run it again to resume)",
                        err=True)
             sys.exit(130)
@@ -193,17 +196,11 @@ def run_command(program, machine_name, max_steps, output_bits, data, reference, 
         raise ValueError("--output-bits must be at most 2**32")
     options = {"reference": True} if reference else {}
     sliced = not reference and max_steps > PROGRESS_CHUNK and hasattr(chosen, "language")
-    if sliced and not as_json and sys.stderr.isatty():
-        with click.progressbar(length=max_steps, label="steps", file=sys.stderr) as bar:
-            done = [0]
-
-            def advance(steps):
-                bar.update(steps - done[0])
-                done[0] = steps
-            result = chosen.run(bits, max_steps=max_steps, output_bits=output_bits, chunk_steps=PROGRESS_CHUNK,
-                                on_chunk=advance)
-    elif sliced:
-        result = chosen.run(bits, max_steps=max_steps, output_bits=output_bits, chunk_steps=PROGRESS_CHUNK)
+    if sliced:
+        progress = ProgressBar("steps")
+        result = chosen.run(bits, max_steps=max_steps, output_bits=output_bits, chunk_steps=PROGRESS_CHUNK,
+                            on_chunk=lambda steps: progress(steps, max_steps))
+        progress.close()
     else:
         result = chosen.run(bits, max_steps=max_steps, output_bits=output_bits, **options)
     document = result.to_json()
@@ -335,24 +332,6 @@ def stored_computation(command):
     return command
 
 
-class ProgressBar:
-    """A click progress bar on stderr when it is a terminal; silent otherwise."""
-
-    def __init__(self, label: str, enabled: bool = True):
-        self.label, self.enabled, self.bar, self.done = label, enabled and sys.stderr.isatty(), None, 0
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        if self.bar is None:
-            self.bar = click.progressbar(length=max(total, 1), label=self.label, file=sys.stderr)
-            self.bar.__enter__()
-        self.bar.update(done - self.done)
-        self.done = done
-        if done >= total:
-            self.bar.__exit__(None, None, None)
-
-
 @main.command("enumerate")
 @machine_option()
 @click.option("--max-bits", default=20, show_default=True, type=click.IntRange(1, 62), help="Program-length limit L.")
@@ -378,7 +357,7 @@ def enumerate_command(machine_name, max_bits, max_steps, output_bits, workers, k
     try:
         result = chosen.enumerate(max_bits, max_steps=max_steps, output_bits=output_bits, store=store,
                                   workers=workers, keep_leaves=keep_leaves, fresh=fresh,
-                                  progress=ProgressBar("chunks", not as_json), **options)
+                                  progress=ProgressBar("chunks"), **options)
     finally:
         if options:
             options["client"].close()
@@ -482,7 +461,7 @@ def predict(sequence, machine_name, max_bits, max_steps, length, program_paths, 
     paths = list(program_paths) + ([str(p) for p in program_files(suffix=chosen.source_suffix)]
                                    if all_programs else [])
     mixture = Mixture(chosen, max_bits, max_steps=max_steps, programs=paths, store=RunStore(store_dir),
-                      workers=workers, speed=speed, step_cap=step_cap, progress=ProgressBar("chunks", not as_json))
+                      workers=workers, speed=speed, step_cap=step_cap, progress=ProgressBar("chunks"))
     forecast = mixture.predict(bits, continue_bits=continue_bits, top=top)
     document = forecast.to_json()
     if out_dir is not None:
@@ -546,7 +525,7 @@ def demo(out_dir, seed, depth, targets, controls, speed, max_bits, html_path, wo
     from toyinduction.malign.demo import demo as compute_demo, json_summary, report_markdown
 
     report = compute_demo(seed=seed, depth=depth, targets=targets, controls=controls, speed=speed, max_bits=max_bits,
-                          store=RunStore(store_dir), workers=workers)
+                          store=RunStore(store_dir), workers=workers, progress=ProgressBar("tasks"))
     report.write(out_dir)
     document = json_summary(report)
     text = report_markdown(report) + f"\nwrote {out_dir}/report.json, report.md and " \
@@ -592,7 +571,7 @@ def experiment(name, out_dir, max_bits, max_steps, length, no_gif, workers, stor
         if key not in accepted and explicit:
             raise click.UsageError(f"experiment {name} does not take {flag}")
     options = {key: value for key, value in given.items() if key in accepted and not (key == "max_bits" and value is None)}
-    document = run_experiment(name, out_dir, **options, progress=ProgressBar("sequences", not as_json))
+    document = run_experiment(name, out_dir, **options, progress=ProgressBar("sequences", label=f"experiment {name}"))
     summary = {key: value for key, value in document.items() if key != "sequences"}
     table = Path(out_dir) / "table.md"
     emit(summary, as_json, (table.read_text() if table.exists() else "") + f"\nwrote {out_dir}/results.json and "
@@ -619,11 +598,13 @@ def sample(machine_name, count, max_bits, max_steps, states, prefixes, seed, as_
     prefixes = prefixes or ("", "0", "1", "00", "01", "10", "11")
     longest = max(len(p) for p in prefixes) + 1
     by_states = not is_prefix_machine(chosen)
+    progress = ProgressBar("samples")
     if by_states:
-        drawn = chosen.sample(count, states=states, max_steps=min(max_steps, 992), seed=seed)
+        drawn = chosen.sample(count, states=states, max_steps=min(max_steps, 992), seed=seed, progress=progress)
         rows = [drawn.output_estimate(p) for p in prefixes]
     else:
-        drawn = chosen.sample(count, max_bits=max_bits, max_steps=max_steps, output_bits=longest, seed=seed)
+        drawn = chosen.sample(count, max_bits=max_bits, max_steps=max_steps, output_bits=longest, seed=seed,
+                              progress=progress)
         rows = [drawn.mass_estimate(p) for p in prefixes]
     lines = [f"{count} samples of {chosen.name}" + (" (fraction halting with exactly x)" if by_states
                                                     else " (M(x) between lower and upper, 99% intervals)")]
@@ -667,7 +648,7 @@ def tm_ctm(states, max_steps, workers, no_reduce, top, scheduler, store_dir, fre
     try:
         result = machine("tm").enumerate(states, max_steps=max_steps, store=None if no_reduce else RunStore(store_dir),
                                          workers=workers, reduce=not no_reduce, fresh=fresh,
-                                         progress=ProgressBar("chunks", not as_json), **options)
+                                         progress=ProgressBar("chunks"), **options)
     finally:
         if options:
             options["client"].close()
@@ -716,7 +697,7 @@ def tm_bb(states, max_steps, workers, store_dir, as_json):
     from toyinduction.engine.store import RunStore
     from toyinduction.machines.turing.tm import busy_beaver
 
-    result = busy_beaver(states, max_steps, workers or os.cpu_count() or 1, ProgressBar("subtrees", not as_json),
+    result = busy_beaver(states, max_steps, workers or os.cpu_count() or 1, ProgressBar("subtrees"),
                          store=RunStore(store_dir))
     emit(result, as_json, f"{states} states, cutoff {max_steps}: S = {result['max_steps_halting']}, "
          f"Σ = {result['max_ones_halting']} among {result['halting']} halting machines; "

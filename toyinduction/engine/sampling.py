@@ -76,13 +76,17 @@ class Sample:
                 "p_next_one": ones / (ones + zeros) if ones + zeros else None, "interval": wilson(ones, ones + zeros)}
 
 
-def sample_programs(run, count: int, max_bits: int, seed: int = 0) -> list:
+def sample_programs(run, count: int, max_bits: int, seed: int = 0, progress=None) -> list:
     """``count`` (program bits, run result) pairs drawn from the prior of any machine given as
     ``run(bits) -> RunResult`` that reports ``bits_limit`` when it needs more program bits (it is
-    re-run on the prefix extended by a fair coin flip, up to ``max_bits``)."""
+    re-run on the prefix extended by a fair coin flip, up to ``max_bits``). ``progress(done,
+    count)`` hears of every hundredth of them."""
     rng = random.Random(seed)
     drawn = []
-    for _ in range(count):
+    every = max(1, count // 100)
+    for index in range(count):
+        if progress is not None and index % every == 0:
+            progress(index, count)
         bits = ""
         while True:
             result = run(bits)
@@ -91,11 +95,13 @@ def sample_programs(run, count: int, max_bits: int, seed: int = 0) -> list:
                 continue
             break
         drawn.append((bits, result))
+    if progress is not None:
+        progress(count, count)
     return drawn
 
 
-def sample_with_runner(run, count: int, max_bits: int, seed: int = 0) -> Sample:
+def sample_with_runner(run, count: int, max_bits: int, seed: int = 0, progress=None) -> Sample:
     """The same sampling for any machine given as ``run(bits) -> RunResult`` (``sample_programs``)."""
-    drawn = sample_programs(run, count, max_bits, seed)
+    drawn = sample_programs(run, count, max_bits, seed, progress)
     return Sample([int(result.status) for _, result in drawn], [len(bits) for bits, _ in drawn],
                   [result.output for _, result in drawn])

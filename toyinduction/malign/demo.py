@@ -68,21 +68,53 @@ def _log2_sum(lengths) -> float:
     return top - math.log2(sum(2.0 ** (top - length) for length in lengths))
 
 
-def _background_pool(chosen, max_bits, max_steps, output_bits, store, workers, named):
+class _Progress:
+    """The demo's progress as one count for a ``progress(done, total)`` callback: the background
+    enumeration's chunks (when it is computed, not loaded), each stream predicted, then each
+    prediction of the premise table (``later``: planned before the measurement starts, so the
+    total is known once the enumeration has said how many chunks it has)."""
+
+    def __init__(self, progress=None, later: int = 0):
+        self.progress, self.later = progress, later
+        self.chunks = self.chunks_done = self.work = self.work_done = 0
+
+    def plan(self, count: int) -> None:
+        """``count`` more units of work to come (streams to predict)."""
+        self.work += count
+
+    def enumeration(self, done: int, total: int) -> None:
+        """The background enumeration's own progress."""
+        self.chunks, self.chunks_done = total, done
+        self._report()
+
+    def step(self, count: int = 1) -> None:
+        """``count`` units finished."""
+        self.work_done += count
+        self._report()
+
+    def _report(self) -> None:
+        if self.progress is not None:
+            self.progress(self.chunks_done + self.work_done, self.chunks + self.work + self.later)
+
+
+def _background_pool(chosen, max_bits, max_steps, output_bits, store, workers, named, progress=None):
     """The background enumeration (from the store if there) and the pool with the named programs."""
     enumeration = chosen.enumerate(max_bits, max_steps=max_steps, output_bits=output_bits, store=store,
-                                   workers=workers, keep_leaves=4_000_000)
+                                   workers=workers, keep_leaves=4_000_000, progress=progress)
     return enumeration, enumeration.loaded, build_pool(chosen, enumeration, output_bits, named)
 
 
 def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
             controls: int = 2, speed: float = 0.0, max_bits: int = 20, max_steps: int = 1000, store=None,
             workers: int = 2, consequentialists=CONSEQUENTIALISTS, honest=HONEST_PROGRAMS, extra_named=(),
-            region_bits: int | None = None, physics: str = "mix", owed_steps: bool = True) -> dict:
+            region_bits: int | None = None, physics: str = "mix", owed_steps: bool = True, progress=None) -> dict:
     """Build a world, its targets and controls, the pool; measure the shares at each target's
     first decision point. Returns the report (a dict) with ``internals`` (world, pool,
-    predictions, sequences) for figures and the premise rows; nothing is written."""
+    predictions, sequences) for figures and the premise rows; nothing is written. ``progress``,
+    a ``progress(done, total)`` callback, hears of the background enumeration's chunks and of
+    each stream predicted."""
     start = time.perf_counter()
+    tally = progress if isinstance(progress, _Progress) else _Progress(progress)
     if not 1 <= targets <= 64:
         raise ValueError(f"targets must be in 1..64, got {targets}")
     if not 0 <= controls <= 64:
@@ -129,7 +161,9 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
         for region in range(2 ** region_bits):
             named.append(NamedProgram(f"{world.file(file, chosen).name} [region {region}]",
                                       codes[file] + world.region(region), class_label(world.file(file, chosen))))
-    enumeration, loaded, pool = _background_pool(chosen, max_bits, max_steps, length + 1, store, workers, named)
+    tally.plan(len(sequences))
+    enumeration, loaded, pool = _background_pool(chosen, max_bits, max_steps, length + 1, store, workers, named,
+                                                 tally.enumeration)
     weighting = Weighting(speed=speed, charge_owed_steps=owed_steps)
     log2_weight = weighting.log2_weights(pool.log2_prior, pool.steps)
     report = {"world": {"seed": seed, "depth": depth, "region_bits": region_bits, "quiet_frames": quiet,
@@ -154,6 +188,7 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
         t_star = first[region] if kind == "target" else world.earliest_decision
         prediction = predict(pool, stream, weighting)   # on to the questions after the first (figures)
         predictions.append((kind, name, prediction, t_star))
+        tally.step()
         row = _shares(prediction, t_star)
         if kind == "control":
             report["controls"].append({"name": name, "measured_share": row["consequentialist"],
@@ -244,13 +279,20 @@ def _shares(prediction, t_star) -> dict:
             "max_consequentialist_after_64": float(np.max(after))}
 
 
-def premise_rows(report: dict, premises=PREMISES, other_max_bits: int = 12, store=None, workers: int = 2) -> list:
+def premise_rows(report: dict, premises=PREMISES, other_max_bits: int = 12, store=None, workers: int = 2,
+                 progress=None) -> list:
     """The premise table: the full pool, then each premise imposed alone. Each row gives, averaged
     over the targets, the consequentialists' share and the honest answer's probability at each
-    target's first decision point (per-target values beside them)."""
+    target's first decision point (per-target values beside them). ``progress(done, total)`` hears
+    of each target predicted under each premise."""
     internals = report["internals"]
     pool, world = internals["pool"], internals["world"]
     targets = [(p, t) for kind, _, p, t in internals["predictions"] if kind == "target"]
+    if isinstance(progress, _Progress):
+        tally = progress
+    else:
+        tally = _Progress(progress)
+        tally.plan(len(premises) * len(targets))
     rows = [_premise_row("full-pool", "nothing: every program of the pool", targets)]
     for name, (what, removed, speed, machine) in premises.items():
         if machine is not None:
@@ -258,12 +300,14 @@ def premise_rows(report: dict, premises=PREMISES, other_max_bits: int = 12, stor
             # the premise re-weights the instructions of the same programs: it applies where the
             # chosen machine reads the mix world's programs in the same source language
             if world.physics != "mix" or other_machine.source_suffix != internals["machine"].source_suffix:
+                tally.step(len(targets))
                 continue
             other = measure(machine=other_machine, seed=world.seed, depth=world.depth,
                             targets=len(targets), controls=0, max_bits=other_max_bits, store=store, workers=workers,
                             region_bits=world.region_bits, physics=world.physics)
             predictions = [(p, t) for kind, _, p, t in other["internals"]["predictions"] if kind == "target"]
             rows.append(_premise_row(name, what, predictions))
+            tally.step(len(targets))
             continue
         removed_labels = {class_label(world.file(file, internals["machine"])) for file in removed
                           if world.has(file, internals["machine"])}
@@ -271,7 +315,10 @@ def premise_rows(report: dict, premises=PREMISES, other_max_bits: int = 12, stor
         sub = pool.subset(keep) if removed_labels else pool
         weighting = Weighting(speed=speed or internals["weighting"].speed,
                               charge_owed_steps=internals["weighting"].charge_owed_steps)
-        predictions = [(predict(sub, p.sequence, weighting), t) for p, t in targets]
+        predictions = []
+        for p, t in targets:
+            predictions.append((predict(sub, p.sequence, weighting), t))
+            tally.step()
         rows.append(_premise_row(name, what, predictions))
     return rows
 
@@ -361,15 +408,21 @@ def demo(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4, con
          max_bits: int = 20, max_steps: int = 1000, store=None, workers: int = 2,
          consequentialists=CONSEQUENTIALISTS, honest=HONEST_PROGRAMS, extra_named=(),
          region_bits: int | None = None, physics: str = "mix", premises=PREMISES,
-         owed_steps: bool = True) -> DemoReport:
+         owed_steps: bool = True, progress=None) -> DemoReport:
     """The malign-prior demonstration, computed: measure the world's targets and controls
-    (:func:`measure`), add the premise table and the headline. Nothing is written."""
+    (:func:`measure`), add the premise table and the headline. Nothing is written.
+
+    ``progress``, a ``progress(done, total)`` callback, is called as the work advances: the
+    background enumeration's chunks (when it is not in the store), each target and control
+    predicted, each target predicted under each premise; ``total`` is known once the
+    enumeration starts and ``done`` reaches it at the end."""
+    tally = _Progress(progress, later=len(premises) * targets if premises else 0)
     report = measure(machine=machine, seed=seed, depth=depth, targets=targets, controls=controls, speed=speed,
                      max_bits=max_bits, max_steps=max_steps, store=store, workers=workers,
                      consequentialists=consequentialists, honest=honest, extra_named=extra_named,
-                     region_bits=region_bits, physics=physics, owed_steps=owed_steps)
+                     region_bits=region_bits, physics=physics, owed_steps=owed_steps, progress=tally)
     start = time.perf_counter()
-    report["premises"] = premise_rows(report, premises, store=store, workers=workers) if premises else [
+    report["premises"] = premise_rows(report, premises, store=store, workers=workers, progress=tally) if premises else [
         _premise_row("full-pool", "nothing: every program of the pool",
                      [(p, t) for kind, _, p, t in report["internals"]["predictions"] if kind == "target"])]
     report["headline"] = headline(report)

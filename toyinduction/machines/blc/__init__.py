@@ -69,9 +69,11 @@ class LambdaMachine(Machine):
         result.loaded = loaded
         return result
 
-    def sample(self, count: int, *, max_bits: int, max_steps: int = 1000, output_bits: int = 32, seed: int = 0):
+    def sample(self, count: int, *, max_bits: int, max_steps: int = 1000, output_bits: int = 32, seed: int = 0,
+               progress=None):
         """``count`` programs drawn from the prior (a coin per bit the machine asks for)."""
         from toyinduction.engine.sampling import sample_with_runner
         from toyinduction.machines.blc.kernel import run_blc_fast
 
-        return sample_with_runner(lambda bits: run_blc_fast(bits, max_steps, output_bits), count, max_bits, seed)
+        return sample_with_runner(lambda bits: run_blc_fast(bits, max_steps, output_bits), count, max_bits, seed,
+                                  progress=progress)

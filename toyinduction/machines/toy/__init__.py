@@ -89,11 +89,12 @@ class ToyMachine(Machine):
         result.loaded = loaded
         return result
 
-    def sample(self, count: int, *, max_bits: int, max_steps: int = 1000, output_bits: int = 32, seed: int = 0):
+    def sample(self, count: int, *, max_bits: int, max_steps: int = 1000, output_bits: int = 32, seed: int = 0,
+               progress=None):
         """``count`` programs drawn from the prior in the kernel."""
         from toyinduction.machines.toy.sample import sample_toy
 
-        return sample_toy(self.language, count, max_bits, max_steps, output_bits, seed)
+        return sample_toy(self.language, count, max_bits, max_steps, output_bits, seed, progress=progress)
 
     def describe(self) -> dict:
         """Name, spec hash, instruction codewords and limits."""

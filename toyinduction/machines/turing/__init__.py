@@ -53,8 +53,8 @@ class TuringMachines(Machine):
         return result
 
     def sample(self, count: int, *, max_bits: int = 0, max_steps: int = 100, output_bits: int = 0, seed: int = 0,
-               states: int = 2):
+               states: int = 2, progress=None):
         """``count`` machines of ``states`` states drawn uniformly (every entry from its 4n+2 options)."""
         from toyinduction.machines.turing.tm import sample_machines
 
-        return sample_machines(states, max_steps, count, seed)
+        return sample_machines(states, max_steps, count, seed, progress=progress)
