@@ -10,9 +10,11 @@ dozens of array arguments. This one walks the same tree, leaf for leaf, in a sin
   branch: a few dozen integers.
 - *Arrays* (data stack, memory, the block-matching fields of the decoded code, open blocks,
   calls, loops) live in one flat int64 array ``S``. A write that could overwrite something a
-  branch point still needs goes through :func:`_put`, which records the old value in an *undo
-  log* the first time a cell is written after the latest branch point (a per-cell stamp says
-  when it was last recorded). Backtracking replays the log backwards to the branch's height.
+  branch point still needs records the old value in an *undo log* the first time the cell is
+  written after the latest branch point (a per-cell stamp says when it was last recorded).
+  Backtracking replays the log backwards to the branch's height. (The logged write is written
+  out at every use: as an inlined function, numba's reference counting of its four array
+  arguments took 45% of the time.)
   Decoded instructions, subroutine entry points and output bits are only ever appended, so they
   need no log: restoring their counts restores them.
 - *Decoding is incremental*: the decoder keeps its place inside a codeword (trie node, operand
@@ -43,7 +45,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from toyinduction._numba import jit, jit_inline
+from toyinduction._numba import jit
 from toyinduction.engine.enumeration import BUCKETS, LEAF_FIELDS
 from toyinduction.machines.toy.kernel import (BITS_LIMIT, F_BAD_BITS, F_BREAK, F_CALL_DEPTH, F_ELSE, F_EVAL_DEPTH,
                                               F_INDEX, F_INTERNAL, F_LITERAL, F_LOOP_DEPTH, F_NESTING, F_OVERFLOW,
@@ -62,8 +64,8 @@ from toyinduction.machines.toy.language import (FIRST_COMPOSITE, HAS_OPERAND, MA
 
 # Registers saved at a branch point: saved[depth, X_*].
 (X_PC, X_SP, X_STEPS, X_NCODE, X_POSITION, X_NOUT, X_NOPEN, X_NDEFS, X_NCALLS, X_NLOOPS, X_EXPAND, X_EXPAND_END,
- X_DNODE, X_DPHASE, X_DOP, X_DZEROS, X_DVALUE, X_DLEFT, X_DPOS, X_TNODE, X_NLOG, X_FAULT) = range(22)
-NSAVED = 22
+ X_DNODE, X_DPHASE, X_DOP, X_DZEROS, X_DVALUE, X_DLEFT, X_DPOS, X_TNODE, X_NLOG, X_FAULT, X_NEED, X_OPENER) = range(24)
+NSAVED = 24
 # totals[...] fields (the first four as in the snapshot enumerator)
 T_PROGRAMS, T_STEPS, T_KEPT, T_OVERFLOW, T_TREE_LEAVES, T_ERROR = range(6)
 NTOTALS = 6
@@ -72,19 +74,6 @@ K_DECODE, K_CLOSE, K_READ = 0, 1, 2
 # Collapse parameters: params[P_*] (INFINITE where the language lacks the instruction).
 P_END_BITS, P_OPEN_BITS, P_COMPOSITE_DEPTH, P_DEF_BITS = range(4)
 INFINITE = 1 << 40
-
-
-@jit_inline
-def _put(S, stamp, log_address, log_value, nlog, epoch, address, value):
-    """S[address] = value, recording the old value in the undo log if this is the cell's first
-    write since the latest branch point. Returns the new log height."""
-    if stamp[address] != epoch:
-        stamp[address] = epoch
-        log_address[nlog] = address
-        log_value[nlog] = S[address]
-        nlog += 1
-    S[address] = value
-    return nlog
 
 
 def region_sizes(limits, capacity: int) -> tuple:
@@ -160,6 +149,8 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
     length = root_length
     replay = root_length > 0
     tree_leaves = np.int64(0)
+    resume_kind = np.int64(-1)   # after a branch: what the node was waiting for (a block's end: go on decoding)
+    resume_opener = np.int64(-1)
     while True:
         # ================= run until a leaf, or until the machine needs program bit `length`
         before = steps
@@ -172,7 +163,9 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                 status = STEP_LIMIT
                 break
             close_opener = np.int64(-1)
-            if pc < ncode:
+            if resume_kind == K_CLOSE:  # the instruction at pc was decoding its block's end: go on with that
+                close_opener = resume_opener
+            elif pc < ncode:
                 op = code_op[pc]
                 next_pc = pc + 1
                 refused = False
@@ -181,25 +174,73 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                 elif sp + STACK_GROWS[op] > stack_depth:
                     fault = F_OVERFLOW
                 elif op == OP_PUSH:
-                    nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp, code_arg[pc])
+                    cell = sp
+                    if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                        stamp[cell] = epoch
+                        log_address[nlog] = cell
+                        log_value[nlog] = S[cell]
+                        nlog += 1
+                    S[cell] = code_arg[pc]
                     sp += 1
                 elif op == OP_DUP:
-                    nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp, S[sp - 1])
+                    cell = sp
+                    if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                        stamp[cell] = epoch
+                        log_address[nlog] = cell
+                        log_value[nlog] = S[cell]
+                        nlog += 1
+                    S[cell] = S[sp - 1]
                     sp += 1
                 elif op == OP_DROP:
                     sp -= 1
                 elif op == OP_SWAP:
                     top = S[sp - 1]
-                    nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp - 1, S[sp - 2])
-                    nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp - 2, top)
+                    cell = sp - 1
+                    if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                        stamp[cell] = epoch
+                        log_address[nlog] = cell
+                        log_value[nlog] = S[cell]
+                        nlog += 1
+                    S[cell] = S[sp - 2]
+                    cell = sp - 2
+                    if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                        stamp[cell] = epoch
+                        log_address[nlog] = cell
+                        log_value[nlog] = S[cell]
+                        nlog += 1
+                    S[cell] = top
                 elif op == OP_OVER:
-                    nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp, S[sp - 2])
+                    cell = sp
+                    if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                        stamp[cell] = epoch
+                        log_address[nlog] = cell
+                        log_value[nlog] = S[cell]
+                        nlog += 1
+                    S[cell] = S[sp - 2]
                     sp += 1
                 elif op == OP_ROT:
                     third = S[sp - 3]
-                    nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp - 3, S[sp - 2])
-                    nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp - 2, S[sp - 1])
-                    nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp - 1, third)
+                    cell = sp - 3
+                    if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                        stamp[cell] = epoch
+                        log_address[nlog] = cell
+                        log_value[nlog] = S[cell]
+                        nlog += 1
+                    S[cell] = S[sp - 2]
+                    cell = sp - 2
+                    if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                        stamp[cell] = epoch
+                        log_address[nlog] = cell
+                        log_value[nlog] = S[cell]
+                        nlog += 1
+                    S[cell] = S[sp - 1]
+                    cell = sp - 1
+                    if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                        stamp[cell] = epoch
+                        log_address[nlog] = cell
+                        log_value[nlog] = S[cell]
+                        nlog += 1
+                    S[cell] = third
                 elif (op == OP_ADD or op == OP_SUB or op == OP_MUL or op == OP_DIV or op == OP_MOD or op == OP_EQ
                       or op == OP_LT or op == OP_AND or op == OP_OR or op == OP_XOR or op == OP_SHR or op == OP_MIX):
                     a = S[sp - 2]
@@ -235,20 +276,50 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                     else:
                         result = _mix(a, b)
                     if fault == 0:
-                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp - 2, result)
+                        cell = sp - 2
+                        if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                            stamp[cell] = epoch
+                            log_address[nlog] = cell
+                            log_value[nlog] = S[cell]
+                            nlog += 1
+                        S[cell] = result
                         sp -= 1
                 elif op == OP_INC:
-                    nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp - 1, S[sp - 1] + 1)
+                    cell = sp - 1
+                    if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                        stamp[cell] = epoch
+                        log_address[nlog] = cell
+                        log_value[nlog] = S[cell]
+                        nlog += 1
+                    S[cell] = S[sp - 1] + 1
                 elif op == OP_NOT:
-                    nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp - 1, np.int64(S[sp - 1] == 0))
+                    cell = sp - 1
+                    if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                        stamp[cell] = epoch
+                        log_address[nlog] = cell
+                        log_value[nlog] = S[cell]
+                        nlog += 1
+                    S[cell] = np.int64(S[sp - 1] == 0)
                 elif op == OP_LOAD or op == OP_STORE:
                     address = S[sp - 1]
                     if address < 0 or address >= memory_cells:
                         fault = F_ADDRESS
                     elif op == OP_LOAD:
-                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp - 1, S[o_mem + address])
+                        cell = sp - 1
+                        if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                            stamp[cell] = epoch
+                            log_address[nlog] = cell
+                            log_value[nlog] = S[cell]
+                            nlog += 1
+                        S[cell] = S[o_mem + address]
                     else:
-                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_mem + address, S[sp - 2])
+                        cell = o_mem + address
+                        if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                            stamp[cell] = epoch
+                            log_address[nlog] = cell
+                            log_value[nlog] = S[cell]
+                            nlog += 1
+                        S[cell] = S[sp - 2]
                         sp -= 2
                 elif op == OP_IF:
                     if S[sp - 1] == 0:
@@ -280,8 +351,13 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                                 fault = F_INTERNAL
                             else:
                                 index = S[o_lindex + nloops - 1] + 1
-                                nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_lindex + nloops - 1,
-                                            index)
+                                cell = o_lindex + nloops - 1
+                                if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                                    stamp[cell] = epoch
+                                    log_address[nlog] = cell
+                                    log_value[nlog] = S[cell]
+                                    nlog += 1
+                                S[cell] = index
                                 if kind == OP_LOOP or index < S[o_lcount + nloops - 1]:
                                     next_pc = opener + 1
                                 else:
@@ -305,18 +381,54 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                     elif nloops >= loop_depth:
                         fault = F_LOOP_DEPTH
                     else:
-                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_lopen + nloops, pc)
-                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_lcount + nloops, count)
-                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_lindex + nloops, 0)
+                        cell = o_lopen + nloops
+                        if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                            stamp[cell] = epoch
+                            log_address[nlog] = cell
+                            log_value[nlog] = S[cell]
+                            nlog += 1
+                        S[cell] = pc
+                        cell = o_lcount + nloops
+                        if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                            stamp[cell] = epoch
+                            log_address[nlog] = cell
+                            log_value[nlog] = S[cell]
+                            nlog += 1
+                        S[cell] = count
+                        cell = o_lindex + nloops
+                        if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                            stamp[cell] = epoch
+                            log_address[nlog] = cell
+                            log_value[nlog] = S[cell]
+                            nlog += 1
+                        S[cell] = 0
                         nloops += 1
                         sp -= 1
                 elif op == OP_LOOP:
                     if nloops >= loop_depth:
                         fault = F_LOOP_DEPTH
                     else:
-                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_lopen + nloops, pc)
-                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_lcount + nloops, -1)
-                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_lindex + nloops, 0)
+                        cell = o_lopen + nloops
+                        if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                            stamp[cell] = epoch
+                            log_address[nlog] = cell
+                            log_value[nlog] = S[cell]
+                            nlog += 1
+                        S[cell] = pc
+                        cell = o_lcount + nloops
+                        if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                            stamp[cell] = epoch
+                            log_address[nlog] = cell
+                            log_value[nlog] = S[cell]
+                            nlog += 1
+                        S[cell] = -1
+                        cell = o_lindex + nloops
+                        if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                            stamp[cell] = epoch
+                            log_address[nlog] = cell
+                            log_value[nlog] = S[cell]
+                            nlog += 1
+                        S[cell] = 0
                         nloops += 1
                 elif op == OP_BRK:
                     if S[sp - 1] != 0:
@@ -338,7 +450,13 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                     if nloops <= base:
                         fault = F_INDEX
                     else:
-                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp, S[o_lindex + nloops - 1])
+                        cell = sp
+                        if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                            stamp[cell] = epoch
+                            log_address[nlog] = cell
+                            log_value[nlog] = S[cell]
+                            nlog += 1
+                        S[cell] = S[o_lindex + nloops - 1]
                         sp += 1
                 elif op == OP_DEF:
                     if S[o_match + pc] < 0:
@@ -352,8 +470,20 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                     elif ncalls >= call_depth:
                         fault = F_CALL_DEPTH
                     else:
-                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_cret + ncalls, pc + 1)
-                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_cloop + ncalls, nloops)
+                        cell = o_cret + ncalls
+                        if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                            stamp[cell] = epoch
+                            log_address[nlog] = cell
+                            log_value[nlog] = S[cell]
+                            nlog += 1
+                        S[cell] = pc + 1
+                        cell = o_cloop + ncalls
+                        if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                            stamp[cell] = epoch
+                            log_address[nlog] = cell
+                            log_value[nlog] = S[cell]
+                            nlog += 1
+                        S[cell] = nloops
                         ncalls += 1
                         next_pc = defs[target] + 1
                 elif op == OP_RET:
@@ -389,7 +519,13 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                         value = np.int64(0)
                         for offset in range(width):
                             value = value * 2 + program[position + offset]
-                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp - 1, value)
+                        cell = sp - 1
+                        if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                            stamp[cell] = epoch
+                            log_address[nlog] = cell
+                            log_value[nlog] = S[cell]
+                            nlog += 1
+                        S[cell] = value
                         position += width
                         d_pos = position
                 elif op == OP_EVAL:
@@ -427,8 +563,20 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                         packed_output = np.int64(1)
                         for i in range(a_regs[0, R_NOUT]):
                             packed_output = packed_output * 2 + a_out[i]
-                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp, packed_output)
-                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, sp + 1, child)
+                        cell = sp
+                        if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                            stamp[cell] = epoch
+                            log_address[nlog] = cell
+                            log_value[nlog] = S[cell]
+                            nlog += 1
+                        S[cell] = packed_output
+                        cell = sp + 1
+                        if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                            stamp[cell] = epoch
+                            log_address[nlog] = cell
+                            log_value[nlog] = S[cell]
+                            nlog += 1
+                        S[cell] = child
                         sp += 2
                         pc = next_pc
                         continue
@@ -447,6 +595,7 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                         break
                     continue
             # ---- decode one instruction (pc is past the decoded code, or a block must be closed)
+            resume_kind = -1
             if ncode >= capacity:  # cannot happen (see the module doc): a fault rather than a stray write
                 fault = F_INTERNAL
                 status = FAULT
@@ -538,19 +687,37 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                         break
                     defs[ndefs] = index
                     ndefs += 1
-                nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_open + nopen, index)
+                cell = o_open + nopen
+                if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                    stamp[cell] = epoch
+                    log_address[nlog] = cell
+                    log_value[nlog] = S[cell]
+                    nlog += 1
+                S[cell] = index
                 nopen += 1
             elif decoded == OP_ELSE:
                 if nopen > 0:
                     opener = S[o_open + nopen - 1]
                     if code_op[opener] == OP_IF and S[o_else + opener] < 0:
-                        nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_else + opener, index)
+                        cell = o_else + opener
+                        if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                            stamp[cell] = epoch
+                            log_address[nlog] = cell
+                            log_value[nlog] = S[cell]
+                            nlog += 1
+                        S[cell] = index
                         S[o_match + index] = opener
             elif decoded == OP_END:
                 if nopen > 0:
                     opener = S[o_open + nopen - 1]
                     nopen -= 1
-                    nlog = _put(S, stamp, log_address, log_value, nlog, epoch, o_match + opener, index)
+                    cell = o_match + opener
+                    if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                        stamp[cell] = epoch
+                        log_address[nlog] = cell
+                        log_value[nlog] = S[cell]
+                        nlog += 1
+                    S[cell] = index
                     S[o_match + index] = opener
         # ================= the node's outcome
         if not replay:
@@ -584,7 +751,7 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                         any_bits = d_left
                         end_at = INFINITE
                     least = any_bits
-                    if need_kind == K_CLOSE:
+                    if need_kind == K_CLOSE and any_bits + nopen * end_bits > left:
                         depth = np.int64(-1)
                         for j in range(nopen - 1, -1, -1):
                             if S[o_open + j] == need_opener:
@@ -594,11 +761,14 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                         least = min(end_at + (ends - 1) * end_bits, any_bits + ends * end_bits)
                         if depth < 0:
                             least = 0
-                    span = max_bits - position
-                    safe = (d_phase != 1 or d_zeros + left <= MAX_LITERAL_EXPONENT) and left <= MAX_LITERAL_EXPONENT
-                    safe = safe and nopen + span // open_bits + composite_depth <= nesting
-                    safe = safe and ndefs + span // def_bits <= max_defs
-                    collapsed = safe and least > left
+                    elif need_kind == K_CLOSE:
+                        least = 0  # it can close in time (a cheap bound says so)
+                    if least > left:
+                        span = max_bits - position
+                        collapsed = ((d_phase != 1 or d_zeros + left <= MAX_LITERAL_EXPONENT)
+                                     and left <= MAX_LITERAL_EXPONENT
+                                     and nopen + span // open_bits + composite_depth <= nesting
+                                     and ndefs + span // def_bits <= max_defs)
             if status == BITS_LIMIT and length < max_bits and not collapsed:
                 # a branch point: save the registers, take bit 0 first
                 saved[length, X_PC] = pc
@@ -623,6 +793,10 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                 saved[length, X_TNODE] = tnode
                 saved[length, X_NLOG] = nlog
                 saved[length, X_FAULT] = fault
+                saved[length, X_NEED] = need_kind
+                saved[length, X_OPENER] = need_opener
+                resume_kind = need_kind
+                resume_opener = need_opener
                 epoch += 1
                 program[length] = 0
                 length += 1
@@ -694,6 +868,8 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                 d_pos = saved[length - 1, X_DPOS]
                 tnode = saved[length - 1, X_TNODE]
                 fault = saved[length - 1, X_FAULT]
+                resume_kind = saved[length - 1, X_NEED]
+                resume_opener = saved[length - 1, X_OPENER]
                 epoch += 1
                 program[length - 1] = 1
                 break
