@@ -172,3 +172,36 @@ def test_an_unknown_kernel_is_refused_in_one_line():
 
     with pytest.raises(ValueError, match="^kernel must be 'flat' or 'snapshot', got 'fast'$"):
         enumerate_programs(TOY, 8, 10, 4, kernel="fast")
+
+
+# ----- the benchmark --------------------------------------------------------------------------
+def test_the_enumeration_benchmark_runs_both_kernels_in_one_run():
+    from toyinduction.machines.toy.bench import enumeration_comparison
+
+    report = enumeration_comparison(TOY, lengths=(12, 14), old_up_to=12, plain_up_to=14, workers=1,
+                                    fresh_processes=False)
+    rows = [(r["max_bits"], r["kernel"], r["collapse"]) for r in report["runs"]]
+    assert rows == [(12, "snapshot", False), (12, "flat", False), (12, "flat", True), (14, "flat", False),
+                    (14, "flat", True)]
+    for max_bits in (12, 14):
+        found = [r for r in report["runs"] if r["max_bits"] == max_bits]
+        assert len({r["programs"] for r in found}) == 1 and len({r["steps"] for r in found}) == 1
+        assert found[-1]["tree_leaves"] < found[-1]["programs"]
+    assert all(r["peak_rss_mib"] >= r["peak_rss_mib_before"] > 0 for r in report["runs"])
+    assert set(report["speedup_over_snapshot"]) == {"12"}
+
+
+def test_bench_enumeration_measures_in_fresh_processes():
+    import json
+
+    from click.testing import CliRunner
+
+    from toyinduction.cli import main
+
+    result = CliRunner().invoke(main, ["bench", "--quick", "--enumeration", "--enumeration-bits", "10", "--workers",
+                                       "1", "--json"])
+    assert result.exit_code == 0, result.output
+    runs = json.loads(result.output)["enumeration"]["runs"]
+    assert [(r["kernel"], r["collapse"]) for r in runs] == [("snapshot", False), ("flat", False), ("flat", True)]
+    bad = CliRunner().invoke(main, ["bench", "--quick", "--enumeration", "--enumeration-bits", "10,x"])
+    assert bad.exit_code == 2 and "comma-separated" in bad.output

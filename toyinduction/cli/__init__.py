@@ -267,21 +267,32 @@ def programs(machine_name, directory, output_bits, as_json):
 @main.command()
 @machine_option("variants")
 @click.option("--quick", is_flag=True, help="Ten times smaller interpreter workloads.")
-@click.option("--enumeration", is_flag=True, help="Also: every program up to 24 bits, 1,000 steps each.")
+@click.option("--enumeration", is_flag=True,
+              help="Also: every program up to 24, 32, 36 and 40 bits, 1,000 steps each (minutes), the flat "
+                   "enumerator against the snapshot one (up to 32 bits) in the same run; --quick: 20, 24, 28 bits.")
+@click.option("--enumeration-bits", default=None, help="Comma-separated lengths for --enumeration (e.g. 32,36).")
 @click.option("--tm", "turing", is_flag=True, help="Also: D(4), all 4-state machines with cutoff 107.")
 @click.option("--d5", is_flag=True, help="Also: D(5), all 5-state machines with cutoff 500 (minutes).")
 @click.option("--blc", "lambda_calculus", is_flag=True, help="Also: the BLC kernel against its reference.")
 @workers_option
 @json_option
 @library_errors
-def bench(machine_name, quick, enumeration, turing, d5, lambda_calculus, workers, as_json):
+def bench(machine_name, quick, enumeration, enumeration_bits, turing, d5, lambda_calculus, workers, as_json):
     """Measure the kernel's speed against the pure-Python reference (same run), and optionally
     the enumeration and Turing-machine targets."""
     import os
 
-    from toyinduction.machines.toy.bench import benchmark, blc_speed, ctm_speed, enumeration_speed
+    from toyinduction.machines.toy.bench import benchmark, blc_speed, ctm_speed, enumeration_comparison
 
     workers = workers or os.cpu_count() or 1
+    try:
+        lengths = tuple(int(text) for text in enumeration_bits.split(",")) if enumeration_bits else (
+            (20, 24, 28) if quick else (24, 32, 36, 40))
+    except ValueError:
+        raise click.BadParameter(f"{enumeration_bits!r} is not a comma-separated list of lengths",
+                                 param_hint="--enumeration-bits") from None
+    if not all(1 <= length <= 62 for length in lengths):
+        raise click.BadParameter("lengths must be in 1..62", param_hint="--enumeration-bits")
     language = chosen_machine(machine_name, "variants").language
     report = benchmark(language, quick=quick)
     loop, rand = report["loop_heavy"], report["random_programs"]
@@ -293,9 +304,23 @@ def bench(machine_name, quick, enumeration, turing, d5, lambda_calculus, workers
              f"reference {rand['reference_programs_per_second']:.0f} programs/s, ratio "
              f"{rand['ratio_programs_per_second']:.0f}x"]
     if enumeration:
-        found = report["enumeration"] = enumeration_speed(language, workers=workers)
-        lines.append(f"enumeration: {found['programs']} programs up to {found['max_bits']} bits in "
-                     f"{found['seconds']:.2f} s on {workers} threads (target {found['target_seconds']} s)")
+        def enumeration_line(row):
+            name = "snapshot" if row["kernel"] == "snapshot" else "flat, collapse" if row["collapse"] else "flat"
+            return (f"enumeration {row['max_bits']} bits, {name:14s}: {row['seconds']:8.2f} s "
+                    f"({row['cpu_seconds']:.1f} s CPU), {row['tree_leaves'] / row['seconds'] / 1e6:6.2f} M leaves/s "
+                    f"({row['tree_leaves']:,} leaves for {row['programs']:,} programs), peak memory "
+                    f"{row['peak_rss_mib']:.0f} MiB ({row['peak_rss_mib_before']:.0f} before the run)")
+
+        if not as_json:
+            click.echo("\n".join(lines))
+            lines = []
+        found = report["enumeration"] = enumeration_comparison(
+            language, lengths, workers=workers, progress=None if as_json else lambda row: click.echo(enumeration_line(row)))
+        lines += [f"enumeration, flat against snapshot at {bits} bits: "
+                  + ", ".join(f"{name} {ratio:.1f}x faster" for name, ratio in ratios.items())
+                  for bits, ratios in found["speedup_over_snapshot"].items()]
+        lines.append(f"enumeration targets: {found['target_leaves_per_second'] / 1e6:.0f} M leaves/s (leaves one by "
+                     f"one, {workers} threads); every program up to 40 bits in {found['target_seconds_40_bits']} s")
     for flag, states, cutoff in ((turing, 4, 107), (d5, 5, 500)):
         if flag:
             found = report[f"ctm_{states}"] = ctm_speed(states, cutoff, workers)

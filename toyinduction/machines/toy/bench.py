@@ -81,18 +81,94 @@ def benchmark(language: Language, quick: bool = False) -> dict:
     }
 
 
-def enumeration_speed(language: Language, max_bits: int = 24, max_steps: int = 1000, output_bits: int = 16,
-                      workers: int = 2) -> dict:
-    """Every toy program up to ``max_bits`` bits, ``max_steps`` steps each (target: 24 bits in 60 s)."""
-    from toyinduction.machines.toy.enumerate import enumerate_programs
+def peak_memory_mib() -> float:
+    """This process's peak resident memory in MiB: VmHWM from /proc/self/status where there is
+    one (Linux: the getrusage maximum also counts the parent's memory at fork across exec, which
+    would charge a benchmark's child with its parent's peak), else ``resource.getrusage``."""
+    import resource
 
-    enumerate_programs(language, 8, 10, 4, workers=workers)  # compile or load outside the timing
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def enumeration_run(spec: dict, max_bits: int, max_steps: int, output_bits: int, workers: int, kernel: str,
+                    collapse: bool) -> dict:
+    """One enumeration (no leaves kept) in this process, the kernels compiled or loaded first:
+    its wall time and CPU time (all threads), programs, tree leaves, steps, and the process's peak
+    resident memory before and after it (MiB, :func:`peak_memory_mib`)."""
+    import os
+
+    from toyinduction.machines.toy.enumerate import enumerate_programs
+    from toyinduction.machines.toy.language import language_from_json
+
+    language = language_from_json(spec)
+    enumerate_programs(language, 12, 10, 4, workers=workers, kernel=kernel, collapse=collapse)  # compile or load
+    before = peak_memory_mib()
+    load = os.getloadavg()[0]
+    cpu = time.process_time()
     result, seconds = _timed(lambda: enumerate_programs(language, max_bits, max_steps, output_bits, workers=workers,
-                                                        keep_leaves=0))
-    return {"max_bits": max_bits, "max_steps": max_steps, "output_bits": output_bits, "workers": workers,
-            "programs": result.programs, "steps": result.steps, "seconds": seconds,
-            "programs_per_second": result.programs / seconds, "steps_per_second": result.steps / seconds,
-            "target_seconds": 60}
+                                                        keep_leaves=0, kernel=kernel, collapse=collapse))
+    cpu = time.process_time() - cpu
+    return {"max_bits": max_bits, "kernel": kernel, "collapse": collapse, "workers": workers, "seconds": seconds,
+            "cpu_seconds": cpu,
+            "programs": result.programs, "tree_leaves": result.tree_leaves, "steps": result.steps,
+            "tree_leaves_per_second": result.tree_leaves / seconds, "programs_per_second": result.programs / seconds,
+            "peak_rss_mib_before": before, "peak_rss_mib": peak_memory_mib(),
+            "load_average_before": load, "load_average_after": os.getloadavg()[0]}
+
+
+def enumeration_comparison(language: Language, lengths=(24, 32, 36, 40), max_steps: int = 1000,
+                           output_bits: int = 16, workers: int = 2, old_up_to: int = 32, plain_up_to: int = 36,
+                           fresh_processes: bool = True, progress=None) -> dict:
+    """The flat enumerator against the snapshot one, in one run: at each length, the snapshot
+    enumerator (only up to ``old_up_to`` bits: it is slow), the flat one visiting every leaf (up
+    to ``plain_up_to`` bits) and the flat one with exact collapse (every length). Each
+    measurement runs in a fresh process (``fresh_processes``), so its peak memory is its own.
+    ``progress(row)`` is called after each. Targets: 8 M leaves/s on 2 threads where leaves are
+    visited one by one; every program up to 40 bits in 10 minutes."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    spec = language.to_json()
+    rows = []
+    for max_bits in lengths:
+        plans = [("snapshot", False)] if max_bits <= old_up_to else []
+        plans += [("flat", False)] if max_bits <= plain_up_to else []
+        plans += [("flat", True)]
+        for kernel, collapse in plans:
+            arguments = [spec, max_bits, max_steps, output_bits, workers, kernel, collapse]
+            if fresh_processes:
+                code = ("import json, sys; from toyinduction.machines.toy.bench import enumeration_run; "
+                        "print(json.dumps(enumeration_run(*json.loads(sys.argv[1]))))")
+                done = subprocess.run([sys.executable, "-c", code, json.dumps(arguments)], capture_output=True,
+                                      text=True, check=False)
+                if done.returncode != 0:
+                    raise ValueError(f"enumeration benchmark at {max_bits} bits failed: "
+                                       f"{(done.stderr.strip().splitlines() or ['no output'])[-1]}")
+                row = json.loads(done.stdout)
+            else:
+                row = enumeration_run(*arguments)
+            rows.append(row)
+            if progress is not None:
+                progress(row)
+    ratios = {}
+    for max_bits in lengths:
+        found = {(r["kernel"], r["collapse"]): r for r in rows if r["max_bits"] == max_bits}
+        old = found.get(("snapshot", False))
+        if old is not None:
+            ratios[str(max_bits)] = {f"{'collapse' if collapse else 'flat'}": old["seconds"] / r["seconds"]
+                                     for (kernel, collapse), r in found.items() if kernel == "flat"}
+    return {"language": language.name, "max_steps": max_steps, "output_bits": output_bits, "workers": workers,
+            "cpus": os.cpu_count(), "runs": rows, "speedup_over_snapshot": ratios,
+            "target_leaves_per_second": 8_000_000, "target_seconds_40_bits": 600}
 
 
 def ctm_speed(states: int = 4, max_steps: int = 107, workers: int = 2) -> dict:
