@@ -171,6 +171,9 @@ def _rows(prediction, hypotheses: _Hypotheses, classes: list, top: int, next_ste
             i = t - 1
             row.update({"bit": int(prediction.sequence[i]), "p_next_one": float(prediction.p_next_one[i]),
                         "p_lower": float(prediction.p_lower[i]), "p_upper": float(prediction.p_upper[i]),
+                        "p_coin_lower": float(prediction.p_coin_lower[i]),
+                        "p_coin_upper": float(prediction.p_coin_upper[i]),
+                        "unresolved_raw_share": float(prediction.unresolved_raw_share[i]),
                         "p_observed": float(prediction.p_observed[i]),
                         "p_observed_lower": float(prediction.p_observed_lower[i]),
                         "p_observed_upper": float(prediction.p_observed_upper[i]),
@@ -178,6 +181,8 @@ def _rows(prediction, hypotheses: _Hypotheses, classes: list, top: int, next_ste
         else:
             row.update({"bit": None, "p_next_one": float(next_step["p_next_one"]),
                         "p_lower": float(next_step["p_lower"]), "p_upper": float(next_step["p_upper"]),
+                        "p_coin_lower": next_step.get("p_coin_lower"), "p_coin_upper": next_step.get("p_coin_upper"),
+                        "unresolved_raw_share": next_step.get("unresolved_raw_share"),
                         "p_observed": None, "p_observed_lower": None, "p_observed_upper": None,
                         "log_loss_bits": None})
         row["masses"] = [float(prediction.class_posterior[t - 1, j]) for j in order]
@@ -235,7 +240,9 @@ def explorer_document_from_forecast(forecast, *, top: int = 5, describe=None) ->
     summary = {"enumeration": f"every program up to {mixture.max_bits} bits, {mixture.max_steps} steps",
                "mixture log-loss (bits)": forecast.log_loss_bits,
                **{f"{name} log-loss (bits)": value for name, value in forecast.baselines_log_loss_bits.items()}}
-    next_step = {"p_next_one": forecast.p_next_one, "p_lower": forecast.p_lower, "p_upper": forecast.p_upper}
+    next_step = {"p_next_one": forecast.p_next_one, "p_lower": forecast.p_lower, "p_upper": forecast.p_upper,
+                 "p_coin_lower": forecast.p_coin_lower, "p_coin_upper": forecast.p_coin_upper,
+                 "unresolved_raw_share": forecast.unresolved_raw_share}
     return explorer_document_from_prediction(forecast.prediction, forecast.pool, mixture.machine, describe=describe,
                                              top=top, next_step=next_step, continuation=forecast.continuation,
                                              summary=summary)
@@ -372,6 +379,7 @@ _PAGE = """<!DOCTYPE html>
       <div class="big" id="p-next-one"></div>
       <svg id="gauge" class="gauge" viewBox="0 0 300 34" preserveAspectRatio="none"></svg>
       <div>model-free interval [<span id="p-lower" class="num"></span>, <span id="p-upper" class="num"></span>]</div>
+      <div id="coin-block">under the coin assumption [<span id="p-coin-lower" class="num"></span>, <span id="p-coin-upper" class="num"></span>]</div>
       <div id="observed-block">observed x<sub>t</sub> = <b id="observed-bit"></b>; probability given to it
         <span id="p-observed" class="num"></span>, interval [<span id="p-observed-lower" class="num"></span>,
         <span id="p-observed-upper" class="num"></span>]</div>
@@ -883,6 +891,8 @@ _SCRIPT = r"""
     setNumber($("p-next-one"), r.p_next_one);
     setNumber($("p-lower"), r.p_lower);
     setNumber($("p-upper"), r.p_upper);
+    $("coin-block").hidden = r.p_coin_lower === undefined || r.p_coin_lower === null;
+    if (!$("coin-block").hidden) { setNumber($("p-coin-lower"), r.p_coin_lower); setNumber($("p-coin-upper"), r.p_coin_upper); }
     $("observed-block").hidden = r.bit === null;
     $("observed-bit").textContent = r.bit === null ? "" : String(r.bit);
     setNumber($("p-observed"), r.p_observed);
