@@ -2,7 +2,7 @@
 
     python experiments/census.py [--out DIR]
 
-Same as `toyinduction experiment census`; writes results.json and figures.
+Same as `toyinduction experiment census`: prints its result table and writes results.json, table.md and figures.
 """
 
 import sys

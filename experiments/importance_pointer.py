@@ -2,7 +2,7 @@
 
     python experiments/importance_pointer.py [--out DIR]
 
-Same as `toyinduction experiment importance-pointer`; writes results.json and figures.
+Same as `toyinduction experiment importance-pointer`: prints its result table and writes results.json, table.md and figures.
 """
 
 import sys

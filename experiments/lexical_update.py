@@ -2,7 +2,7 @@
 
     python experiments/lexical_update.py [--out DIR]
 
-Same as `toyinduction experiment lexical-update`; writes results.json and figures.
+Same as `toyinduction experiment lexical-update`: prints its result table and writes results.json, table.md and figures.
 """
 
 import sys

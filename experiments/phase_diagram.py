@@ -2,7 +2,7 @@
 
     python experiments/phase_diagram.py [--out DIR]
 
-Same as `toyinduction experiment phase-diagram`; writes results.json and figures.
+Same as `toyinduction experiment phase-diagram`: prints its result table and writes results.json, table.md and figures.
 """
 
 import sys

@@ -2,7 +2,7 @@
 
     python experiments/rivals.py [--out DIR]
 
-Same as `toyinduction experiment rivals`; writes results.json and figures.
+Same as `toyinduction experiment rivals`: prints its result table and writes results.json, table.md and figures.
 """
 
 import sys

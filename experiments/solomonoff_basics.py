@@ -2,7 +2,8 @@
 
     python experiments/solomonoff_basics.py [--out DIR] [--max-bits L] [--length N]
 
-Same as `toyinduction experiment solomonoff-basics`.
+Same as `toyinduction experiment solomonoff-basics`: prints its result table and writes results.json,
+table.md and figures.
 """
 
 import sys

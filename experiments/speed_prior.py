@@ -2,7 +2,7 @@
 
     python experiments/speed_prior.py [--out DIR]
 
-Same as `toyinduction experiment speed-prior`; writes results.json and figures.
+Same as `toyinduction experiment speed-prior`: prints its result table and writes results.json, table.md and figures.
 """
 
 import sys

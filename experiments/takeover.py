@@ -2,7 +2,7 @@
 
     python experiments/takeover.py [--out DIR]
 
-Same as `toyinduction experiment takeover`; writes results.json and figures.
+Same as `toyinduction experiment takeover`: prints its result table and writes results.json, table.md and figures.
 """
 
 import sys

@@ -177,7 +177,10 @@ def test_plots_write_png_svg_and_gif(tmp_path):
 def test_experiment_runs_end_to_end(tmp_path):
     from toyinduction.malign.experiments import BASIC_SEQUENCES, solomonoff_basics
 
-    document = solomonoff_basics(tmp_path / "out", max_bits=12, max_steps=300, length=40, gif=False)
+    result = solomonoff_basics(max_bits=12, max_steps=300, length=40, gif=False)
+    assert not (tmp_path / "out").exists()
+    result.write(tmp_path / "out")
+    document = result.document
     assert len(document["table"]) == len(BASIC_SEQUENCES) >= 8
     for row in document["table"]:
         assert math.isfinite(row["mixture_log_loss_bits"])
@@ -186,7 +189,7 @@ def test_experiment_runs_end_to_end(tmp_path):
     saved = json.loads((tmp_path / "out" / "results.json").read_text())
     assert Fraction(saved["pool_prior_mass"]) == 1
     assert (tmp_path / "out" / "table.md").read_text().count("\n") == len(BASIC_SEQUENCES) + 2
-    assert all((tmp_path / "out" / path.split("/")[-1]).exists() for path in document["figures"])
+    assert all((tmp_path / "out" / path).exists() for path in document["figures"])
 
 
 def test_predict_command(tmp_path):

@@ -48,6 +48,7 @@ _PUBLIC = {
     "demo": ("toyinduction.malign.demo", "demo"),
     "DemoReport": ("toyinduction.malign.demo", "DemoReport"),
     "experiment": ("toyinduction.malign.experiments", "experiment"),
+    "ExperimentResult": ("toyinduction.malign.experiments", "ExperimentResult"),
 }
 
 __all__ = ["__version__", *_PUBLIC]

@@ -596,11 +596,10 @@ def experiment(name, out_dir, max_bits, max_steps, length, no_gif, workers, stor
         if key not in accepted and explicit:
             raise click.UsageError(f"experiment {name} does not take {flag}")
     options = {key: value for key, value in given.items() if key in accepted and not (key == "max_bits" and value is None)}
-    document = run_experiment(name, out_dir, **options, progress=ProgressBar("sequences", label=f"experiment {name}"))
-    summary = {key: value for key, value in document.items() if key != "sequences"}
-    table = Path(out_dir) / "table.md"
-    emit(summary, as_json, (table.read_text() if table.exists() else "") + f"\nwrote {out_dir}/results.json and "
-         f"{len(document['figures'])} figures")
+    result = run_experiment(name, out_dir, **options, progress=ProgressBar("sequences", label=f"experiment {name}"))
+    summary = {key: value for key, value in result.document.items() if key != "sequences"}
+    emit(summary, as_json, result.table + f"\nwrote {out_dir}/results.json, table.md and "
+         f"{len(result.document['figures'])} figures")
 
 
 @main.command()

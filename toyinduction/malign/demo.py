@@ -468,15 +468,21 @@ def _figures(out: Path, internals, report) -> list:
         written += plots.plot_posterior(prediction, out / f"{kind}_{slug}_posterior",
                                         f"Posterior mass by class on the stream of the {name}",
                                         decision_points=decisions)
+    from toyinduction.plots.palette import class_colours
+
     figure, axes = plt.subplots(figsize=(8, 4.5))
     names = [row["name"] for row in report["premises"]]
     x = np.arange(len(names))
-    axes.bar(x - 0.2, [row["consequentialist_share"] for row in report["premises"]], 0.4,
-             label="consequentialists' share", color="tab:red")
-    axes.bar(x + 0.2, [row["honest_bit_probability"] for row in report["premises"]], 0.4,
-             label="P(honest answer)", color="tab:blue")
+    colours = class_colours((CONSEQUENTIALIST, HONEST_CLASS))     # the families' red and blue
+    for offset, key, label, colour in ((-0.2, "consequentialist_share", "consequentialists' share", CONSEQUENTIALIST),
+                                       (0.2, "honest_bit_probability", "P(honest answer)", HONEST_CLASS)):
+        values = [row[key] for row in report["premises"]]
+        bars = axes.bar(x + offset, values, 0.4, label=label, color=colours[colour])
+        for bar, value in zip(bars, values):          # the value on each bar: 1 − 3e-07 is not 1
+            axes.annotate(share_text(value), (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center",
+                          va="bottom", fontsize=7, textcoords="offset points", xytext=(0, 2))
     axes.set_xticks(x, names, fontsize=8)
-    axes.set_ylim(0, 1.02)
+    axes.set_ylim(0, 1.1)
     written += plots.finish_figure(figure, axes, out / "premises",
                                    "At the first question, in the full pool and under each premise (mean over targets)",
                                    "pool", "fraction", ())

@@ -1,4 +1,5 @@
-"""Reproducible experiments, each writing JSON and figures into an output directory.
+"""Reproducible experiments: each computes an :class:`ExperimentResult`, which writes its
+results.json, table.md and figures only when asked (:meth:`ExperimentResult.write`).
 
 ``solomonoff-basics``: the mixture over every toy program up to L bits (plus the programs in
 programs/ by name) predicting eight sequences — deterministic computable ones written by
@@ -6,6 +7,13 @@ programs in programs/, and one pseudo-random stream from Python's generator that
 program in the pool writes. For each: convergence, log-loss against the baselines, and, for
 the computable ones, the cumulative squared error against Solomonoff's bound (ln 2 / 2)·K(μ)
 with K(μ) the length of the generating program.
+
+The malign-prior experiments (``takeover``, ``phase-diagram``, ``speed-prior``,
+``importance-pointer``, ``rivals``, ``census``, ``lexical-update``) measure the demo's world
+(:mod:`toyinduction.malign.demo`) under one critique each.
+
+:func:`experiment` runs one by name: it computes, then (unless ``write=False``) writes into
+``./NAME-out`` or the folder given, and returns the result.
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ from __future__ import annotations
 import json
 import math
 import random
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +32,68 @@ from toyinduction.machines.toy.kernel import run
 from toyinduction.machines.toy.language import TOY
 from toyinduction.induction.mixture import NamedProgram, build_pool, predict, top_hypotheses
 from toyinduction.machines.shipped import program_files, programs_dir
+
+
+@dataclass
+class ExperimentResult:
+    """What an experiment computed; nothing of it is on disk until :meth:`write`.
+
+    ``name``: the experiment's name; ``document``: its JSON-able results (what results.json
+    holds; its ``figures`` lists the figure files :meth:`write` makes, relative to the output
+    folder); ``table``: the result table as Markdown (table.md, what the command prints);
+    ``figures``: file stem -> a function that draws the figure and returns it (a matplotlib
+    figure, saved as PNG and SVG); ``animations``: file name -> a function that writes that
+    animation to the path it is given and returns the path.
+    """
+
+    name: str
+    document: dict
+    table: str
+    figures: dict = field(default_factory=dict)
+    animations: dict = field(default_factory=dict)
+
+    def figure_files(self) -> list:
+        """The figure files :meth:`write` makes, relative to the output folder."""
+        return [f"{stem}{suffix}" for stem in self.figures for suffix in (".png", ".svg")] + list(self.animations)
+
+    def write(self, out_dir=None) -> list:
+        """Write results.json, table.md and the figures into ``out_dir`` (default ``./NAME-out``,
+        created if missing); returns the paths written, results.json and table.md first."""
+        from toyinduction import plots
+
+        out = Path(out_dir if out_dir is not None else f"{self.name}-out")
+        out.mkdir(parents=True, exist_ok=True)
+        paths = [out / "results.json", out / "table.md"]
+        paths[0].write_text(json.dumps(self.document, indent=1))
+        paths[1].write_text(self.table)
+        for stem, draw in self.figures.items():
+            paths += plots.save(draw(), out / stem)
+        for name, animate in self.animations.items():
+            paths.append(Path(animate(out / name)))
+        return paths
+
+    def __repr__(self) -> str:
+        return (f"<ExperimentResult {self.name}: {len(self.table.splitlines())} table lines, "
+                f"{len(self.figures)} figures>")
+
+
+def _result(name: str, document: dict, table: str, figures: dict, animations: dict | None = None) -> ExperimentResult:
+    """An ExperimentResult whose document lists the figure files it will write."""
+    result = ExperimentResult(name, document, table, figures, animations or {})
+    document["figures"] = result.figure_files()
+    return result
+
+
+def _markdown(header, rows) -> str:
+    """A Markdown table from a header and rows of cells."""
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
+    return "\n".join(lines + ["| " + " | ".join(str(cell) for cell in row) + " |" for row in rows]) + "\n"
+
+
+def _share(x: float) -> str:
+    """A share in a table: 4 significant digits, or 1 − ε when it is that close to 1."""
+    return f"1 − {1 - x:.2g}" if 0.9999 < x < 1 else f"{x:.4g}"
+
 
 #: (name, generating program in programs/ or None for Python's pseudo-random generator)
 BASIC_SEQUENCES = (
@@ -41,21 +112,25 @@ def _slug(name: str) -> str:
     return "".join(c if c.isalnum() else "_" for c in name.lower()).strip("_").replace("__", "_")
 
 
-def solomonoff_basics(out_dir="solomonoff-basics-out", machine="toy", max_bits: int = 20,
-                      max_steps: int = 1000, length: int = 448, ctw_depth: int = 8, store=None, workers: int = 2,
-                      gif: bool = True, progress=None) -> dict:
-    """Run the experiment; write results.json, table.md and figures into ``out_dir``."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+def solomonoff_basics(machine="toy", max_bits: int = 20, max_steps: int = 1000, length: int = 448,
+                      ctw_depth: int = 8, store=None, workers: int = 2, gif: bool = True,
+                      progress=None) -> ExperimentResult:
+    """The mixture over every program of ``machine`` up to ``max_bits`` bits plus the shipped
+    programs, predicting the eight :data:`BASIC_SEQUENCES` (``length`` bits each) against the
+    baselines (CTW of depth ``ctw_depth``); figures per sequence, and (``gif``) an animation of
+    the primes posterior. Computes; writes nothing."""
+    from toyinduction import plots
+
+    if length < 1 or ctw_depth < 0:
+        raise ValueError(f"solomonoff-basics needs length >= 1 and ctw_depth >= 0, got {length} and {ctw_depth}")
     chosen = machine_named(machine)
     enumeration = chosen.enumerate(max_bits, max_steps=max_steps, output_bits=length + 1, store=store,
                                    workers=workers, keep_leaves=2_000_000)
     loaded = enumeration.loaded
     named = [NamedProgram.from_file(path, chosen) for path in program_files()]
     pool = build_pool(chosen, enumeration, length + 1, named)
-    from toyinduction import plots
-
-    figures = [str(p) for p in plots.plot_prior_by_length(enumeration, out / "prior_by_length")]
+    figures = {"prior_by_length": lambda: plots.prior_by_length_figure(enumeration)}
+    animations = {}
     rows, details = [], {}
     for index, (name, source) in enumerate(BASIC_SEQUENCES):
         if source is None:
@@ -82,15 +157,16 @@ def solomonoff_basics(out_dir="solomonoff-basics-out", machine="toy", max_bits: 
         slug = _slug(name)
         baselines_named = {f"{key}" + (f" (depth {ctw_depth})" if key == "ctw" else ""): p
                            for key, p in baseline_probabilities.items()}
-        figures += map(str, plots.plot_posterior(prediction, out / f"{slug}_posterior",
-                                        f"Posterior mass by class while observing: {name}"))
-        figures += map(str, plots.plot_observed_probability(prediction, baselines_named, out / f"{slug}_probability",
-                                                   f"Probability given to each observed bit: {name}"))
-        figures += map(str, plots.plot_log_loss(prediction, baselines_named, out / f"{slug}_log_loss",
-                                       f"Cumulative log-loss: {name}"))
+        figures.update({
+            f"{slug}_posterior": lambda p=prediction, n=name: plots.posterior_figure(
+                p, f"Posterior mass by class while observing: {n}"),
+            f"{slug}_probability": lambda p=prediction, b=baselines_named, n=name: plots.observed_probability_figure(
+                p, b, f"Probability given to each observed bit: {n}"),
+            f"{slug}_log_loss": lambda p=prediction, b=baselines_named, n=name: plots.log_loss_figure(
+                p, b, f"Cumulative log-loss: {n}")})
         if gif and source == "primes.toy":
-            figures.append(str(plots.animate_posterior(prediction, out / f"{slug}_posterior.gif",
-                                                       f"Posterior mass by class: {name}")))
+            animations[f"{slug}_posterior.gif"] = lambda path, p=prediction, n=name: plots.animate_posterior(
+                p, path, f"Posterior mass by class: {n}")
         details[name] = {"sequence": sequence, "steps": prediction.steps_json(),
                          "log_loss_bits": prediction.log_loss_bits.tolist(),
                          "squared_error": prediction.squared_error.tolist(),
@@ -100,10 +176,8 @@ def solomonoff_basics(out_dir="solomonoff-basics-out", machine="toy", max_bits: 
     document = {"experiment": "solomonoff-basics", "language": chosen.name, "spec_hash": chosen.spec_hash,
                 "max_bits": max_bits, "max_steps": max_steps, "length": length, "ctw_depth": ctw_depth,
                 "pool_size": pool.size, "pool_prior_mass": str(pool.prior_mass()),
-                "enumeration_loaded_from_store": loaded, "table": rows, "sequences": details, "figures": figures}
-    (out / "results.json").write_text(json.dumps(document, indent=1))
-    (out / "table.md").write_text(table_markdown(rows))
-    return document
+                "enumeration_loaded_from_store": loaded, "table": rows, "sequences": details}
+    return _result("solomonoff-basics", document, table_markdown(rows), figures, animations)
 
 
 def table_markdown(rows) -> str:
@@ -123,9 +197,8 @@ def table_markdown(rows) -> str:
 EXPERIMENTS = {"solomonoff-basics": solomonoff_basics}
 
 
-
 # ---------------------------------------------------------------------------------------------
-# The malign-prior experiments. Each writes results.json and figures.
+# The malign-prior experiments.
 # ---------------------------------------------------------------------------------------------
 def _demo_rows(report):
     return [{key: row[key] for key in ("name", "K_H", "K_M", "delta_bits", "predicted_share", "measured_share",
@@ -133,41 +206,12 @@ def _demo_rows(report):
             for row in report["targets"]]
 
 
-def takeover(out_dir="takeover-out", depths=tuple(range(8, 60, 4)), seed: int = 2026, max_bits: int = 14,
-             max_steps: int = 1000, store=None, workers: int = 2, progress=None) -> dict:
-    """(a) Under the no-pointer premise (bridge readers only) the cheapest consequentialist's share
-    at the first decision point against Δ, by varying the honest bridge (the tree's depth): the
-    measured points against the curve 1/(1+2^Δ)."""
-    from toyinduction import plots
-    import matplotlib.pyplot as plt
+def _consequentialist_colour(index: int = 0, count: int = 1) -> str:
+    """A consequentialist red from the palette (the ``index``-th of ``count`` shades)."""
+    from toyinduction.plots.palette import class_colours
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    rows = []
-    for index, depth in enumerate(depths):
-        report = run_demo_quiet(out, max_steps=max_steps, store=store, workers=workers, seed=seed, depth=depth, targets=2, controls=0, max_bits=max_bits,
-                                honest=READERS, consequentialists=CHEAPEST_M)
-        rows += [dict(row, depth=depth) for row in _demo_rows(report)]
-        if progress is not None:
-            progress(index + 1, len(depths))
-    figure, axes = plt.subplots(figsize=(8, 4.5))
-    deltas = np.linspace(min(r["delta_bits"] for r in rows) - 4, max(r["delta_bits"] for r in rows) + 4, 400)
-    axes.plot(deltas, 1 / (1 + 2.0 ** deltas), color="black", label="predicted from the lengths: 1 / (1 + 2^Δ)")
-    axes.plot([r["delta_bits"] for r in rows], [r["measured_share"] for r in rows], "o", label="measured (each target)")
-    axes.axvline(0, color="grey", linestyle=":", label="Δ = 0")
-    for row in rows[::2]:
-        axes.annotate(f"d={row['depth']}", (row["delta_bits"], row["measured_share"]), fontsize=7,
-                      textcoords="offset points", xytext=(3, 3))
-    figures = plots.finish_figure(figure, axes, out / "takeover",
-                            "Takeover against the honest bridge: consequentialists' share at the first question",
-                            "Δ = K_M − K_H (bits); the honest bridge is d path bits", "posterior share of the "
-                            "consequentialists", ())
-    crossing = min(rows, key=lambda r: abs(r["delta_bits"]))
-    document = {"experiment": "takeover", "seed": seed, "rows": rows,
-                "max_abs_error": max(abs(r["measured_share"] - r["predicted_share"]) for r in rows),
-                "depth_nearest_crossing": crossing["depth"], "figures": [str(p) for p in figures]}
-    (out / "results.json").write_text(json.dumps(document, indent=1))
-    return document
+    names = [f"consequentialist {i}" for i in range(count)]
+    return class_colours(names)[names[index]]
 
 
 #: the bridge readers: every honest program except the importance pointer (the premise that
@@ -176,32 +220,84 @@ READERS = ("world_honest.toy", "world_honest_flag.toy", "world_honest_civ.toy", 
 CHEAPEST_M = ("world_guided_one.toy",)
 
 
-def run_demo_quiet(out_dir, **options):
-    """The demo's measurement without premises, figures or files (the experiments make their own)."""
+def run_demo_quiet(**options) -> dict:
+    """The demo's measurement without premises, figures or files (the experiments make their
+    own): the report's plain data (with its ``internals`` when ``keep=True``)."""
     from toyinduction.malign.demo import run_demo
 
     options.setdefault("premises", None)
-    return run_demo(out_dir, figures=False, write=False, **options)
+    return run_demo(figures=False, write=False, **options)
 
 
-def importance_pointer(out_dir="pointer-out", seed: int = 2026, depth: int = 84, max_bits: int = 16, progress=None,
-                       max_steps: int = 1000, store=None, workers: int = 2) -> dict:
+def takeover(depths=tuple(range(8, 60, 4)), seed: int = 2026, max_bits: int = 14, max_steps: int = 1000,
+             store=None, workers: int = 2, progress=None) -> ExperimentResult:
+    """(a) Under the no-pointer premise (bridge readers only) the cheapest consequentialist's share
+    at the first decision point against Δ, by varying the honest bridge (the tree's depth): the
+    measured points against the curve 1/(1+2^Δ). Computes; writes nothing."""
+    if not depths:
+        raise ValueError("takeover needs at least one depth")
+    rows = []
+    for index, depth in enumerate(depths):
+        report = run_demo_quiet(max_steps=max_steps, store=store, workers=workers, seed=seed, depth=depth, targets=2,
+                                controls=0, max_bits=max_bits, honest=READERS, consequentialists=CHEAPEST_M)
+        rows += [dict(row, depth=depth) for row in _demo_rows(report)]
+        if progress is not None:
+            progress(index + 1, len(depths))
+    crossing = min(rows, key=lambda r: abs(r["delta_bits"]))
+    document = {"experiment": "takeover", "seed": seed, "rows": rows,
+                "max_abs_error": max(abs(r["measured_share"] - r["predicted_share"]) for r in rows),
+                "depth_nearest_crossing": crossing["depth"]}
+    table = _markdown(("depth d", "target", "K_H", "K_M", "Δ = K_M − K_H", "predicted 1/(1+2^Δ)", "measured share",
+                       "|error|"),
+                      [(r["depth"], r["name"], f"{r['K_H']:.2f}", f"{r['K_M']:.2f}", f"{r['delta_bits']:.2f}",
+                        _share(r["predicted_share"]), _share(r["measured_share"]),
+                        f"{abs(r['measured_share'] - r['predicted_share']):.1g}") for r in rows])
+    table += (f"\nmax |measured − predicted| {document['max_abs_error']:.2g}; Δ nearest 0 at d = "
+              f"{crossing['depth']} (Δ = {crossing['delta_bits']:.2f})\n")
+    return _result("takeover", document, table, {"takeover": lambda: _takeover_figure(rows)})
+
+
+def _takeover_figure(rows):
+    import matplotlib.pyplot as plt
+    from toyinduction import plots
+
+    figure, axes = plt.subplots(figsize=(8, 4.5))
+    deltas = np.linspace(min(r["delta_bits"] for r in rows) - 4, max(r["delta_bits"] for r in rows) + 4, 400)
+    axes.plot(deltas, 1 / (1 + 2.0 ** deltas), color="black", linewidth=1,
+              label="predicted from the lengths: 1 / (1 + 2^Δ)")
+    names = list(dict.fromkeys(r["name"] for r in rows))
+    red = _consequentialist_colour()
+    for index, name in enumerate(names):        # targets at one depth coincide: a ring and a dot
+        mine = [r for r in rows if r["name"] == name]
+        style = dict(marker="o", linestyle="none", markersize=9, markerfacecolor="none", markeredgecolor=red,
+                     markeredgewidth=1.5) if index == 0 else dict(marker="o", linestyle="none", markersize=4,
+                                                                 color=red)
+        axes.plot([r["delta_bits"] for r in mine], [r["measured_share"] for r in mine], label=f"measured: {name}",
+                  **style)
+    axes.axvline(0, color="grey", linestyle=":", label="Δ = 0")
+    for row in [r for r in rows if r["name"] == names[0]][::2]:
+        axes.annotate(f"d={row['depth']}", (row["delta_bits"], row["measured_share"]), fontsize=7,
+                      textcoords="offset points", xytext=(4, 4))
+    plots.decorate(figure, axes, "Takeover against the honest bridge: consequentialists' share at the first question",
+                   "Δ = K_M − K_H (bits); the honest bridge is d path bits", "posterior share of the consequentialists")
+    return figure
+
+
+def importance_pointer(seed: int = 2026, depth: int = 84, max_bits: int = 16, max_steps: int = 1000, store=None,
+                       workers: int = 2, progress=None) -> ExperimentResult:
     """(d) The honest importance pointers (the consequentialists' search without any deviation, and
     the same up to its first answer): for each consequentialist alone, its share at the first
     question with only the bridge readers in the pool, and with the pointers added; the price of
-    malice |M| − |shortest pointer| decides which side it falls on."""
-    from toyinduction import plots
-    import matplotlib.pyplot as plt
+    malice |M| − |shortest pointer| decides which side it falls on. Computes; writes nothing."""
     from toyinduction.malign.world import CONSEQUENTIALISTS, POINTERS
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     results = {}
     for index, file in enumerate(CONSEQUENTIALISTS):
         entry = {}
         for label, honest in (("without the pointer", READERS), ("with the pointer", READERS + POINTERS)):
-            report = run_demo_quiet(out, max_steps=max_steps, store=store, workers=workers, seed=seed, depth=depth, targets=4, controls=0, max_bits=max_bits,
-                                    honest=honest, consequentialists=(file,))
+            report = run_demo_quiet(max_steps=max_steps, store=store, workers=workers, seed=seed, depth=depth,
+                                    targets=4, controls=0, max_bits=max_bits, honest=honest,
+                                    consequentialists=(file,))
             entry[label] = {"targets": _demo_rows(report),
                             "mean_share": float(np.mean([r["measured_share"] for r in report["targets"]])),
                             "mean_honest_bit_probability": float(np.mean([r["honest_bit_probability"]
@@ -213,41 +309,65 @@ def importance_pointer(out_dir="pointer-out", seed: int = 2026, depth: int = 84,
         if progress is not None:
             progress(index + 1, len(CONSEQUENTIALISTS))
     pointer_code = min(report["code_bits"][p] for p in POINTERS)
+    document = {"experiment": "importance-pointer", "seed": seed, "depth": depth, "pointer_code_bits": pointer_code,
+                "results": results}
+    table = _markdown(("consequentialist", "code bits", "price of malice (bits)", "share without the pointers",
+                       "share with them", "P(honest answer) with them"),
+                      [(file, entry["code_bits"], f"{entry['price_of_malice_bits']:+d}",
+                        _share(entry["without the pointer"]["mean_share"]),
+                        _share(entry["with the pointer"]["mean_share"]),
+                        _share(entry["with the pointer"]["mean_honest_bit_probability"]))
+                       for file, entry in results.items()])
+    table += (f"\nshares at the first question, mean over 4 targets, depth {depth}; the pointers' code bits: "
+              + ", ".join(f"{p} {bits}" for p, bits in results[CONSEQUENTIALISTS[0]]["pointer_code_bits"].items())
+              + "\n")
+    return _result("importance-pointer", document, table, {"pointer": lambda: _pointer_figure(results)})
+
+
+def _bar_labels(axes, bars, values) -> None:
+    """Each bar's value above it (so a bar of height 0 still says 0)."""
+    for bar, value in zip(bars, values):
+        text = f"1 − {1 - value:.1g}" if 0.999 < value < 1 else f"{value:.2g}"
+        axes.annotate(text, (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center",
+                      va="bottom", fontsize=7, textcoords="offset points", xytext=(0, 2))
+
+
+def _pointer_figure(results):
+    import matplotlib.pyplot as plt
+    from toyinduction import plots
+
     figure, axes = plt.subplots(figsize=(9, 4.5))
     x = np.arange(len(results))
-    for offset, label, colour in ((-0.2, "without the pointer", "#f4a582"), (0.2, "with the pointer", "#b2182b")):
-        axes.bar(x + offset, [entry[label]["mean_share"] for entry in results.values()], 0.4,
-                 label=f"its share, {label}", color=colour)
+    for offset, label, index in ((-0.2, "without the pointer", 1), (0.2, "with the pointer", 0)):
+        values = [entry[label]["mean_share"] for entry in results.values()]
+        bars = axes.bar(x + offset, values, 0.4, label=f"its share, {label}", color=_consequentialist_colour(index, 2))
+        _bar_labels(axes, bars, values)
     axes.set_xticks(x, [f"{Path(f).stem.replace('world_guided_', '')}\n(malice {e['price_of_malice_bits']:+d} bits)"
                         for f, e in results.items()], fontsize=8)
-    axes.set_ylim(0, 1.02)
-    figures = plots.finish_figure(figure, axes, out / "pointer", "Each consequentialist against the honest "
-                                  "importance pointer, at the first question", "consequentialist",
-                                  "share (mean over targets)", ())
-    document = {"experiment": "importance-pointer", "seed": seed, "depth": depth, "pointer_code_bits": pointer_code,
-                "results": results, "figures": [str(p) for p in figures]}
-    (out / "results.json").write_text(json.dumps(document, indent=1))
-    return document
+    axes.set_ylim(0, 1.1)
+    plots.decorate(figure, axes, "Each consequentialist against the honest importance pointer, at the first question",
+                   "consequentialist", "share (mean over targets)")
+    return figure
 
 
-def speed_prior(out_dir="speed-prior-out", seed: int = 2026, lambdas=(0.0, 0.5, 1.0, 2.0, 4.0, 8.0),
-                guided_depth: int = 36, brute_depths=(4, 6, 8, 10, 12), max_bits: int = 14, max_steps: int = 1000, store=None, workers: int = 2, progress=None) -> dict:
+def speed_prior(seed: int = 2026, lambdas=(0.0, 0.5, 1.0, 2.0, 4.0, 8.0), guided_depth: int = 36,
+                brute_depths=(4, 6, 8, 10, 12), max_bits: int = 14, max_steps: int = 1000, store=None,
+                workers: int = 2, progress=None) -> ExperimentResult:
     """(c) The speed prior 2^-(|p| + λ·log2 steps): the cheapest consequentialist's share against λ
     (guided search, bridge readers only, at a depth near its threshold), with the unresolved
     background charged the steps it must still take and, for comparison, without that charge;
     and the speed charge λ·log2(steps_M / steps_H) against the bits the search saves (the depth)
-    for guided and brute-force search."""
-    from toyinduction import plots
-    import matplotlib.pyplot as plt
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    for guided and brute-force search. Computes; writes nothing."""
+    if not lambdas or not brute_depths:
+        raise ValueError("speed-prior needs at least one λ and one brute-force depth")
     guided = []
     for index, speed in enumerate(lambdas):
-        report = run_demo_quiet(out, max_steps=max_steps, store=store, workers=workers, seed=seed, depth=guided_depth, targets=2, controls=0,
-                                max_bits=max_bits, speed=speed, consequentialists=CHEAPEST_M, honest=READERS)
-        uncharged = run_demo_quiet(out, max_steps=max_steps, store=store, workers=workers, seed=seed, depth=guided_depth, targets=2, controls=0, max_bits=max_bits,
-                                   speed=speed, consequentialists=CHEAPEST_M, honest=READERS, owed_steps=False)
+        report = run_demo_quiet(max_steps=max_steps, store=store, workers=workers, seed=seed, depth=guided_depth,
+                                targets=2, controls=0, max_bits=max_bits, speed=speed, consequentialists=CHEAPEST_M,
+                                honest=READERS)
+        uncharged = run_demo_quiet(max_steps=max_steps, store=store, workers=workers, seed=seed, depth=guided_depth,
+                                   targets=2, controls=0, max_bits=max_bits, speed=speed,
+                                   consequentialists=CHEAPEST_M, honest=READERS, owed_steps=False)
         guided += [dict(row, speed=speed, unresolved_share_without_owed_steps=other["unresolved_share"],
                         measured_share_without_owed_steps=other["measured_share"])
                    for row, other in zip(_demo_rows(report), _demo_rows(uncharged))]
@@ -256,66 +376,84 @@ def speed_prior(out_dir="speed-prior-out", seed: int = 2026, lambdas=(0.0, 0.5, 
     charges = []
     for index, depth in enumerate(brute_depths):
         for file in ("world_guided_flip.toy", "world_brute_flip.toy"):
-            plain = run_demo_quiet(out, max_steps=max_steps, store=store, workers=workers, seed=seed, depth=depth, targets=1, controls=0, max_bits=max_bits,
-                                   consequentialists=(file,), honest=READERS)
-            timed = run_demo_quiet(out, max_steps=max_steps, store=store, workers=workers, seed=seed, depth=depth, targets=1, controls=0, max_bits=max_bits,
-                                   speed=1.0, consequentialists=(file,), honest=READERS)
+            plain = run_demo_quiet(max_steps=max_steps, store=store, workers=workers, seed=seed, depth=depth,
+                                   targets=1, controls=0, max_bits=max_bits, consequentialists=(file,), honest=READERS)
+            timed = run_demo_quiet(max_steps=max_steps, store=store, workers=workers, seed=seed, depth=depth,
+                                   targets=1, controls=0, max_bits=max_bits, speed=1.0, consequentialists=(file,),
+                                   honest=READERS)
             charges.append({"search": "guided" if "guided" in file else "brute force", "depth": depth,
                             "delta_bits": plain["targets"][0]["delta_bits"],
                             "speed_charge_bits_at_lambda_1": timed["targets"][0]["delta_bits"]
                             - plain["targets"][0]["delta_bits"]})
         if progress is not None:
             progress(len(lambdas) + index + 1, len(lambdas) + len(brute_depths))
+    document = {"experiment": "speed-prior", "seed": seed, "guided": guided, "charges": charges}
+    table = (f"Guided search (answers 1) against the bridge readers at depth {guided_depth}, first question:\n\n"
+             + _markdown(("λ", "target", "measured share", "predicted (named programs)",
+                          "unresolved share, charged the steps it must still take", "… charged only the steps it ran",
+                          "measured share, charged only the steps it ran"),
+                         [(r["speed"], r["name"], _share(r["measured_share"]), _share(r["predicted_share"]),
+                           f"{r['unresolved_share']:.2g}", f"{r['unresolved_share_without_owed_steps']:.2g}",
+                           _share(r["measured_share_without_owed_steps"])) for r in guided])
+             + "\nSpeed charge at λ = 1, λ·log2(steps_M / steps_H), against the bits the search saves:\n\n"
+             + _markdown(("depth d (bits saved)", "guided charge (bits)", "brute-force charge (bits)"),
+                         [(depth, *(f"{r['speed_charge_bits_at_lambda_1']:.2f}" for search in ("guided", "brute force")
+                                    for r in charges if r["depth"] == depth and r["search"] == search))
+                          for depth in brute_depths]))
+    return _result("speed-prior", document, table,
+                   {"speed_prior": lambda: _speed_prior_figure(guided, charges, guided_depth, brute_depths)})
+
+
+def _speed_prior_figure(guided, charges, guided_depth, brute_depths):
+    import matplotlib.pyplot as plt
+    from toyinduction import plots
+    from toyinduction.plots.palette import UNRESOLVED_MEANING, series_colours
+
     figure, (left, middle, right) = plt.subplots(1, 3, figsize=(16, 4.5))
-    first = guided[::2]
-    left.plot([r["speed"] for r in first], [r["measured_share"] for r in first], "o-", color="tab:red",
-              label=f"consequentialist (guided, answers 1), depth {guided_depth}")
-    left.plot([r["speed"] for r in first], [r["predicted_share"] for r in first], "k:",
-              label="predicted from the named programs alone")
-    left.set_xlabel("λ (speed-prior weight)")
-    left.set_ylabel("posterior share at the first question")
+    first = [r for r in guided if r["name"] == guided[0]["name"]]
+    red = _consequentialist_colour()
+    speeds = [r["speed"] for r in first]
+    # separate measurements at separate λ: markers, no lines; where two coincide, a ring around a dot
+    left.plot(speeds, [r["predicted_share"] for r in first], "o", markersize=10, markerfacecolor="none",
+              markeredgecolor="black", label="predicted from the named programs alone")
+    left.plot(speeds, [r["measured_share"] for r in first], "o", markersize=5, color=red,
+              label=f"measured: consequentialist (guided, answers 1), depth {guided_depth}")
     left.set_ylim(-0.02, 1.02)
-    left.set_title("Share against λ")
-    left.legend(fontsize=8)
-    middle.semilogy([r["speed"] for r in first], [max(r["unresolved_share"], 1e-300) for r in first], "s-",
-                    color="0.3", label="charged the steps it must still take")
-    middle.semilogy([r["speed"] for r in first], [max(r["unresolved_share_without_owed_steps"], 1e-300)
-                                                  for r in first], "s--", color="0.6",
-                    label="charged only the steps it ran")
-    middle.set_xlabel("λ (speed-prior weight)")
-    middle.set_ylabel("unresolved background's share")
-    middle.set_title("The background under the speed prior")
-    middle.legend(fontsize=8)
-    for search, marker in (("guided", "o"), ("brute force", "s")):
+    plots.decorate(figure, left, "Share against λ", "λ (speed-prior weight)", "posterior share at the first question",
+                   legend_inside=True)
+    middle.semilogy(speeds, [max(r["unresolved_share_without_owed_steps"], 1e-300) for r in first], "s",
+                    markersize=10, markerfacecolor="none", markeredgecolor="0.55", label="charged only the steps it ran")
+    middle.semilogy(speeds, [max(r["unresolved_share"], 1e-300) for r in first], "s", markersize=5, color="0.25",
+                    label="charged the steps it must still take")
+    plots.decorate(figure, middle, "The unresolved background under the speed prior", "λ (speed-prior weight)",
+                   "unresolved background's share (log scale)", legend_inside=True)
+    colours = series_colours(2)
+    for (search, marker), colour in zip((("guided", "o"), ("brute force", "s")), colours):
         rows = [r for r in charges if r["search"] == search]
-        right.plot([r["depth"] for r in rows], [r["speed_charge_bits_at_lambda_1"] for r in rows], marker=marker,
-                   label=f"{search}: charge at λ = 1")
+        right.plot([r["depth"] for r in rows], [r["speed_charge_bits_at_lambda_1"] for r in rows], marker,
+                   color=colour, label=f"{search}: charge at λ = 1")
     right.plot(brute_depths, brute_depths, color="grey", linestyle=":", label="bits the search saves (= depth)")
-    right.set_title("Speed charge λ·log2(steps_M / steps_H) at λ = 1")
-    figures = plots.finish_figure(figure, right, out / "speed_prior",
-                            "Speed charge at λ = 1 against the bits the search saves", "depth d (bits of honest "
-                            "bridge)", "bits", ())
-    document = {"experiment": "speed-prior", "seed": seed, "guided": guided, "charges": charges,
-                "figures": [str(p) for p in figures]}
-    (out / "results.json").write_text(json.dumps(document, indent=1))
-    return document
+    plots.decorate(figure, right, "Speed charge λ·log2(steps_M / steps_H) at λ = 1",
+                   "depth d (bits of honest bridge)", "bits")
+    plots.caption(figure, f"Left and middle: the first target, depth {guided_depth}. The unresolved background is "
+                  f"{UNRESOLVED_MEANING}. A run stopped k bits short of the observation must still take at least k "
+                  "steps: the dark squares charge them at λ·log2(steps + k), the open squares only λ·log2(steps).",
+                  width=200)
+    return figure
 
 
-def rivals(out_dir="rivals-out", seed: int = 2026, depth: int = 84, max_bits: int = 14, max_steps: int = 1000, store=None, workers: int = 2, progress=None) -> dict:
+def rivals(seed: int = 2026, depth: int = 84, max_bits: int = 14, max_steps: int = 1000, store=None, workers: int = 2,
+           progress=None) -> ExperimentResult:
     """(e) Rival consequentialists with opposite goals (one answers 1, one answers 0): the net
     bias at the first decision point — how far the mixture's P(1) moves from the honest
-    answer — against the number of rivals in the pool (0, one of them, both)."""
-    from toyinduction import plots
-    import matplotlib.pyplot as plt
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    answer — against the number of rivals in the pool (0, one of them, both). Computes; writes
+    nothing."""
     sets = {"no consequentialist": (), "wants 1": ("world_guided_one.toy",), "wants 0": ("world_guided_zero.toy",),
             "both rivals": ("world_guided_one.toy", "world_guided_zero.toy")}
     results = {}
     for index, (label, files) in enumerate(sets.items()):
-        report = run_demo_quiet(out, max_steps=max_steps, store=store, workers=workers, seed=seed, depth=depth, targets=4, controls=0, max_bits=max_bits,
-                                consequentialists=files, honest=READERS, keep=True)
+        report = run_demo_quiet(max_steps=max_steps, store=store, workers=workers, seed=seed, depth=depth, targets=4,
+                                controls=0, max_bits=max_bits, consequentialists=files, honest=READERS, keep=True)
         predictions = report.pop("internals")["predictions"]
         rows = []
         for row, (_, _, prediction, _) in zip(report["targets"], predictions):
@@ -329,65 +467,91 @@ def rivals(out_dir="rivals-out", seed: int = 2026, depth: int = 84, max_bits: in
                           "mean_absolute_bias": float(np.mean([abs(r["net_bias"]) for r in rows]))}
         if progress is not None:
             progress(index + 1, len(sets))
-    figure, axes = plt.subplots(figsize=(8, 4.5))
-    for offset, (label, result) in enumerate(results.items()):
-        axes.plot([result["rivals"] + 0.06 * (i - 1.5) for i in range(len(result["targets"]))],
-                  [r["net_bias"] for r in result["targets"]], "o", label=label)
+    document = {"experiment": "rivals", "seed": seed, "depth": depth, "results": results}
+    table = _markdown(("pool", "rivals", "target", "true answer", "P(answer 1)", "net bias P(1) − answer",
+                       "consequentialists' share"),
+                      [(label, result["rivals"], r["name"], r["honest_answer"], _share(r["p_one"]),
+                        f"{r['net_bias']:+.4g}", _share(r["measured_share"]))
+                       for label, result in results.items() for r in result["targets"]])
+    table += "\nmean |net bias|: " + ", ".join(f"{label} {result['mean_absolute_bias']:.4g}"
+                                               for label, result in results.items()) + "\n"
+    return _result("rivals", document, table, {"rivals": lambda: _rivals_figure(results)})
+
+
+def _rivals_figure(results):
+    import matplotlib.pyplot as plt
+    from toyinduction import plots
+    from toyinduction.plots.palette import series_colours
+
+    figure, axes = plt.subplots(figsize=(9, 4.5))
+    names = list(dict.fromkeys(r["name"] for result in results.values() for r in result["targets"]))
+    colours = series_colours(len(names))
+    for index, name in enumerate(names):     # one pool per column; each target its own place in it
+        rows = [(x, r) for x, result in enumerate(results.values()) for r in result["targets"] if r["name"] == name]
+        answer = rows[0][1]["honest_answer"]
+        axes.plot([x + 0.12 * (index - (len(names) - 1) / 2) for x, _ in rows], [r["net_bias"] for _, r in rows],
+                  "os^D"[index % 4], color=colours[index], linestyle="none", label=f"{name} (true answer {answer})")
     axes.axhline(0, color="grey", linestyle=":")
-    axes.set_xticks([0, 1, 2])
-    axes.set_ylim(-1.05, 1.05)
-    figures = plots.finish_figure(figure, axes, out / "rivals", "Rival consequentialists: net bias at the first question "
-                            "(one point per target)", "number of rival consequentialists in the pool",
-                            "P(answer 1) − honest answer", ())
-    document = {"experiment": "rivals", "seed": seed, "depth": depth, "results": results,
-                "figures": [str(p) for p in figures]}
-    (out / "results.json").write_text(json.dumps(document, indent=1))
-    return document
+    axes.set_xticks(range(len(results)), [f"{label}\n({result['rivals']} in the pool)"
+                                          for label, result in results.items()], fontsize=8)
+    axes.set_ylim(-1.1, 1.1)
+    plots.decorate(figure, axes, "Rival consequentialists: net bias at the first question (one point per target)",
+                   "which consequentialists are in the pool", "P(answer 1) − true answer")
+    return figure
 
 
-def phase_diagram(out_dir="phase-diagram-out", bridges=tuple(range(16, 48, 2)), spreads=(1, 2, 3, 4, 5),
-                  seed: int = 2026, max_bits: int = 12, max_steps: int = 1000, store=None, workers: int = 2, progress=None) -> dict:
+def phase_diagram(bridges=tuple(range(16, 48, 2)), spreads=(1, 2, 3, 4, 5), seed: int = 2026, max_bits: int = 12,
+                  max_steps: int = 1000, store=None, workers: int = 2, progress=None) -> ExperimentResult:
     """(b) The consequentialists' share over honest-bridge bits B × the number of targets N = 2^r
     the consequentialist spreads over. H's bridge is B bits (r region bits + B − r path bits);
-    M reads r selection bits, so spreading costs it log2 N bits: Δ = c + log2 N − B."""
-    from toyinduction import plots
-    import matplotlib.pyplot as plt
-
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    M reads r selection bits, so spreading costs it log2 N bits: Δ = c + log2 N − B. Computes;
+    writes nothing."""
+    if not bridges or not spreads:
+        raise ValueError("phase-diagram needs at least one bridge and one spread")
     rows = []
     total = len(bridges) * len(spreads)
     for index, (bridge, spread) in enumerate((b, r) for b in bridges for r in spreads):
-        report = run_demo_quiet(out, max_steps=max_steps, store=store, workers=workers, seed=seed, depth=bridge - spread, targets=1, controls=0,
-                                max_bits=max_bits, region_bits=spread, consequentialists=CHEAPEST_M, honest=READERS)
+        report = run_demo_quiet(max_steps=max_steps, store=store, workers=workers, seed=seed, depth=bridge - spread,
+                                targets=1, controls=0, max_bits=max_bits, region_bits=spread,
+                                consequentialists=CHEAPEST_M, honest=READERS)
         rows.append(dict(_demo_rows(report)[0], bridge_bits=bridge, spread_bits=spread))
         if progress is not None:
             progress(index + 1, total)
     grid = np.array([[next(r["measured_share"] for r in rows if r["bridge_bits"] == b and r["spread_bits"] == s)
                       for b in bridges] for s in spreads])
+    constant = rows[0]["delta_bits"] - rows[0]["spread_bits"] + rows[0]["bridge_bits"]
+    document = {"experiment": "phase-diagram", "seed": seed, "rows": rows, "delta_constant_bits": constant,
+                "max_abs_error": max(abs(r["measured_share"] - r["predicted_share"]) for r in rows)}
+    table = ("Consequentialists' share at the first question, by the honest bridge B (columns, bits) and the "
+             "targets N it spreads over (rows):\n\n"
+             + _markdown(("N \\ B", *map(str, bridges)),
+                         [(2 ** s, *(f"{value:.3g}" for value in line)) for s, line in zip(spreads, grid)])
+             + f"\nΔ = {constant:.0f} + log2 N − B (the boundary Δ = 0 is B = {constant:.0f} + log2 N); "
+               f"max |measured − predicted| {document['max_abs_error']:.2g}\n")
+    return _result("phase-diagram", document, table,
+                   {"phase_diagram": lambda: _phase_figure(grid, bridges, spreads, constant)})
+
+
+def _phase_figure(grid, bridges, spreads, constant):
+    import matplotlib.pyplot as plt
+    from toyinduction import plots
+
     figure, axes = plt.subplots(figsize=(8, 4.5))
     step = (bridges[1] - bridges[0]) / 2 if len(bridges) > 1 else 1
     image = axes.imshow(grid, origin="lower", aspect="auto", cmap="RdBu_r", vmin=0, vmax=1,
                         extent=(bridges[0] - step, bridges[-1] + step, spreads[0] - 0.5, spreads[-1] + 0.5))
     figure.colorbar(image, ax=axes, label="consequentialists' share at the first question")
-    constant = rows[0]["delta_bits"] - rows[0]["spread_bits"] + rows[0]["bridge_bits"]
     line = np.array([spreads[0] - 0.5, spreads[-1] + 0.5])
     axes.plot(constant + line, line, color="black", linestyle="--", label=f"Δ = 0: B = {constant:.0f} + log2 N")
     axes.set_yticks(list(spreads), [f"{2 ** s}" for s in spreads])
-    figures = plots.finish_figure(figure, axes, out / "phase_diagram", "Phase diagram: honest bridge against spreading",
-                            "honest bridge B (bits)", "targets the consequentialist spreads over, N", (),
-                            legend_inside=True)
-    document = {"experiment": "phase-diagram", "seed": seed, "rows": rows, "delta_constant_bits": constant,
-                "max_abs_error": max(abs(r["measured_share"] - r["predicted_share"]) for r in rows),
-                "figures": [str(p) for p in figures]}
-    (out / "results.json").write_text(json.dumps(document, indent=1))
-    return document
+    plots.decorate(figure, axes, "Phase diagram: honest bridge against spreading", "honest bridge B (bits)",
+                   "targets the consequentialist spreads over, N", legend_inside=True)
+    return figure
 
 
-def census(out_dir="census-out", seed: int = 2026, depth: int = 84, max_bits: int = 12,
-           control_seeds=(2026, 11, 12, 13), background_steps: int = 20_000, reach_bits: int = 20,
-           samples: int = 3000, sample_bits: int = 40, max_steps: int = 1000, store=None, workers: int = 2,
-           progress=None) -> dict:
+def census(seed: int = 2026, depth: int = 84, max_bits: int = 12, control_seeds=(2026, 11, 12, 13),
+           background_steps: int = 20_000, reach_bits: int = 20, samples: int = 3000, sample_bits: int = 40,
+           max_steps: int = 1000, store=None, workers: int = 2, progress=None) -> ExperimentResult:
     """(f) The searcher/controller census by intervention (toyinduction.malign.census): every named world
     program and every enumerated background program is classified — search: flips of its
     candidate evaluations send its output to at least SEARCH_THRESHOLD distinct alternatives;
@@ -396,20 +560,22 @@ def census(out_dir="census-out", seed: int = 2026, depth: int = 84, max_bits: in
     streams' length (``background_steps`` steps each) so that it has answers there too, and so are
     every program up to ``reach_bits`` bits (those of them that write past a decision point are
     classified too) and ``samples`` programs of up to ``sample_bits`` bits drawn from the prior.
-    Then the
-    posterior mass in the 2×2 table at every decision point within the pool's outputs, under the
-    full pool and under the premises that change its membership or weights."""
-    from toyinduction import plots
-    import matplotlib.pyplot as plt
+    Then the posterior mass in the 2×2 table at every decision point within the pool's outputs,
+    under the full pool and under the premises that change its membership or weights. Computes;
+    writes nothing."""
     from toyinduction.malign.census import CELLS, cell, control_measures, output_answers, search_by_flips, world_answers, world_truths
     from toyinduction.malign.demo import PREMISES
     from toyinduction.induction.mixture import Weighting, predict
     from toyinduction.malign.world import CONSEQUENTIALISTS, FRAME, HONEST_PROGRAMS, World
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    if not control_seeds:
+        raise ValueError("census needs at least one control seed")
+    if min(samples, sample_bits, reach_bits) < 1:
+        raise ValueError(f"census needs samples, sample_bits and reach_bits >= 1, got {samples}, {sample_bits}, "
+                         f"{reach_bits}")
     files = HONEST_PROGRAMS + CONSEQUENTIALISTS
-    report = run_demo_quiet(out, max_steps=max_steps, store=store, workers=workers, seed=seed, depth=depth, targets=4, controls=0, max_bits=max_bits, keep=True)
+    report = run_demo_quiet(max_steps=max_steps, store=store, workers=workers, seed=seed, depth=depth, targets=4,
+                            controls=0, max_bits=max_bits, keep=True)
     internals = report.pop("internals")
     pool, world = internals["pool"], internals["world"]
     worlds = [World(seed=s, depth=depth, region_bits=world.region_bits, quiet=world.quiet) for s in control_seeds]
@@ -476,23 +642,6 @@ def census(out_dir="census-out", seed: int = 2026, depth: int = 84, max_bits: in
                              "unresolved": float(prediction.unresolved_posterior[t]),
                              **{c: float(posterior[cells == c].sum()) for c in CELLS}})
         tables[name] = rows
-    figure, panels = plt.subplots(1, len(tables), figsize=(4.2 * len(tables), 4.5), sharey=True, squeeze=False)
-    colours = dict(zip(CELLS, ("0.75", "#2166ac", "#f4a582", "#b2182b")))
-    for axes, (name, table) in zip(panels[0], tables.items()):
-        x = np.arange(len(table))
-        bottom = np.zeros(len(table))
-        for c in CELLS:
-            values = np.array([row[c] for row in table])
-            axes.bar(x, values, bottom=bottom, label=c, color=colours[c])
-            bottom += values
-        axes.set_xticks(x, [f"{row['target'].split()[-1]}:{row['decision_point']}" for row in table], fontsize=7)
-        axes.set_ylim(0, 1.02)
-        axes.set_title(name, fontsize=9)
-        axes.set_xlabel("region : decision point")
-    panels[0][0].set_ylabel("posterior mass")
-    figure.suptitle("Searcher/controller census by intervention: posterior mass at each decision point")
-    figures = plots.finish_figure(figure, panels[0][-1], out / "census", list(tables)[-1],
-                                  "region : decision point", "", ())
     background_cells = {c: sum(row["cell"] == c for row in enumerated.values()) for c in CELLS}
     document = {"experiment": "census", "seed": seed, "depth": depth, "control_seeds": list(control_seeds),
                 "named": named,
@@ -511,9 +660,64 @@ def census(out_dir="census-out", seed: int = 2026, depth: int = 84, max_bits: in
                                     "interval_99": wilson(sum(r["cell"] == c for r in sampled), len(drawn))}
                                 for c in CELLS},
                             "examples": {c: next((r["bits"] for r in sampled if r["cell"] == c), None) for c in CELLS}},
-                "tables": tables, "figures": [str(p) for p in figures]}
-    (out / "results.json").write_text(json.dumps(document, indent=1))
-    return document
+                "tables": tables}
+    return _result("census", document, _census_table(document, CELLS),
+                   {"census": lambda: _census_figure(tables, CELLS)})
+
+
+def _census_table(document, cells) -> str:
+    """The census as Markdown: the named programs' cells, the background's, and the posterior
+    mass by cell at every decision point under each premise."""
+    text = "Named programs:\n\n" + _markdown(
+        ("class", "file", "candidate comparisons", "distinct alternatives (search)", "steering (control)", "cell"),
+        [(name, row["file"], row["search"]["candidates"], row["search"]["distinct"],
+          f"{row['control']['steering']:.3g}", row["cell"])
+         for name, row in document["named"].items()])
+    background, reaching, sampled = document["enumerated"], document["reaching"], document["sampled"]
+    reach_cells = {c: sum(r["cell"] == c for r in reaching["reaching_decision_points"]) for c in cells}
+    text += ("\nBackground: " + f"{background['programs']} enumerated programs of the pool: "
+             + ", ".join(f"{c} {n}" for c, n in background["cells"].items())
+             + f"; of the {reaching['enumerated']} programs up to {reaching['programs_up_to_bits']} bits, "
+             + f"{len(reaching['reaching_decision_points'])} write past the decision points ("
+             + ", ".join(f"{c} {n}" for c, n in reach_cells.items() if n) + ")"
+             + f"; of {sampled['programs']} programs up to {sampled['max_bits']} bits drawn from the prior, "
+             + f"{sampled['reaching_decision_points']} do.\n")
+    premises = list(document["tables"])
+    first = document["tables"][premises[0]]
+    text += ("\nPosterior mass by cell at each decision point (target : decision point), under each premise:\n\n"
+             + _markdown(("decision point", *premises),
+                         [(f"{row['target']} : {row['decision_point']}",
+                           *("; ".join(f"{c} {_share(table[i][c])}" for c in cells if table[i][c] >= 5e-5) or "—"
+                             for table in document["tables"].values()))
+                          for i, row in enumerate(first)]))
+    return text
+
+
+def _census_figure(tables, cells):
+    import matplotlib.pyplot as plt
+
+    figure, panels = plt.subplots(1, len(tables), figsize=(4.2 * len(tables), 4.5), sharey=True, squeeze=False)
+    colours = dict(zip(cells, ("0.75", "#2166ac", "#f4a582", "#b2182b")))
+    handles = {}
+    for axes, (name, table) in zip(panels[0], tables.items()):
+        x = np.arange(len(table))
+        bottom = np.zeros(len(table))
+        for c in cells:                       # one bar per decision point: separate points, no lines
+            values = np.array([row[c] for row in table])
+            bars = axes.bar(x, values, bottom=bottom, label=c, color=colours[c])
+            if values.max() > 0:
+                handles[c] = bars
+            bottom += values
+        axes.set_xticks(x, [f"{row['target'].split()[-1]}:{row['decision_point']}" for row in table], fontsize=7)
+        axes.set_ylim(0, 1.02)
+        axes.set_title(name, fontsize=10)
+        axes.set_xlabel("region : decision point")
+    panels[0][0].set_ylabel("posterior mass")
+    shown = [c for c in reversed(cells) if c in handles]       # the stack's order, top first
+    figure.legend([handles[c] for c in shown], shown, loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=8)
+    figure.suptitle("Searcher/controller census by intervention: posterior mass at each decision point")
+    figure.tight_layout()
+    return figure
 
 
 def class_label_of(world, file) -> str:
@@ -548,21 +752,19 @@ def _lexical_depths(threshold: int, offsets) -> list:
     return sorted(depths)
 
 
-def lexical_update(out_dir="lexical-update-out", seed: int = 2026, offsets=(-8, -4, -2, 0, 2, 4, 8), max_bits: int = 12,
-                   progress=None, worlds=LEXICAL_WORLDS, max_steps: int = 1000, store=None,
-                   workers: int = 2) -> dict:
+def lexical_update(seed: int = 2026, offsets=(-8, -4, -2, 0, 2, 4, 8), max_bits: int = 12, worlds=LEXICAL_WORLDS,
+                   max_steps: int = 1000, store=None, workers: int = 2, progress=None) -> ExperimentResult:
     """The same worlds and the same consequentialist strategy (guided search, flip every answer)
     written for several reference machines: where the takeover threshold lies (the honest
     bridge at which Δ = 0, which is |M code| − |H code|: the DEPTH literal is in both) on each,
     from each machine's own assembler, and the measured share around it. Two worlds: the mix
     world of the demo (toy-family languages) and the ring world, written for the toy family and
-    for the binary lambda calculus. The constants of the malign argument depend on the machine."""
-    from toyinduction import plots
-    import matplotlib.pyplot as plt
+    for the binary lambda calculus. The constants of the malign argument depend on the machine.
+    Computes; writes nothing."""
     from toyinduction.malign.world import World
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    if not offsets or not worlds:
+        raise ValueError("lexical-update needs at least one offset and one world")
     rows, thresholds = [], {}
     variants = lexical_variants()
     jobs = [(physics, name) for physics, names in worlds.items() for name in names]
@@ -583,37 +785,17 @@ def lexical_update(out_dir="lexical-update-out", seed: int = 2026, offsets=(-8, 
                  "files": [probe.file(best, language).name, probe.file("guided_flip", language).name]}
         deepest = probe.state_bits - 64 - 1
         for depth in [d for d in _lexical_depths(threshold, offsets) if d <= deepest]:
-            report = run_demo_quiet(out, max_steps=max_steps, store=store, workers=workers, machine=language, seed=seed, depth=depth, targets=1, controls=0,
-                                    max_bits=max_bits, consequentialists=("guided_flip",), physics=physics,
-                                    honest=(best,))
+            report = run_demo_quiet(max_steps=max_steps, store=store, workers=workers, machine=language, seed=seed,
+                                    depth=depth, targets=1, controls=0, max_bits=max_bits,
+                                    consequentialists=("guided_flip",), physics=physics, honest=(best,))
             rows.append(dict(_demo_rows(report)[0], world=physics, language=name, depth=depth))
             if depth == threshold:
                 entry["measured_share_at_threshold"] = rows[-1]["measured_share"]
         thresholds.setdefault(physics, {})[name] = entry
         if progress is not None:
             progress(index + 1, len(jobs))
-    figure, panels = plt.subplots(1, len(worlds), figsize=(6.5 * len(worlds), 4.8), sharey=True, squeeze=False)
-    panels = panels[0]
-    for axes, physics in zip(panels, worlds):
-        for name in worlds[physics]:
-            mine = [r for r in rows if r["world"] == physics and r["language"] == name]
-            threshold = thresholds[physics][name]["threshold_depth"]
-            line, = axes.plot([r["depth"] for r in mine], [r["measured_share"] for r in mine], "o-",
-                              label=f"{name}: threshold d = {threshold}")
-            axes.axvline(threshold, color=line.get_color(), linestyle=":", linewidth=1)
-        axes.axhline(0.5, color="grey", linestyle=":")
-        axes.set_title(f"{physics} world", fontsize=10)
-        axes.set_xlabel("honest bridge: path bits d")
-        if axes is not panels[-1]:
-            axes.legend(fontsize=7)
-    panels[0].set_ylabel("consequentialists' share at the first question")
-    figure.suptitle("The same worlds and strategy on several reference machines: where takeover begins")
-    figures = plots.finish_figure(figure, panels[-1], out / "lexical_update", f"{list(worlds)[-1]} world",
-                                  "honest bridge: path bits d", "", ())
     document = {"experiment": "lexical-update", "seed": seed, "thresholds": thresholds, "rows": rows,
-                "max_abs_error": max(abs(r["measured_share"] - r["predicted_share"]) for r in rows),
-                "figures": [str(p) for p in figures]}
-    (out / "results.json").write_text(json.dumps(document, indent=1))
+                "max_abs_error": max(abs(r["measured_share"] - r["predicted_share"]) for r in rows)}
     lines = ["| world | machine | best reader | its code bits (+1 flag bit) | M code bits | threshold d (Δ = 0) | "
              "measured share there | pointer code bits | price of malice |",
              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
@@ -625,19 +807,67 @@ def lexical_update(out_dir="lexical-update-out", seed: int = 2026, offsets=(-8, 
                          f"{'—' if share is None else f'{share:.6f}'} | {entry['pointer_code_bits'] or '—'} | "
                          f"{'—' if entry['price_of_malice_bits'] is None else entry['price_of_malice_bits']} |")
     lines.append(f"\nmeasured against predicted share, every point: max |error| {document['max_abs_error']:.2g}")
-    (out / "table.md").write_text("\n".join(lines) + "\n")
-    return document
+    return _result("lexical-update", document, "\n".join(lines) + "\n",
+                   {"lexical_update": lambda: _lexical_figure(rows, thresholds, worlds)})
 
 
-EXPERIMENTS.update({"lexical-update": lexical_update, "census": census, "phase-diagram": phase_diagram, "takeover": takeover, "importance-pointer": importance_pointer, "speed-prior": speed_prior,
+def _lexical_figure(rows, thresholds, worlds):
+    """One panel per world, and the machines whose thresholds lie far from the rest (more than
+    40 bits beyond the others, as the lambda calculus's) in a panel of their own, so no series
+    squeezes another: measured shares as markers, each machine's ledger curve
+    1/(1 + 2^(threshold − d)) as a thin line."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+    from toyinduction import plots
+    from toyinduction.plots.palette import series_colours
+
+    names = list(dict.fromkeys(name for machines in worlds.values() for name in machines))
+    colours = dict(zip(names, series_colours(len(names))))
+    facets = []
+    for physics, machines in worlds.items():
+        machines = [m for m in machines if m in thresholds.get(physics, {})]
+        if not machines:
+            continue
+        values = sorted(thresholds[physics][m]["threshold_depth"] for m in machines)
+        cut = next((b for a, b in zip(values, values[1:]) if b - a > 40), None)
+        near = [m for m in machines if cut is None or thresholds[physics][m]["threshold_depth"] < cut]
+        far = [m for m in machines if m not in near]
+        facets.append((f"{physics} world", physics, near))
+        if far:
+            facets.append((f"{physics} world: {', '.join(far)}", physics, far))
+    figure, panels = plt.subplots(1, len(facets), figsize=(5.5 * len(facets), 4.8), sharey=True, squeeze=False)
+    for axes, (title, physics, machines) in zip(panels[0], facets):
+        for index, name in enumerate(machines):
+            mine = [r for r in rows if r["world"] == physics and r["language"] == name]
+            threshold = thresholds[physics][name]["threshold_depth"]
+            depths = np.linspace(min(r["depth"] for r in mine) - 1, max(r["depth"] for r in mine) + 1, 200)
+            axes.plot(depths, 1 / (1 + 2.0 ** (threshold - depths)), color=colours[name], linewidth=0.8, alpha=0.7)
+            axes.plot([r["depth"] for r in mine], [r["measured_share"] for r in mine], "osD^v<>"[index % 7],
+                      color=colours[name], linestyle="none", label=f"{name}: threshold d = {threshold}")
+            axes.axvline(threshold, color=colours[name], linestyle=":", linewidth=1)
+        axes.axhline(0.5, color="grey", linestyle=":")
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        plots.decorate(figure, axes, title, "honest bridge: path bits d", "")
+        axes.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=7)   # below: hides no point
+    panels[0][0].set_ylabel("consequentialists' share at the first question")
+    figure.suptitle("The same worlds and strategy on several reference machines: where takeover begins")
+    plots.caption(figure, "Markers: measured shares; thin lines: each machine's ledger curve 1/(1 + 2^(threshold − d)); "
+                  "dotted verticals: the thresholds.", width=180, y=-0.13)
+    return figure
+
+
+EXPERIMENTS.update({"lexical-update": lexical_update, "census": census, "phase-diagram": phase_diagram,
+                    "takeover": takeover, "importance-pointer": importance_pointer, "speed-prior": speed_prior,
                     "rivals": rivals})
 
 
-def experiment(name: str, out_dir=None, **options) -> dict:
-    """Run the experiment ``name`` (one of :data:`EXPERIMENTS`) into ``out_dir`` (default
-    ``./NAME-out``): it writes results.json, its table and figures there and returns the results.
-    ``options`` are the experiment's own keyword parameters (``max_bits``, ``store``, ...); one it
-    does not take is refused, never ignored."""
+def experiment(name: str, out_dir=None, *, write: bool = True, **options) -> ExperimentResult:
+    """Compute the experiment ``name`` (one of :data:`EXPERIMENTS`) and, with ``write`` (the
+    default), write its results.json, table.md and figures into ``out_dir`` (default
+    ``./NAME-out``); returns the :class:`ExperimentResult`. ``write=False`` writes nothing (then
+    ``result.write(out_dir)`` does, later). ``options`` are the experiment's own keyword
+    parameters (``max_bits``, ``store``, ...); one it does not take is refused with a
+    ``ValueError``, never ignored."""
     import inspect
 
     if name not in EXPERIMENTS:
@@ -646,6 +876,11 @@ def experiment(name: str, out_dir=None, **options) -> dict:
     accepted = inspect.signature(function).parameters
     unknown = sorted(set(options) - set(accepted))
     if unknown:
-        raise ValueError(f"experiment {name} does not take {', '.join(unknown)} (it takes "
-                         f"{', '.join(p for p in accepted if p != 'out_dir')})")
-    return function(out_dir if out_dir is not None else f"{name}-out", **options)
+        raise ValueError(f"experiment {name} does not take {', '.join(unknown)} (it takes {', '.join(accepted)})")
+    if not write and out_dir is not None:
+        raise ValueError("experiment: out_dir is where write=True writes; with write=False give no out_dir "
+                         "(write later with result.write(out_dir))")
+    result = function(**options)
+    if write:
+        result.write(out_dir if out_dir is not None else f"{name}-out")
+    return result

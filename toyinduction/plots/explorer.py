@@ -22,89 +22,24 @@ demo's 0-based bit index + 1), so the row at a target's first decision point car
 shares the demo reports "at the first question".
 
 The module is self-contained: it reads predictions and pools through their attributes, and
-imports only the run statuses' names and, when a caller gives no ``describe`` function, the
-machine registry for the disassembler.
+imports only its colours (``plots.palette``, shared with the figures), the run statuses' names
+and, when a caller gives no ``describe`` function, the machine registry for the disassembler.
 """
 
 from __future__ import annotations
 
-import colorsys
 import html
 import json
 from pathlib import Path
 
 import numpy as np
 
-#: Class families, in stacking order (bottom to top); the unresolved band goes on top of all.
-FAMILIES = ("background", "named", "honest", "consequentialist")
-#: The one-line caption under the mass chart.
-UNRESOLVED_CAPTION = ("Hatched, unresolved: the prior mass of programs that had not finished when their step or "
-                      "bit budget ran out; they could still print anything, which is why the model-free interval "
-                      "is wide.")
+from toyinduction.plots.palette import (FAMILIES, UNRESOLVED_CAPTION, class_colours, class_family,  # noqa: F401
+                                        ordered_classes as _ordered_classes)
+
 TIME_CONVENTION = ("Row t is the prediction of bit x_t from the t - 1 bits before it: P(x_t = 1 | x_<t) with its "
                    "model-free interval. The class masses and top hypotheses at t are the posterior after those "
                    "t - 1 bits, when the prediction is made.")
-
-
-def class_family(name: str) -> str:
-    """The colour family of a class: "background" (the enumeration's length bands), "honest",
-    "consequentialist", or "named" (any other named program)."""
-    if name.startswith("enumerated"):
-        return "background"
-    if name.startswith("honest"):
-        return "honest"
-    if name.startswith("consequentialist"):
-        return "consequentialist"
-    return "named"
-
-
-def _hex(hue: float, lightness: float, saturation: float) -> str:
-    red, green, blue = colorsys.hls_to_rgb(hue / 360, lightness, saturation)
-    return "#{:02x}{:02x}{:02x}".format(*(round(255 * channel) for channel in (red, green, blue)))
-
-
-#: (hue, saturation, darkest, lightest) of each family; the named family cycles through hues
-#: that are neither grey, blue nor red.
-_FAMILY_SHADES = {"background": (0, 0.0, 0.30, 0.66), "honest": (212, 0.62, 0.28, 0.74),
-                  "consequentialist": (356, 0.68, 0.30, 0.76)}
-_NAMED_HUES = (135, 275, 32, 172, 318, 52)
-
-
-def class_colours(classes) -> dict:
-    """A colour for every class, never the same colour twice: the background (enumerated)
-    classes in greys, honest programs in blues, consequentialists in reds, other named programs
-    in greens, purples, oranges and teals; shades run from dark to light within a family."""
-    classes = _ordered_classes(dict.fromkeys(classes))
-    colours, used = {}, set()
-    for family in FAMILIES:
-        members = [name for name in classes if class_family(name) == family]
-        for index, name in enumerate(members):
-            if family == "named":
-                hue = _NAMED_HUES[index % len(_NAMED_HUES)]
-                tier = index // len(_NAMED_HUES)
-                tiers = (len(members) - 1) // len(_NAMED_HUES) + 1
-                lightness = 0.40 + 0.30 * (tier / (tiers - 1) if tiers > 1 else 0.25)
-                colour = _hex(hue, lightness, 0.55)
-            else:
-                hue, saturation, dark, light = _FAMILY_SHADES[family]
-                fraction = index / (len(members) - 1) if len(members) > 1 else 0.5
-                colour = _hex(hue, dark + (light - dark) * fraction, saturation)
-            step = 0
-            while colour in used:          # shades that round to the same 8-bit colour: nudge
-                step += 1
-                colour = _hex((hue + 3 * step) % 360, 0.5 + 0.01 * step, 0.3)
-            used.add(colour)
-            colours[name] = colour
-    return colours
-
-
-def _ordered_classes(classes) -> list:
-    """Classes in stacking order: by family (FAMILIES); the background's length bands by length."""
-    def key(name):
-        family = class_family(name)
-        digits = "".join(c if c.isdigit() else " " for c in name).split()
-        return FAMILIES.index(family), int(digits[0]) if family == "background" and digits else 0
-    return sorted(classes, key=key)
 
 
 def _default_describe(machine):
@@ -173,7 +108,6 @@ def _rows(prediction, hypotheses: _Hypotheses, classes: list, top: int, next_ste
                         "p_lower": float(prediction.p_lower[i]), "p_upper": float(prediction.p_upper[i]),
                         "p_coin_lower": float(prediction.p_coin_lower[i]),
                         "p_coin_upper": float(prediction.p_coin_upper[i]),
-                        "unresolved_raw_share": float(prediction.unresolved_raw_share[i]),
                         "p_observed": float(prediction.p_observed[i]),
                         "p_observed_lower": float(prediction.p_observed_lower[i]),
                         "p_observed_upper": float(prediction.p_observed_upper[i]),
@@ -182,7 +116,6 @@ def _rows(prediction, hypotheses: _Hypotheses, classes: list, top: int, next_ste
             row.update({"bit": None, "p_next_one": float(next_step["p_next_one"]),
                         "p_lower": float(next_step["p_lower"]), "p_upper": float(next_step["p_upper"]),
                         "p_coin_lower": next_step.get("p_coin_lower"), "p_coin_upper": next_step.get("p_coin_upper"),
-                        "unresolved_raw_share": next_step.get("unresolved_raw_share"),
                         "p_observed": None, "p_observed_lower": None, "p_observed_upper": None,
                         "log_loss_bits": None})
         row["masses"] = [float(prediction.class_posterior[t - 1, j]) for j in order]
@@ -241,8 +174,7 @@ def explorer_document_from_forecast(forecast, *, top: int = 5, describe=None) ->
                "mixture log-loss (bits)": forecast.log_loss_bits,
                **{f"{name} log-loss (bits)": value for name, value in forecast.baselines_log_loss_bits.items()}}
     next_step = {"p_next_one": forecast.p_next_one, "p_lower": forecast.p_lower, "p_upper": forecast.p_upper,
-                 "p_coin_lower": forecast.p_coin_lower, "p_coin_upper": forecast.p_coin_upper,
-                 "unresolved_raw_share": forecast.unresolved_raw_share}
+                 "p_coin_lower": forecast.p_coin_lower, "p_coin_upper": forecast.p_coin_upper}
     return explorer_document_from_prediction(forecast.prediction, forecast.pool, mixture.machine, describe=describe,
                                              top=top, next_step=next_step, continuation=forecast.continuation,
                                              summary=summary)
