@@ -108,6 +108,7 @@ def _rows(prediction, hypotheses: _Hypotheses, classes: list, top: int, next_ste
                         "p_lower": float(prediction.p_lower[i]), "p_upper": float(prediction.p_upper[i]),
                         "p_coin_lower": float(prediction.p_coin_lower[i]),
                         "p_coin_upper": float(prediction.p_coin_upper[i]),
+                        "unresolved_raw_share": float(prediction.unresolved_raw_share[i]),
                         "p_observed": float(prediction.p_observed[i]),
                         "p_observed_lower": float(prediction.p_observed_lower[i]),
                         "p_observed_upper": float(prediction.p_observed_upper[i]),
@@ -116,6 +117,7 @@ def _rows(prediction, hypotheses: _Hypotheses, classes: list, top: int, next_ste
             row.update({"bit": None, "p_next_one": float(next_step["p_next_one"]),
                         "p_lower": float(next_step["p_lower"]), "p_upper": float(next_step["p_upper"]),
                         "p_coin_lower": next_step.get("p_coin_lower"), "p_coin_upper": next_step.get("p_coin_upper"),
+                        "unresolved_raw_share": next_step.get("unresolved_raw_share"),
                         "p_observed": None, "p_observed_lower": None, "p_observed_upper": None,
                         "log_loss_bits": None})
         row["masses"] = [float(prediction.class_posterior[t - 1, j]) for j in order]
@@ -174,7 +176,8 @@ def explorer_document_from_forecast(forecast, *, top: int = 5, describe=None) ->
                "mixture log-loss (bits)": forecast.log_loss_bits,
                **{f"{name} log-loss (bits)": value for name, value in forecast.baselines_log_loss_bits.items()}}
     next_step = {"p_next_one": forecast.p_next_one, "p_lower": forecast.p_lower, "p_upper": forecast.p_upper,
-                 "p_coin_lower": forecast.p_coin_lower, "p_coin_upper": forecast.p_coin_upper}
+                 "p_coin_lower": forecast.p_coin_lower, "p_coin_upper": forecast.p_coin_upper,
+                 "unresolved_raw_share": forecast.unresolved_raw_share}
     return explorer_document_from_prediction(forecast.prediction, forecast.pool, mixture.machine, describe=describe,
                                              top=top, next_step=next_step, continuation=forecast.continuation,
                                              summary=summary)
