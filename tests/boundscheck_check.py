@@ -65,7 +65,9 @@ _composites = _load(str(Path(__file__).parent / "fixtures" / "composites.json"))
 for language in (TOY, tiny, _composites, variant("tight-flat", _composites, limits=tiny.limits)):
     for collapse in (False, True):
         for max_steps in (300, 20_000):
-            shallow = enumerate_chunk_flat(language.to_json(), 16, max_steps, 10, 10, 1000, [""], 5, collapse)
-            deep = enumerate_chunk_flat(language.to_json(), 16, max_steps, 10, 10, 1000, shallow["roots"], -1, collapse)
+            target = "0110" if collapse else None   # the agreement tally of a target sequence
+            shallow = enumerate_chunk_flat(language.to_json(), 16, max_steps, 10, 10, 1000, [""], 5, collapse, target)
+            deep = enumerate_chunk_flat(language.to_json(), 16, max_steps, 10, 10, 1000, shallow["roots"], -1, collapse,
+                                        target)
             count += shallow["tree_leaves"] + deep["tree_leaves"]
 print(f"checked {count} runs with bounds checking on")

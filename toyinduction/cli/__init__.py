@@ -449,6 +449,31 @@ def observed_sequence(sequence: str, chosen, length: int) -> str:
     return sequence
 
 
+def predict_exhaustively(chosen, bits: str, max_bits: int, max_steps: int, workers: int, as_json: bool,
+                         refused: list) -> None:
+    """``predict --exhaustive``: the mixture along the sequence from the enumeration's agreement
+    tally (toyinduction.induction.exhaustive), no program kept."""
+    from toyinduction.induction.exhaustive import exhaustive_prediction
+
+    if refused:
+        raise ValueError(f"--exhaustive uses the plain prior over the enumeration alone; drop {', '.join(refused)}")
+    result = exhaustive_prediction(chosen, bits, max_bits, max_steps, workers=workers, progress=ProgressBar("chunks"))
+    upcoming = result.next
+    document = {"sequence": bits, "max_bits": max_bits, "max_steps": max_steps, "exhaustive": True,
+                "programs": result.programs, "tree_leaves": result.tree_leaves, "seconds": result.seconds,
+                "steps": result.steps_json(), "log_loss_bits": float(result.log_loss_bits[-1]), "next": upcoming}
+    lines = [f"{'t':>4s} x_t  P(x_t = 1 | x_<t)  coin [lower, upper]  model-free [lower, upper]"]
+    lines += [f"{row['t']:>4d}  {row['bit']}   {row['p_next_one']:.4f}             [{row['p_coin_lower']:.4f}, "
+              f"{row['p_coin_upper']:.4f}]     [{row['p_lower']:.4f}, {row['p_upper']:.4f}]" for row in document["steps"]]
+    lines.append(f"log-loss: mixture {document['log_loss_bits']:.2f} bits over {len(bits)} bits "
+                 f"({result.programs:,} programs up to {max_bits} bits, none kept, {result.seconds:.0f} s)")
+    lines.append(f"next bit x_{len(bits) + 1}: P(x_{len(bits) + 1} = 1 | x) = {upcoming['p_next_one']:.4f}; "
+                 f"interval under the coin assumption [{upcoming['p_coin_lower']:.4f}, {upcoming['p_coin_upper']:.4f}]; "
+                 f"model-free interval [{upcoming['p_lower']:.4f}, {upcoming['p_upper']:.4f}] (unresolved programs "
+                 f"hold {upcoming['unresolved_raw_share']:.4g} of the raw weight in play)")
+    emit(document, as_json, "\n".join(lines))
+
+
 @main.command()
 @click.argument("sequence")
 @machine_option()
@@ -468,12 +493,16 @@ def observed_sequence(sequence: str, chosen, length: int) -> str:
               help="Also give the most probable continuation of this many bits.")
 @click.option("--out", "out_dir", default=None, help="Write figures (PNG, SVG, GIF) into this directory.")
 @click.option("--html", "html_path", default=None, help="Write the explorer, one self-contained HTML page, to this file.")
+@click.option("--exhaustive", is_flag=True,
+              help="Keep no program: tally what the mixture needs along SEQUENCE while enumerating (toy machines; "
+                   "40 bits in minutes). The plain prior over the enumeration alone: no named programs, speed prior, "
+                   "step cap, top hypotheses, continuation or figures.")
 @workers_option
 @store_option
 @json_option
 @library_errors
 def predict(sequence, machine_name, max_bits, max_steps, length, program_paths, all_programs, speed, step_cap, top,
-            continue_bits, out_dir, html_path, workers, store_dir, as_json):
+            continue_bits, out_dir, html_path, exhaustive, workers, store_dir, as_json):
     """Predict SEQUENCE (bits, a file of bits, or a program's output) bit by bit with the
     mixture over every program up to --max-bits bits (plus named programs), then the next, unseen
     bit and the most probable continuation."""
@@ -483,6 +512,12 @@ def predict(sequence, machine_name, max_bits, max_steps, length, program_paths, 
 
     chosen = chosen_machine(machine_name, file=sequence)
     bits = observed_sequence(sequence, chosen, length)
+    if exhaustive:
+        predict_exhaustively(chosen, bits, max_bits, max_steps, workers, as_json,
+                             refused=[name for name, given in (("--program", program_paths), ("--all-programs", all_programs),
+                                                               ("--speed-prior", speed), ("--step-cap", step_cap is not None),
+                                                               ("--out", out_dir), ("--html", html_path)) if given])
+        return
     paths = list(program_paths) + ([str(p) for p in program_files(suffix=chosen.source_suffix)]
                                    if all_programs else [])
     mixture = Mixture(chosen, max_bits, max_steps=max_steps, programs=paths, store=RunStore(store_dir),

@@ -76,6 +76,7 @@ class Enumeration:
     resumed_chunks: int = 0
     loaded: bool = False         # True when it came from the run store
     tree_leaves: int | None = None
+    agreement: np.ndarray | None = None  # with a target sequence: masses by agreement with it (toy, flat)
 
     # ----- exact accounting ---------------------------------------------------------------------
     def bucket_mass(self) -> dict:
@@ -152,7 +153,9 @@ def merge_parts(name: str, spec_hash: str, parts, max_bits, max_steps, output_bi
                        max_steps=max_steps, output_bits=output_bits, trie_bits=trie_bits, trie_mass=trie_mass,
                        length_mass=length_mass, length_count=length_count, programs=programs,
                        steps=sum(part["steps"] for part in parts), seconds=seconds, leaves=leaves, workers=workers,
-                       tree_leaves=sum(part.get("tree_leaves", part["programs"]) for part in parts))
+                       tree_leaves=sum(part.get("tree_leaves", part["programs"]) for part in parts),
+                       agreement=sum(part["agreement"] for part in parts) if parts and all(
+                           "agreement" in part for part in parts) else None)
 
 
 def _parameters(spec_hash: str, max_bits: int, max_steps: int, output_bits: int) -> dict:

@@ -277,7 +277,8 @@ def _chunk_from_arrays(arrays: dict) -> dict:
 
 def enumerate_programs(language: Language, max_bits: int, max_steps: int, output_bits: int, workers: int = 1,
                        keep_leaves: int = 200_000, split_bits: int | None = None, progress=None, client=None,
-                       checkpoint=None, kernel: str = "flat", collapse: bool = True) -> Enumeration:
+                       checkpoint=None, kernel: str = "flat", collapse: bool = True,
+                       target: str | None = None) -> Enumeration:
     """Enumerate every program of ``language`` of at most ``max_bits`` bits.
 
     Each program runs for at most ``max_steps`` steps and ``output_bits`` output bits. With
@@ -293,9 +294,15 @@ def enumerate_programs(language: Language, max_bits: int, max_steps: int, output
     read; kept as the reference the flat one is tested against). Both give identical results.
     ``collapse`` (flat only) visits a node whose pending instruction cannot complete within
     ``max_bits`` bits as one tree leaf: the result is identical, only ``tree_leaves`` is smaller.
+    With a ``target`` bit string x (flat only, not checkpointed), the result's ``agreement`` tallies
+    every leaf's mass by how many leading bits of its output agree with x (what the mixture's
+    predictions along x need, see :mod:`toyinduction.induction.exhaustive`), leaves kept or not.
     """
     if kernel not in ("flat", "snapshot"):
         raise ValueError(f"kernel must be 'flat' or 'snapshot', got {kernel!r}")
+    if target is not None and (kernel != "flat" or checkpoint is not None or not isinstance(target, str)
+                               or set(target) - {"0", "1"} or len(target) > 1 << 16):
+        raise ValueError("a target must be a bit string of at most 65,536 bits, for the flat kernel, without a checkpoint")
     for name, value, low, high in (("max_bits", max_bits, 0, MAX_BITS), ("max_steps", max_steps, 0, 2 ** 61),
                                    ("output_bits", output_bits, 0, 1 << 16), ("workers", workers, 1, 256),
                                    ("keep_leaves", keep_leaves, 0, 1 << 28)):
@@ -312,7 +319,7 @@ def enumerate_programs(language: Language, max_bits: int, max_steps: int, output
     if kernel == "flat":
         from toyinduction.machines.toy import flat
 
-        chunk = functools.partial(flat.enumerate_chunk_flat, collapse=bool(collapse))
+        chunk = functools.partial(flat.enumerate_chunk_flat, collapse=bool(collapse), target=target)
         to_arrays, from_arrays = flat.flat_chunk_to_arrays, flat.flat_chunk_from_arrays
     task = functools.partial(chunk, spec, max_bits, max_steps, output_bits, trie_bits, keep_leaves)
     parts, roots = [], [""]

@@ -69,6 +69,8 @@ NSAVED = 24
 # totals[...] fields (the first four as in the snapshot enumerator)
 T_PROGRAMS, T_STEPS, T_KEPT, T_OVERFLOW, T_TREE_LEAVES, T_ERROR = range(6)
 NTOTALS = 6
+# Rows of the agreement tally (see _flat_subtree).
+A_ROW, B_ROW, U_ROW, NEXT_ROW = range(4)
 # What a node that needs a bit is waiting for.
 K_DECODE, K_CLOSE, K_READ = 0, 1, 2
 # Collapse parameters: params[P_*] (INFINITE where the language lacks the instruction).
@@ -90,13 +92,18 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                   a_program, a_regs, a_stack, a_memory, a_code, a_open, a_defs, a_calls, a_loops, a_child_bits,
                   a_out, a_g,
                   trie_mass, length_mass, length_count, totals, leaf_bits, leaf_length, leaf_status, leaf_steps,
-                  leaf_output, leaf_output_length):
+                  leaf_output, leaf_output_length, sequence, agreement):
     """Enumerate every program extending ``program[:root_length]`` (depth first, 0 before 1) into
     the tallies, exactly as the snapshot enumerator's ``_enumerate_subtree`` does (same leaves,
     same order, same steps; see the module doc). A node at ``split_depth`` that needs a bit is
     appended to ``roots`` instead; such a shallow run never collapses, so the roots, and with them
     the chunks of a resumable run, are the same with and without collapse (and as the snapshot
-    enumerator's). Returns the number of tree leaves visited.
+    enumerator's). With an ``agreement`` array of n + 2 columns for a ``sequence`` x of n bits
+    (none: 0 columns), each leaf also adds its mass to
+    ``agreement``, by a = the number of leading bits its output shares with x: [A_ROW, a]; if its
+    output goes on past a, [B_ROW, a]; if it is unresolved and its whole output is x's first a
+    bits, [U_ROW, a]; if its output extends all of x, [NEXT_ROW, its bit n+1]. Returns the number
+    of tree leaves visited.
     """
     stack_depth = limits[L_STACK]
     memory_cells = limits[L_MEMORY]
@@ -815,6 +822,17 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                 length_count[status, length] += 1
                 totals[T_PROGRAMS] += 1
                 rows = np.int64(1)
+            if agreement.shape[1] > 0:
+                agree = np.int64(0)
+                while agree < nout and agree < sequence.shape[0] and out[agree] == sequence[agree]:
+                    agree += 1
+                agreement[A_ROW, agree] += mass
+                if nout > agree:
+                    agreement[B_ROW, agree] += mass
+                    if agree == sequence.shape[0]:
+                        agreement[NEXT_ROW, out[agree]] += mass
+                elif status == STEP_LIMIT or status == BITS_LIMIT:
+                    agreement[U_ROW, agree] += mass
             kept = totals[T_KEPT]
             if kept + rows <= keep_capacity:
                 packed = np.int64(0)
@@ -920,16 +938,26 @@ def collapse_tables(language: Language) -> tuple:
     return min_leaf, min_end, params
 
 
+_TABLES: dict = {}
+
+
+def _collapse_tables_for(language: Language) -> tuple:
+    key = (language.name, language.spec_hash)
+    if key not in _TABLES:
+        _TABLES[key] = collapse_tables(language)
+    return _TABLES[key]
+
+
 class FlatWorker:
     """One thread's flat machine, undo log, child machine for eval, and tallies."""
 
     def __init__(self, language: Language, max_bits: int, max_steps: int, output_bits: int, trie_bits: int,
-                 leaf_capacity: int, collapse: bool = False):
+                 leaf_capacity: int, collapse: bool = False, target: str | None = None):
         kernel = kernel_for(language)
         self.trie, self.has_operand, self.limits = kernel.trie, kernel.has_operand, kernel.limits
         self.child_limits = self.limits.copy()
         self.child_limits[L_EVAL] = max(int(self.limits[L_EVAL]) - 1, 0)
-        self.min_leaf, self.min_end, self.params = collapse_tables(language)
+        self.min_leaf, self.min_end, self.params = _collapse_tables_for(language)
         capacity = code_capacity(language, max_bits)
         cells = sum(region_sizes(self.limits, capacity))
         self.S = np.zeros(cells, dtype=np.int64)
@@ -951,6 +979,8 @@ class FlatWorker:
         self.length_count = np.zeros((len(BUCKETS), max_bits + 1), dtype=np.int64)
         self.totals = np.zeros(NTOTALS, dtype=np.int64)
         self.leaf_buffers = {name: np.zeros(leaf_capacity, dtype=np.int64) for name in LEAF_FIELDS}
+        self.target = np.array([int(bit) for bit in target or ""], dtype=np.int64)
+        self.agreement = np.zeros((4, len(target) + 2 if target is not None else 0), dtype=np.int64)
 
     def subtree(self, prefix: str, split_depth: int = -1, keep: bool = True) -> dict:
         """Enumerate every program extending ``prefix`` into this worker's tallies (as the
@@ -970,7 +1000,7 @@ class FlatWorker:
                       self.log_value, self.saved, self.code_op, self.code_arg, self.defs, self.out, self.epochs,
                       self.child_program, c.regs, c.stack, c.memory, c.code, c.open_blocks, c.defs, c.calls, c.loops,
                       c.child_bits, c.out, c.g, self.trie_mass, self.length_mass, self.length_count, self.totals,
-                      *(buffers[name] for name in LEAF_FIELDS))
+                      *(buffers[name] for name in LEAF_FIELDS), self.target, self.agreement)
         if self.totals[T_ERROR]:
             raise RuntimeError("flat enumerator: undo log overflow (a bug: it is bounded by construction)")
         kept = int(self.totals[T_KEPT])
@@ -1004,12 +1034,15 @@ def flat_worker_memory(language: Language, max_bits: int, output_bits: int, keep
 
 
 def enumerate_chunk_flat(spec: dict, max_bits: int, max_steps: int, output_bits: int, trie_bits: int, capacity: int,
-                         roots: list, split_depth: int = -1, collapse: bool = False) -> dict:
+                         roots: list, split_depth: int = -1, collapse: bool = False,
+                         target: str | None = None) -> dict:
     """One task of the flat enumerator: the subtrees below ``roots``, as the snapshot
     enumerator's ``enumerate_chunk`` returns them (the same tallies and leaves), plus
-    ``tree_leaves``. A pure function of its arguments (threads, dask, checkpoints)."""
+    ``tree_leaves`` and, with a ``target`` sequence, its ``agreement`` tally (see
+    :func:`_flat_subtree`). A pure function of its arguments (threads, dask, checkpoints)."""
     language = language_from_json(spec)
-    worker = FlatWorker(language, max_bits, max_steps, output_bits, trie_bits, min(capacity, 1 << 20) + 1, collapse)
+    worker = FlatWorker(language, max_bits, max_steps, output_bits, trie_bits, min(capacity, 1 << 20) + 1, collapse,
+                        target)
     kept, overflow, new_roots = [], False, []
     for root in roots:
         part = worker.subtree(root, split_depth, keep=not overflow)
@@ -1024,7 +1057,7 @@ def enumerate_chunk_flat(spec: dict, max_bits: int, max_steps: int, output_bits:
             "length_mass": worker.length_mass, "length_count": worker.length_count,
             "programs": int(worker.totals[T_PROGRAMS]), "steps": int(worker.totals[T_STEPS]),
             "tree_leaves": int(worker.totals[T_TREE_LEAVES]), "overflow": overflow, "leaves": leaves,
-            "roots": new_roots}
+            "roots": new_roots, **({"agreement": worker.agreement} if target is not None else {})}
 
 
 def flat_chunk_to_arrays(part: dict) -> dict:
@@ -1033,6 +1066,8 @@ def flat_chunk_to_arrays(part: dict) -> dict:
     arrays = {key: part[key] for key in ("trie_index", "trie_value", "length_mass", "length_count")}
     arrays["totals"] = np.array([part["programs"], part["steps"], int(part["overflow"])], dtype=np.int64)
     arrays["tree_leaves"] = np.array([part.get("tree_leaves", part["programs"])], dtype=np.int64)
+    if "agreement" in part:
+        arrays["agreement"] = part["agreement"]
     arrays.update({f"leaf_{name}": part["leaves"][name] for name in LEAF_FIELDS})
     return arrays
 
@@ -1044,4 +1079,5 @@ def flat_chunk_from_arrays(arrays: dict) -> dict:
     tree_leaves = int(arrays["tree_leaves"][0]) if "tree_leaves" in arrays else programs
     return {"trie_index": arrays["trie_index"], "trie_value": arrays["trie_value"], "length_mass": arrays["length_mass"],
             "length_count": arrays["length_count"], "programs": programs, "steps": steps, "overflow": bool(overflow),
-            "tree_leaves": tree_leaves, "leaves": {name: arrays[f"leaf_{name}"] for name in LEAF_FIELDS}, "roots": []}
+            "tree_leaves": tree_leaves, "leaves": {name: arrays[f"leaf_{name}"] for name in LEAF_FIELDS}, "roots": [],
+            **({"agreement": arrays["agreement"]} if "agreement" in arrays else {})}
