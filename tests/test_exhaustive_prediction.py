@@ -33,7 +33,7 @@ def test_a_target_changes_no_tally_and_needs_no_kept_leaves():
     tallied = enumerate_programs(TOY, 18, 300, 8, keep_leaves=0, target="0101010", workers=2)
     for name in ("trie_mass", "length_mass", "length_count"):
         assert np.array_equal(getattr(plain, name), getattr(tallied, name)), name
-    assert plain.agreement is None and tallied.agreement.shape == (4, 9) and tallied.leaves is None
+    assert plain.agreement is None and tallied.agreement.shape == (5, 9) and tallied.leaves is None
     kept = enumerate_programs(TOY, 18, 300, 8, keep_leaves=10 ** 6, target="0101010")
     assert np.array_equal(kept.agreement, tallied.agreement)
 
@@ -75,3 +75,79 @@ def test_predict_exhaustive_on_the_command_line():
     refused = CliRunner().invoke(main, ["predict", "0000", "--exhaustive", "--step-cap", "5", "--program", "01"])
     assert refused.exit_code == 1 and refused.output.strip() == (
         "Error: --exhaustive uses the plain prior over the enumeration alone; drop --program, --step-cap")
+
+
+# ----- silent runs ----------------------------------------------------------------------------
+def _silent_flags(language, max_bits, max_steps, output_bits):
+    """The serial flat enumeration's kept leaves (lexicographic order, as Enumeration.leaves) and
+    which of them are silent."""
+    from toyinduction.machines.toy.flat import enumerate_chunk_flat
+
+    part = enumerate_chunk_flat(language.to_json(), max_bits, max_steps, output_bits, min(output_bits, 16), 10 ** 6,
+                                [""])
+    return part["leaves"], part["silent_leaves"]
+
+
+@pytest.mark.parametrize("language_name", ["toy", "tiny", "composites"])
+def test_silent_runs_never_write_again(language_name):
+    """Every leaf the enumerator calls silent, run by the reference interpreter with random bits
+    after it and 30 times the step budget, writes nothing more."""
+    import random
+    from pathlib import Path
+
+    from toyinduction.machines.toy.language import load_language, variant
+    from toyinduction.machines.toy.reference import run_reference
+
+    language = {"toy": TOY, "tiny": variant("tiny", limits={"stack_depth": 3, "memory_cells": 4, "call_depth": 2,
+                                                            "loop_depth": 2, "block_nesting": 2, "max_subroutines": 2,
+                                                            "eval_depth": 1}),
+                "composites": load_language(str(Path(__file__).parent / "fixtures" / "composites.json"))}[language_name]
+    leaves, silent = _silent_flags(language, 19, 60, 8)
+    rng = random.Random(7)
+    assert silent.sum() >= 20
+    for index in np.flatnonzero(silent):
+        length = int(leaves["length"][index])
+        bits = format(int(leaves["bits"][index]), f"0{length}b") if length else ""
+        bits += "".join(rng.choice("01") for _ in range(40))
+        result = run_reference(language, bits, 60 * 30, 8)
+        assert len(result.output) == int(leaves["output_length"][index]), (bits[:length], result)
+        assert int(leaves["status"][index]) % 8 in (1, 3)   # step_limit or bits_limit
+
+
+def test_silent_runs_leave_the_upper_bounds_and_the_coin_weight():
+    """With silent=True the silent runs count as programs whose output is final: the pool-based
+    mixture with those leaves marked halted gives the same predictions; bounds only tighten."""
+    from toyinduction.core import Status
+
+    sequence, max_bits, max_steps = "0000", 18, 80
+    enumeration = enumerate_programs(TOY, max_bits, max_steps, 6, keep_leaves=10 ** 6, target=sequence)
+    leaves, silent = _silent_flags(TOY, max_bits, max_steps, 6)
+    assert np.array_equal(leaves["bits"], enumeration.leaves["bits"]) and silent.sum() > 0
+    assert int(enumeration.silent_trie.sum()) == sum(2 ** (max_bits - int(n)) for n in leaves["length"][silent])
+    pool = build_pool(machine("toy"), enumeration, 6)
+    pool.status[silent] = int(Status.HALTED)
+    expected = predict(pool, sequence)
+    found = prediction_from_agreement(sequence, enumeration.agreement, max_bits, max_steps, silent=True)
+    for name in FIELDS:
+        assert np.allclose(getattr(expected, name), getattr(found, name), rtol=1e-12, atol=0), name
+    plain = prediction_from_agreement(sequence, enumeration.agreement, max_bits, max_steps)
+    assert np.all(found.p_upper - found.p_lower <= plain.p_upper - plain.p_lower + 1e-15)
+    for prefix in ("", "0", "00", "1", "01"):
+        low, high = enumeration.mass_bounds(prefix)
+        low_silent, high_silent = enumeration.mass_bounds(prefix, silent=True)
+        assert low == low_silent and low <= high_silent <= high
+
+
+@pytest.mark.parametrize("source, silent", [
+    ("loop idx drop end", True), ("0 loop 1 add end", True), ("loop idx 1 eq if 3 read drop end end", True),
+    ("loop idx 400 eq brk end 1 out", False),      # it leaves the loop, then writes
+    ("def end loop call 0 end", False),            # a call could write (not analysed)
+    ("1 out loop idx 2000 eq if 1 out end end", False)])
+def test_hand_made_programs_are_silent_or_not(source, silent):
+    from toyinduction.machines.toy.assembler import assemble
+    from toyinduction.machines.toy.flat import enumerate_chunk_flat
+
+    bits = assemble(source, TOY)
+    part = enumerate_chunk_flat(TOY.to_json(), len(bits), 1000, 8, 8, 10, [bits])
+    assert len(part["leaves"]["bits"]) == 1 and int(part["leaves"]["status"][0]) % 8 in (1, 3)
+    assert bool(part["silent_leaves"][0]) == silent

@@ -396,6 +396,9 @@ def enumerate_command(machine_name, max_bits, max_steps, output_bits, workers, k
                  + (f" ({document['programs_per_second']:.0f} programs/s, {document['steps_per_second']:.0f} steps/s)"
                     if result.seconds else "")
                  + (f"; resumed {result.resumed_chunks} finished chunks" if result.resumed_chunks else ""))
+    if document.get("silent_mass") not in (None, "0"):
+        lines.append(f"  silent: mass {document['silent_mass']} of the unresolved never writes again (stopped in a "
+                     f"loop that cannot write or leave)")
     emit(document, as_json, "\n".join(lines))
 
 

@@ -56,7 +56,10 @@ class Enumeration:
     ``programs`` counts programs (the leaves of the tree of reads); ``tree_leaves`` the leaves an
     enumerator actually visited, fewer when it visits a node all of whose programs end alike as
     one (the toy's flat enumerator with ``collapse``; None when unknown, e.g. loaded from an
-    older store entry).
+    older store entry). ``silent_trie[node]`` (when the enumerator provides it: the toy's flat
+    one) is the part of the unresolved mass at an output node that provably never writes another
+    bit (its output is final although its run did not end); ``mass_bounds(x, silent=True)``
+    leaves it out of the upper bound.
     """
 
     language: str
@@ -77,6 +80,7 @@ class Enumeration:
     loaded: bool = False         # True when it came from the run store
     tree_leaves: int | None = None
     agreement: np.ndarray | None = None  # with a target sequence: masses by agreement with it (toy, flat)
+    silent_trie: np.ndarray | None = None  # unresolved mass that provably never writes again, by output
 
     # ----- exact accounting ---------------------------------------------------------------------
     def bucket_mass(self) -> dict:
@@ -88,17 +92,22 @@ class Enumeration:
         """Number of leaves (programs) per bucket."""
         return {name: int(self.length_count[index].sum()) for index, name in enumerate(BUCKETS)}
 
-    def mass_bounds(self, prefix: str) -> tuple[Fraction, Fraction]:
+    def mass_bounds(self, prefix: str, silent: bool = False) -> tuple[Fraction, Fraction]:
         """Exact (lower, upper) bounds on M(prefix), the prior mass of programs whose output
-        starts with ``prefix`` (see the module docstring)."""
+        starts with ``prefix`` (see the module docstring). With ``silent``, unresolved programs
+        known never to write again (``silent_trie``) are left out of the upper bound."""
         if len(prefix) > self.trie_bits:
             raise ValueError(f"prefix of {len(prefix)} bits is longer than the output trie ({self.trie_bits} bits)")
+        if silent and self.silent_trie is None:
+            raise ValueError("this enumeration has no tally of silent programs (enumerate with the toy's flat kernel)")
         node = int("1" + prefix, 2)
         lower = int(self._subtree_mass(node).sum())
         unresolved = 0
         for k in range(len(prefix)):  # proper prefixes of x, including the empty output
             proper = int("1" + prefix[:k], 2)
             unresolved += int(self.trie_mass[Status.STEP_LIMIT, proper] + self.trie_mass[Status.BITS_LIMIT, proper])
+            if silent:
+                unresolved -= int(self.silent_trie[proper])
         scale = 2 ** self.max_bits
         return Fraction(lower, scale), Fraction(lower + unresolved, scale)
 
@@ -123,6 +132,8 @@ class Enumeration:
             "programs_per_second": self.programs / self.seconds if self.seconds else None,
             "steps_per_second": self.steps / self.seconds if self.seconds else None, "workers": self.workers,
             "resumed_chunks": self.resumed_chunks, "tree_leaves": self.tree_leaves,
+            "silent_mass": None if self.silent_trie is None else str(Fraction(int(self.silent_trie.sum()),
+                                                                              2 ** self.max_bits)),
         }
 
 
@@ -155,7 +166,19 @@ def merge_parts(name: str, spec_hash: str, parts, max_bits, max_steps, output_bi
                        steps=sum(part["steps"] for part in parts), seconds=seconds, leaves=leaves, workers=workers,
                        tree_leaves=sum(part.get("tree_leaves", part["programs"]) for part in parts),
                        agreement=sum(part["agreement"] for part in parts) if parts and all(
-                           "agreement" in part for part in parts) else None)
+                           "agreement" in part for part in parts) else None,
+                       silent_trie=_dense(parts, "silent", 2 << trie_bits))
+
+
+def _dense(parts, name: str, size: int):
+    """The sum of the parts' nonzero cells ``{name}_index``/``{name}_value`` as a dense array (None
+    unless every part has them)."""
+    if not parts or not all(f"{name}_index" in part for part in parts):
+        return None
+    dense = np.zeros(size, dtype=np.int64)
+    for part in parts:
+        np.add.at(dense, part[f"{name}_index"], part[f"{name}_value"])
+    return dense
 
 
 def _parameters(spec_hash: str, max_bits: int, max_steps: int, output_bits: int) -> dict:
@@ -169,6 +192,8 @@ def _encode(result: Enumeration) -> tuple[dict, dict]:
     arrays = {"trie_mass": result.trie_mass, "length_mass": result.length_mass, "length_count": result.length_count}
     if result.leaves is not None:
         arrays.update({f"leaf_{name}": array for name, array in result.leaves.items()})
+    if result.silent_trie is not None:
+        arrays["silent_trie"] = result.silent_trie
     metadata = {"language": result.language, "spec_hash": result.spec_hash, "programs": result.programs,
                 "steps": result.steps, "seconds": result.seconds, "workers": result.workers,
                 "trie_bits": result.trie_bits, "leaves_kept": result.leaves is not None,
@@ -187,7 +212,8 @@ def _decode(metadata: dict, arrays: dict) -> Enumeration:
                        trie_mass=arrays["trie_mass"], length_mass=arrays["length_mass"],
                        length_count=arrays["length_count"], programs=metadata["programs"], steps=metadata["steps"],
                        seconds=metadata["seconds"], leaves=leaves, workers=metadata["workers"],
-                       tree_leaves=metadata.get("tree_leaves"))
+                       tree_leaves=metadata.get("tree_leaves"),
+                       silent_trie=arrays["silent_trie"] if "silent_trie" in arrays else None)
 
 
 def save_enumeration(store, result: Enumeration) -> str:

@@ -10,6 +10,8 @@ visits the leaves (``enumerate_programs(..., target=x)``), in exact integer unit
     B[a]     the part of A[a] whose output goes on past bit a (it knows bit a+1 and it is not x's),
     U[k]     the mass of unresolved leaves (step or length limit) whose whole output is x_1..x_k,
     NEXT[b]  the mass of leaves whose output extends all of x with the bit b,
+    S[k]     the part of U[k] that is *silent*: provably never writes another bit (a run stopped
+             inside a loop that cannot write or leave; see toyinduction.machines.toy.flat),
 
 and for the plain prior (weight 2^-length, no step cap) every step t of the mixture follows:
 
@@ -22,8 +24,10 @@ and for the plain prior (weight 2^-length, no step cap) every step t of the mixt
 
 with the interval under the coin assumption [L_1, L_1 + R'] / (L_0 + L_1 + R') and the
 model-free one [L_1, L_1 + R] / (L_0 + L_1 + R), exactly as the pool-based mixture computes
-them (the tests compare the two on the same enumeration). Everything is exact (Fractions) until
-it is printed.
+them (the tests compare the two on the same enumeration). With ``silent=True`` the silent runs
+are counted as what they are, programs whose output is final (as if they had halted): U - S
+instead of U, so the unresolved weight, and with it every interval, shrinks. Everything is exact
+(Fractions) until it is printed.
 """
 
 from __future__ import annotations
@@ -66,9 +70,11 @@ class ExhaustivePrediction:
                 for t in range(len(self.sequence))]
 
 
-def _step(sequence: str, t: int, agreement: np.ndarray, scale: int) -> dict:
+def _step(sequence: str, t: int, agreement: np.ndarray, scale: int, silent: bool) -> dict:
     """Step t of the mixture (the prediction of bit t+1) from the agreement tally, exactly."""
-    A, B, U, NEXT = (agreement[row] for row in range(4))
+    A, B, U, NEXT, S = (agreement[row] for row in range(5))
+    if silent:
+        U = U - S
     n = len(sequence)
     if t < n:
         observed = sum(int(v) for v in A[t + 1:])
@@ -90,14 +96,15 @@ def _step(sequence: str, t: int, agreement: np.ndarray, scale: int) -> dict:
             "resolved": (Fraction(zero, scale), Fraction(one, scale)), "unresolved": Fraction(raw, scale)}
 
 
-def prediction_from_agreement(sequence: str, agreement: np.ndarray, max_bits: int, max_steps: int = 0) -> ExhaustivePrediction:
+def prediction_from_agreement(sequence: str, agreement: np.ndarray, max_bits: int, max_steps: int = 0,
+                              silent: bool = False) -> ExhaustivePrediction:
     """The mixture's steps along ``sequence`` from an enumeration's agreement tally (rows A, B, U,
-    NEXT in units of 2^-max_bits; see the module doc)."""
+    NEXT, S in units of 2^-max_bits; see the module doc); ``silent`` counts silent runs as final."""
     n = len(sequence)
-    if agreement.shape[0] != 4 or agreement.shape[1] < n + 2:
-        raise ValueError(f"the agreement tally has shape {agreement.shape}; a sequence of {n} bits needs (4, {n + 2})")
+    if agreement.shape[0] != 5 or agreement.shape[1] < n + 2:
+        raise ValueError(f"the agreement tally has shape {agreement.shape}; a sequence of {n} bits needs (5, {n + 2})")
     scale = 2 ** max_bits
-    steps = [_step(sequence, t, agreement, scale) for t in range(n + 1)]
+    steps = [_step(sequence, t, agreement, scale, silent) for t in range(n + 1)]
 
     def column(name):
         return np.array([float(step[name]) for step in steps[:n]])
@@ -117,12 +124,13 @@ def prediction_from_agreement(sequence: str, agreement: np.ndarray, max_bits: in
 
 
 def exhaustive_prediction(machine, sequence: str, max_bits: int, max_steps: int = 1000, workers: int = 1,
-                          output_bits: int | None = None, progress=None) -> ExhaustivePrediction:
+                          output_bits: int | None = None, progress=None, silent: bool = False) -> ExhaustivePrediction:
     """Predict ``sequence`` bit by bit, and the bit after it, with the mixture over every program
     of up to ``max_bits`` bits (plain prior 2^-length), enumerating them once without keeping
     any: the toy machine's flat enumerator tallies what the mixture needs as it goes (module
     doc). ``machine`` is a toy machine or its name; outputs are followed to ``output_bits``
-    (default: n + 1, what the next bit needs) bits. Every program up to 40 bits takes minutes."""
+    (default: n + 1, what the next bit needs) bits; ``silent`` counts the runs known never to
+    write again as final. Every program up to 40 bits takes minutes."""
     from toyinduction.machines import machine as machine_named
 
     chosen = machine_named(machine)
@@ -140,7 +148,7 @@ def exhaustive_prediction(machine, sequence: str, max_bits: int, max_steps: int 
     start = time.perf_counter()
     enumeration = enumerate_programs(language, max_bits, max_steps, output_bits, workers=workers, keep_leaves=0,
                                      progress=progress, target=sequence)
-    result = prediction_from_agreement(sequence, enumeration.agreement, max_bits, max_steps)
+    result = prediction_from_agreement(sequence, enumeration.agreement, max_bits, max_steps, silent)
     result.programs, result.tree_leaves = enumeration.programs, enumeration.tree_leaves
     result.seconds = time.perf_counter() - start
     if sum(int(v) for v in enumeration.agreement[0]) != 2 ** max_bits:   # every leaf is in exactly one A[a]

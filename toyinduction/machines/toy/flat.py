@@ -67,10 +67,10 @@ from toyinduction.machines.toy.language import (FIRST_COMPOSITE, HAS_OPERAND, MA
  X_DNODE, X_DPHASE, X_DOP, X_DZEROS, X_DVALUE, X_DLEFT, X_DPOS, X_TNODE, X_NLOG, X_FAULT, X_NEED, X_OPENER) = range(24)
 NSAVED = 24
 # totals[...] fields (the first four as in the snapshot enumerator)
-T_PROGRAMS, T_STEPS, T_KEPT, T_OVERFLOW, T_TREE_LEAVES, T_ERROR = range(6)
-NTOTALS = 6
+T_PROGRAMS, T_STEPS, T_KEPT, T_OVERFLOW, T_TREE_LEAVES, T_ERROR, T_SILENT = range(7)
+NTOTALS = 7
 # Rows of the agreement tally (see _flat_subtree).
-A_ROW, B_ROW, U_ROW, NEXT_ROW = range(4)
+A_ROW, B_ROW, U_ROW, NEXT_ROW, SILENT_ROW = range(5)
 # What a node that needs a bit is waiting for.
 K_DECODE, K_CLOSE, K_READ = 0, 1, 2
 # Collapse parameters: params[P_*] (INFINITE where the language lacks the instruction).
@@ -92,7 +92,7 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                   a_program, a_regs, a_stack, a_memory, a_code, a_open, a_defs, a_calls, a_loops, a_child_bits,
                   a_out, a_g,
                   trie_mass, length_mass, length_count, totals, leaf_bits, leaf_length, leaf_status, leaf_steps,
-                  leaf_output, leaf_output_length, sequence, agreement):
+                  leaf_output, leaf_output_length, sequence, agreement, silent_trie, leaf_silent):
     """Enumerate every program extending ``program[:root_length]`` (depth first, 0 before 1) into
     the tallies, exactly as the snapshot enumerator's ``_enumerate_subtree`` does (same leaves,
     same order, same steps; see the module doc). A node at ``split_depth`` that needs a bit is
@@ -102,8 +102,15 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
     (none: 0 columns), each leaf also adds its mass to
     ``agreement``, by a = the number of leading bits its output shares with x: [A_ROW, a]; if its
     output goes on past a, [B_ROW, a]; if it is unresolved and its whole output is x's first a
-    bits, [U_ROW, a]; if its output extends all of x, [NEXT_ROW, its bit n+1]. Returns the number
-    of tree leaves visited.
+    bits, [U_ROW, a] (and [SILENT_ROW, a] if it is silent, below); if its output extends all of x,
+    [NEXT_ROW, its bit n+1].
+
+    An unresolved leaf is *silent* when it provably never writes another bit: stopped by the step
+    budget (or waiting for the bits of a ``read``) inside a running ``loop`` of the current call
+    whose whole body is decoded and holds no ``out``, ``call`` or ``brk`` (nor ``ret`` inside a
+    subroutine): such a run can only go round the loop, fault or halt, so its output is final.
+    Its mass is added to ``silent_trie`` (by output, as ``trie_mass``) and ``totals[T_SILENT]``,
+    and ``leaf_silent`` flags its kept rows. Returns the number of tree leaves visited.
     """
     stack_depth = limits[L_STACK]
     memory_cells = limits[L_MEMORY]
@@ -811,6 +818,25 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
             # ---- a leaf: every infinite extension of program[:length]
             tree_leaves += 1
             mass = np.int64(1) << (max_bits - length)
+            silent = False
+            if status == STEP_LIMIT or (status == BITS_LIMIT and need_kind == K_READ):
+                base = S[o_cloop + ncalls - 1] if ncalls > 0 else np.int64(0)
+                for frame in range(nloops - 1, base - 1, -1):
+                    opener = S[o_lopen + frame]
+                    closer = S[o_match + opener]
+                    if S[o_lcount + frame] != -1 or closer < 0:
+                        continue   # a rep (it ends), or a loop whose end is not decoded yet
+                    silent = True
+                    for index in range(opener + 1, closer):
+                        op = code_op[index]
+                        if op == OP_OUT or op == OP_CALL or op == OP_BRK or (op == OP_RET and ncalls > 0):
+                            silent = False
+                            break
+                    if silent:
+                        break
+                if silent:
+                    silent_trie[tnode] += mass
+                    totals[T_SILENT] += mass
             trie_mass[status, tnode] += mass
             if collapsed:  # 2^(max_bits - length) program-length-limit leaves of max_bits bits
                 length_mass[BITS_LIMIT, max_bits] += mass
@@ -833,6 +859,8 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                         agreement[NEXT_ROW, out[agree]] += mass
                 elif status == STEP_LIMIT or status == BITS_LIMIT:
                     agreement[U_ROW, agree] += mass
+                    if silent:
+                        agreement[SILENT_ROW, agree] += mass
             kept = totals[T_KEPT]
             if kept + rows <= keep_capacity:
                 packed = np.int64(0)
@@ -850,6 +878,8 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                     leaf_steps[kept] = steps
                     leaf_output[kept] = packed_output
                     leaf_output_length[kept] = nout
+                    if kept < leaf_silent.shape[0]:
+                        leaf_silent[kept] = silent
                     kept += 1
                 totals[T_KEPT] = kept
             else:
@@ -980,7 +1010,9 @@ class FlatWorker:
         self.totals = np.zeros(NTOTALS, dtype=np.int64)
         self.leaf_buffers = {name: np.zeros(leaf_capacity, dtype=np.int64) for name in LEAF_FIELDS}
         self.target = np.array([int(bit) for bit in target or ""], dtype=np.int64)
-        self.agreement = np.zeros((4, len(target) + 2 if target is not None else 0), dtype=np.int64)
+        self.agreement = np.zeros((5, len(target) + 2 if target is not None else 0), dtype=np.int64)
+        self.silent_trie = np.zeros(2 << trie_bits, dtype=np.int64)
+        self.leaf_silent = np.zeros(leaf_capacity, dtype=np.uint8)
 
     def subtree(self, prefix: str, split_depth: int = -1, keep: bool = True) -> dict:
         """Enumerate every program extending ``prefix`` into this worker's tallies (as the
@@ -1000,12 +1032,14 @@ class FlatWorker:
                       self.log_value, self.saved, self.code_op, self.code_arg, self.defs, self.out, self.epochs,
                       self.child_program, c.regs, c.stack, c.memory, c.code, c.open_blocks, c.defs, c.calls, c.loops,
                       c.child_bits, c.out, c.g, self.trie_mass, self.length_mass, self.length_count, self.totals,
-                      *(buffers[name] for name in LEAF_FIELDS), self.target, self.agreement)
+                      *(buffers[name] for name in LEAF_FIELDS), self.target, self.agreement, self.silent_trie,
+                      self.leaf_silent if keep else self.leaf_silent[:0])
         if self.totals[T_ERROR]:
             raise RuntimeError("flat enumerator: undo log overflow (a bug: it is bounded by construction)")
         kept = int(self.totals[T_KEPT])
         return {"overflow": bool(self.totals[T_OVERFLOW]) or not keep,
                 "leaves": {name: array[:kept].copy() for name, array in buffers.items()},
+                "silent_leaves": self.leaf_silent[:kept].astype(bool) if keep else np.zeros(0, bool),
                 "roots": [format(int(bits), f"0{split_depth}b") for bits in roots[1:roots[0] + 1]]}
 
 
@@ -1028,8 +1062,8 @@ def flat_worker_memory(language: Language, max_bits: int, output_bits: int, keep
                           + language.limits["max_subroutines"] + 2 * language.limits["call_depth"]
                           + 3 * language.limits["loop_depth"]) + levels * (MAX_PACKED_BITS + 1) + 2 * MAX_PACKED_BITS
     trie_bits = min(output_bits, MAX_TRIE_BITS)
-    tallies = len(BUCKETS) * ((2 << trie_bits) + 2 * (max_bits + 1)) * 8 + NTOTALS * 8
-    leaves = len(LEAF_FIELDS) * (min(keep_leaves, 1 << 20) + 1) * 8
+    tallies = (len(BUCKETS) + 1) * (2 << trie_bits) * 8 + len(BUCKETS) * 2 * (max_bits + 1) * 8 + NTOTALS * 8
+    leaves = (len(LEAF_FIELDS) * 8 + 1) * (min(keep_leaves, 1 << 20) + 1)   # and a silent flag per leaf
     return state + child + tallies + leaves
 
 
@@ -1038,26 +1072,31 @@ def enumerate_chunk_flat(spec: dict, max_bits: int, max_steps: int, output_bits:
                          target: str | None = None) -> dict:
     """One task of the flat enumerator: the subtrees below ``roots``, as the snapshot
     enumerator's ``enumerate_chunk`` returns them (the same tallies and leaves), plus
-    ``tree_leaves`` and, with a ``target`` sequence, its ``agreement`` tally (see
-    :func:`_flat_subtree`). A pure function of its arguments (threads, dask, checkpoints)."""
+    ``tree_leaves``, the silent mass by output (``silent_index``/``silent_value``, nonzero cells;
+    ``silent_leaves`` flags the kept leaves) and, with a ``target`` sequence, its ``agreement``
+    tally (see :func:`_flat_subtree`). A pure function of its arguments (threads, dask, checkpoints)."""
     language = language_from_json(spec)
     worker = FlatWorker(language, max_bits, max_steps, output_bits, trie_bits, min(capacity, 1 << 20) + 1, collapse,
                         target)
-    kept, overflow, new_roots = [], False, []
+    kept, overflow, new_roots, silent = [], False, [], []
     for root in roots:
         part = worker.subtree(root, split_depth, keep=not overflow)
         new_roots += part["roots"]
         overflow = overflow or part["overflow"] or sum(len(k["bits"]) for k in kept) + len(part["leaves"]["bits"]) > capacity
         if not overflow:
             kept.append(part["leaves"])
+            silent.append(part["silent_leaves"])
     leaves = {name: (np.concatenate([k[name] for k in kept]) if kept and not overflow else np.zeros(0, np.int64))
               for name in LEAF_FIELDS}
     nonzero = np.flatnonzero(worker.trie_mass)
+    quiet = np.flatnonzero(worker.silent_trie)
     return {"trie_index": nonzero, "trie_value": worker.trie_mass.ravel()[nonzero],
             "length_mass": worker.length_mass, "length_count": worker.length_count,
             "programs": int(worker.totals[T_PROGRAMS]), "steps": int(worker.totals[T_STEPS]),
             "tree_leaves": int(worker.totals[T_TREE_LEAVES]), "overflow": overflow, "leaves": leaves,
-            "roots": new_roots, **({"agreement": worker.agreement} if target is not None else {})}
+            "roots": new_roots, "silent_index": quiet, "silent_value": worker.silent_trie[quiet],
+            "silent_leaves": np.concatenate(silent) if silent and not overflow else np.zeros(0, bool),
+            **({"agreement": worker.agreement} if target is not None else {})}
 
 
 def flat_chunk_to_arrays(part: dict) -> dict:
@@ -1068,6 +1107,8 @@ def flat_chunk_to_arrays(part: dict) -> dict:
     arrays["tree_leaves"] = np.array([part.get("tree_leaves", part["programs"])], dtype=np.int64)
     if "agreement" in part:
         arrays["agreement"] = part["agreement"]
+    if "silent_index" in part:
+        arrays["silent_index"], arrays["silent_value"] = part["silent_index"], part["silent_value"]
     arrays.update({f"leaf_{name}": part["leaves"][name] for name in LEAF_FIELDS})
     return arrays
 
@@ -1080,4 +1121,6 @@ def flat_chunk_from_arrays(arrays: dict) -> dict:
     return {"trie_index": arrays["trie_index"], "trie_value": arrays["trie_value"], "length_mass": arrays["length_mass"],
             "length_count": arrays["length_count"], "programs": programs, "steps": steps, "overflow": bool(overflow),
             "tree_leaves": tree_leaves, "leaves": {name: arrays[f"leaf_{name}"] for name in LEAF_FIELDS}, "roots": [],
-            **({"agreement": arrays["agreement"]} if "agreement" in arrays else {})}
+            **({"agreement": arrays["agreement"]} if "agreement" in arrays else {}),
+            **({"silent_index": arrays["silent_index"], "silent_value": arrays["silent_value"]}
+               if "silent_index" in arrays else {})}
