@@ -265,6 +265,47 @@ def programs(machine_name, directory, output_bits, as_json):
 
 
 @main.command()
+@click.argument("file")
+@machine_option("variants")
+@click.option("--engine", "engines", default="both", show_default=True,
+              type=click.Choice(["both", "peephole", "stochastic"]), help="Which search to run (both: peephole first).")
+@click.option("--proposals", default=20_000, show_default=True, type=click.IntRange(0, 10 ** 9),
+              help="Budget of the stochastic engine (reproducible from --seed).")
+@click.option("--seconds", default=None, type=click.FloatRange(min=0.01), help="Also stop after this many seconds.")
+@click.option("--seed", default=0, show_default=True, type=click.IntRange(0, 2 ** 32 - 1), help="Seed of the sampler.")
+@click.option("--output-bits", default=256, show_default=True, type=click.IntRange(1, 1 << 14),
+              help="Output bits that must agree (programs that are not world programs; 4x this held back).")
+@click.option("--role", default=None, help="World role of the file (honest, guided_flip, ...; default: from its name).")
+@click.option("--depth", default=None, type=click.IntRange(1, 240), help="Depth of the world the specification runs.")
+@click.option("--world-seed", default=None, type=click.IntRange(0, 2 ** 62), help="Seed of that world (default 2026).")
+@click.option("--slowdown", default=2.0, show_default=True, type=click.FloatRange(min=1),
+              help="Step budget of a candidate: this many times the original's steps on each input.")
+@click.option("--out", "out_path", default=None, help="Write the golfed assembly here (when it is accepted).")
+@json_option
+@library_errors
+def golf(file, machine_name, engines, proposals, seconds, seed, output_bits, role, depth, world_seed, slowdown,
+         out_path, as_json):
+    """Search for a shorter program with the same behaviour as FILE (a .toy file or a shipped
+    program's name): the same output on every input of a specification (for a world program,
+    every target and control of its world; else its first output bits), checked afterwards on
+    held-back inputs. Equivalence is tested on those inputs, not proved (docs/golf.md)."""
+    from toyinduction.machines.shipped import shipped_program
+    from toyinduction.malign.golfing import golf_file
+
+    path = shipped_program(file) if not names_a_file(Path(file)) and shipped_program(file) is not None else file
+    result = golf_file(path, machine=chosen_machine(machine_name, "variants"),
+                       engines=("peephole", "stochastic") if engines == "both" else (engines,), proposals=proposals,
+                       seconds=seconds, seed=seed, output_bits=output_bits, role=role, depth=depth,
+                       world_seed=world_seed, slowdown=slowdown, progress=ProgressBar("steps of the search"))
+    document = result.to_json()
+    if out_path is not None and result.accepted:
+        Path(out_path).write_text(result.assembly)
+        document["written"] = out_path
+    text = result.assembly + "\n" + result.summary() + (f"\nwrote {out_path}" if "written" in document else "")
+    emit(document, as_json, text)
+
+
+@main.command()
 @machine_option("variants")
 @click.option("--quick", is_flag=True, help="Ten times smaller interpreter workloads.")
 @click.option("--enumeration", is_flag=True,
