@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import tempfile
+import weakref
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,6 +25,13 @@ import numpy as np
 
 #: A test seam: seconds to sleep after each chunk (lets a test kill a run half-way).
 DELAY_VARIABLE = "TOYINDUCTION_CHUNK_DELAY"
+#: Seconds a dask run waits while the cluster has no worker before it gives up.
+TIMEOUT_VARIABLE = "TOYINDUCTION_DASK_TIMEOUT"
+DEFAULT_DASK_TIMEOUT = 60.0
+#: Memory of one local dask worker process, as measured: the resident set of a worker after it
+#: has run a toy enumeration and a CTM (numba kernels compiled and loaded) is 236 MB, of which
+#: 122 MB is its own (the rest shared libraries). Rounded up.
+WORKER_PROCESS_BYTES = 240 << 20
 
 
 def split_chunks(roots: list, count: int) -> list:
@@ -230,34 +238,192 @@ def _write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
-def connect(scheduler: str | None, workers: int):
+def dask_timeout(timeout: float | None = None) -> float:
+    """Seconds a dask run may go without any worker: ``timeout``, else $TOYINDUCTION_DASK_TIMEOUT,
+    else 60. Refuses anything but a positive number."""
+    source = "timeout"
+    if timeout is None:
+        text = os.environ.get(TIMEOUT_VARIABLE, "").strip()
+        if not text:
+            return DEFAULT_DASK_TIMEOUT
+        source = TIMEOUT_VARIABLE
+        try:
+            timeout = float(text)
+        except ValueError:
+            raise ValueError(f"{TIMEOUT_VARIABLE} must be a number of seconds, got {text!r}") from None
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout < float("inf"):
+        raise ValueError(f"{source} must be a positive number of seconds, got {timeout!r}")
+    return float(timeout)
+
+
+def available_memory() -> int | None:
+    """Bytes the machine can still give to new processes and arrays: MemAvailable from
+    /proc/meminfo, else the free physical pages (os.sysconf); None where neither is known."""
+    try:
+        with open("/proc/meminfo") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _size(count: int) -> str:
+    return f"{count / (1 << 20):,.0f} MiB" if count < 10 << 30 else f"{count / (1 << 30):,.1f} GiB"
+
+
+def check_memory(workers: int, bytes_per_worker: int, what: str = "workers") -> None:
+    """Refuse (ValueError, one line) ``workers`` workers of ``bytes_per_worker`` bytes each when
+    together they need more than the machine's available memory. Call before starting them."""
+    available = available_memory()
+    needed = workers * bytes_per_worker
+    if available is None or needed <= available:
+        return
+    fitting = available // max(bytes_per_worker, 1)
+    advice = (f"use at most {fitting} workers" if fitting >= 1 else "lower the limits or the program length")
+    each = f" ({_size(bytes_per_worker)} each)" if workers > 1 else ""
+    raise ValueError(f"{workers} {what} {'needs' if workers == 1 else 'need'} about {_size(needed)}{each} but only "
+                     f"{_size(available)} is available; {advice}")
+
+
+#: The timeout given to :func:`connect`, by client (run_chunks uses it unless given another).
+_client_timeouts: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def connect(scheduler: str | None, workers: int, timeout: float | None = None):
     """A dask client: ``"local"`` starts a local cluster of ``workers`` processes, any other
-    value is the address of a running scheduler. None: no dask (threads)."""
+    value is the address of a running scheduler. None: no dask (threads).
+
+    A local cluster whose processes (about :data:`WORKER_PROCESS_BYTES` each) would not fit in
+    the available memory is refused before anything starts. ``timeout`` (default
+    $TOYINDUCTION_DASK_TIMEOUT, else 60 s) is how long a run on this client waits while the
+    cluster has no worker before it stops with a ValueError.
+    """
     if scheduler is None:
         return None
+    seconds = dask_timeout(timeout)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a positive integer, got {workers!r}")
     try:
         from distributed import Client, LocalCluster
     except ImportError:
         raise ValueError("the dask backend needs the extra: pip install 'toyinduction[distributed]'") from None
     if scheduler == "local":
+        check_memory(workers, WORKER_PROCESS_BYTES, "local dask worker processes")
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
-        return Client(cluster)
+        client = Client(cluster)
+    else:
+        _probe(scheduler, min(seconds, 10.0))
+        try:
+            client = Client(scheduler, timeout=f"{min(seconds, 10.0)}s")
+        except Exception as error:  # whatever distributed raises, the user sees one line
+            message = " ".join(str(error).split()) or type(error).__name__
+            raise ValueError(f"cannot reach the dask scheduler at {scheduler}: {message}") from None
+    _client_timeouts[client] = seconds
+    return client
+
+
+def _probe(scheduler: str, seconds: float) -> None:
+    """Refuse a tcp scheduler address that is malformed or where nothing listens, before a dask
+    client is made (a client that fails to connect leaves its event-loop thread behind)."""
+    import socket
+
+    from distributed.comm import parse_address, parse_host_port
+
     try:
-        return Client(scheduler, timeout="10s")
-    except (OSError, TimeoutError) as error:
-        raise ValueError(f"cannot reach the dask scheduler at {scheduler}: {error}") from None
+        scheme, location = parse_address(scheduler)
+        if scheme != "tcp":
+            return
+        host, port = parse_host_port(location, 8786)
+        if not host or not 0 < int(port) < 65536:
+            raise ValueError("no host or no valid port")
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{scheduler!r} is not a dask scheduler address (tcp://host:port): {error}") from None
+    try:
+        socket.create_connection((host, port), timeout=seconds).close()
+    except OSError as error:
+        message = " ".join(str(error).split()) or type(error).__name__
+        raise ValueError(f"cannot reach the dask scheduler at {scheduler}: {message}") from None
+
+
+def _worker_count(client) -> int:
+    """Workers the scheduler knows now (0 when it cannot be asked)."""
+    try:
+        return len(client.nthreads())
+    except (OSError, TimeoutError):
+        return 0
+
+
+def _dask_results(client, task, chunks: list, todo: list, finish, timeout: float) -> None:
+    """Run ``task`` on the chunks ``todo`` on the client, calling ``finish(index, result)`` as
+    they complete; a ValueError once the cluster has had no worker for ``timeout`` seconds."""
+    import time
+
+    from concurrent.futures import CancelledError
+
+    from distributed import KilledWorker, wait
+
+    futures = client.map(task, [chunks[i] for i in todo], pure=False)
+    position = {future.key: index for future, index in zip(futures, todo)}
+    pending = set(futures)
+    poll = min(1.0, timeout / 4)
+    seen = time.monotonic()
+    try:
+        while pending:
+            try:
+                try:
+                    finished, pending = wait(pending, timeout=poll, return_when="FIRST_COMPLETED")
+                except TimeoutError:
+                    finished = ()
+                for future in sorted(finished, key=lambda f: position[f.key]):
+                    try:
+                        # (a result lost with its worker is recomputed: wait for it like the others)
+                        result = future.result(timeout=poll)
+                    except TimeoutError:
+                        pending.add(future)
+                        continue
+                    finish(position[future.key], result)
+            except KilledWorker as error:
+                message = " ".join(str(error).split())
+                raise ValueError(f"dask workers died while running a chunk: {message}") from None
+            except CancelledError:
+                raise ValueError(f"the dask run was cancelled with {len(pending)} of {len(futures)} chunks "
+                                 f"unfinished (did the scheduler stop?)") from None
+            if not pending:
+                break
+            now = time.monotonic()
+            if _worker_count(client) > 0:
+                seen = now
+            elif now - seen >= timeout:
+                raise ValueError(f"the dask cluster has had no worker for {timeout:g} s ({len(pending)} of "
+                                 f"{len(futures)} chunks unfinished); start workers, or set {TIMEOUT_VARIABLE} "
+                                 f"to wait longer")
+    finally:
+        try:
+            client.cancel(futures)
+        except (OSError, TimeoutError):
+            pass
 
 
 def run_chunks(task, chunks: list, workers: int = 1, progress=None, client=None, checkpoint: Checkpoint | None = None,
-               to_arrays=None, from_arrays=None) -> list:
+               to_arrays=None, from_arrays=None, timeout: float | None = None) -> list:
     """[task(chunk) for chunk in chunks] on threads or a dask client, in chunk order.
 
     With a checkpoint, finished chunks are loaded instead of run, and each newly finished one is
-    saved (``to_arrays`` / ``from_arrays`` convert a result to and from a dict of arrays).
+    saved (``to_arrays`` / ``from_arrays`` convert a result to and from a dict of arrays). On a
+    dask client, a cluster without any worker for ``timeout`` seconds (default: the client's
+    from :func:`connect`, else $TOYINDUCTION_DASK_TIMEOUT, else 60) stops the run with a ValueError.
     """
     import time
 
-    delay = float(os.environ.get(DELAY_VARIABLE, "0") or 0)
+    try:
+        delay = max(float(os.environ.get(DELAY_VARIABLE, "0") or 0), 0.0)
+    except ValueError:
+        raise ValueError(f"{DELAY_VARIABLE} must be a number of seconds, got {os.environ[DELAY_VARIABLE]!r}") from None
     results: list = [None] * len(chunks)
     todo = []
     for index in range(len(chunks)):
@@ -282,15 +448,14 @@ def run_chunks(task, chunks: list, workers: int = 1, progress=None, client=None,
             progress(done, len(chunks))
 
     if client is not None:
-        from distributed import as_completed
-
-        futures = client.map(task, [chunks[i] for i in todo], pure=False)
-        position = {future.key: index for future, index in zip(futures, todo)}
-        try:
-            for future in as_completed(futures):
-                finish(position[future.key], future.result())
-        finally:
-            client.cancel(futures)
+        if timeout is None:
+            try:
+                timeout = _client_timeouts.get(client)
+            except TypeError:  # a client that cannot be weakly referenced was not made by connect
+                timeout = None
+        seconds = dask_timeout(timeout)
+        if todo:
+            _dask_results(client, task, chunks, todo, finish, seconds)
     elif workers == 1 or len(todo) <= 1:
         for index in todo:
             finish(index, task(chunks[index]))

@@ -17,7 +17,7 @@ import numpy as np
 from toyinduction._numba import jit
 from toyinduction.engine.enumeration import (BUCKETS, CHUNKS, LEAF_FIELDS, MAX_BITS, MAX_TRIE_BITS, Enumeration,
                                              enumeration_or_load, merge_parts)
-from toyinduction.engine.parallel import run_chunks, split_chunks
+from toyinduction.engine.parallel import check_memory, run_chunks, split_chunks
 from toyinduction.machines.toy.kernel import (BITS_LIMIT, FAULT, G_STEPS, NREGS, R_CALLS, R_FAULT, R_LOOPS,
                                               R_MEMORY_HIGH, R_NCODE, R_NDEFS, R_NOUT, R_OPEN, R_SP, MachineState,
                                               _execute, _reset, kernel_for)
@@ -232,6 +232,20 @@ class _Worker:
 
 
 
+def worker_memory(language: Language, max_bits: int, output_bits: int, keep_leaves: int) -> int:
+    """Bytes of the arrays one enumeration worker (one thread, or one dask task) allocates: its
+    machine, max_bits + 1 snapshot slots, its tallies and its leaf buffer. Computed from the
+    shapes, without allocating (``tests/test_parallel_limits.py`` checks it against a real worker)."""
+    per_state = 8 * MachineState.level_words(language, max_bits)
+    slots, out = max_bits + 1, max(output_bits, 1)
+    machine = MachineState.nbytes(language, max_bits, output_bits)
+    snapshots = slots * (per_state + out + 2 * 8)
+    trie_bits = min(output_bits, MAX_TRIE_BITS)
+    tallies = len(BUCKETS) * ((2 << trie_bits) + 2 * (max_bits + 1)) * 8 + 4 * 8
+    leaves = len(LEAF_FIELDS) * (min(keep_leaves, 1 << 20) + 1) * 8
+    return machine + snapshots + tallies + leaves
+
+
 def _language_from_spec(spec: dict) -> Language:
     composites = spec.get("composites", {})  # Language.to_json keeps a composite's codeword beside its body
     codewords = dict(spec["codewords"], **{name: entry["codeword"] for name, entry in composites.items()})
@@ -309,6 +323,13 @@ def enumerate_programs(language: Language, max_bits: int, max_steps: int, output
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not low <= value <= high:
             raise ValueError(f"{name} must be an integer in {low}..{high}, got {value!r}")
     trie_bits = min(output_bits, MAX_TRIE_BITS)
+    # every thread allocates a worker's arrays (on dask only the shallow split runs here)
+    if kernel == "flat":
+        from toyinduction.machines.toy.flat import flat_worker_memory as estimate
+    else:
+        estimate = worker_memory
+    check_memory(workers if client is None else 1, estimate(language, max_bits, output_bits, keep_leaves),
+                 "enumeration threads" if client is None and workers > 1 else "enumeration worker")
     start = time.perf_counter()
     parallel = workers > 1 or client is not None or checkpoint is not None
     if split_bits is None:

@@ -612,9 +612,32 @@ class MachineState:
     out: np.ndarray
     g: np.ndarray
 
+    @staticmethod
+    def level_words(language: Language, max_program_bits: int) -> int:
+        """int64 words of one level's stack, memory, decoded code, blocks, subroutines, calls, loops
+        and registers."""
+        limits = language.limits
+        return (NREGS + limits["stack_depth"] + limits["memory_cells"] + 4 * code_capacity(language, max_program_bits)
+                + limits["block_nesting"] + limits["max_subroutines"] + 2 * limits["call_depth"]
+                + 3 * limits["loop_depth"])
+
+    @staticmethod
+    def nbytes(language: Language, max_program_bits: int, max_output_bits: int) -> int:
+        """Bytes :meth:`new` allocates (computed, not allocated): every eval level's arrays."""
+        levels = language.limits["eval_depth"] + 1
+        return (levels * (8 * MachineState.level_words(language, max_program_bits) + MAX_PACKED_BITS + 1)
+                + max(max_output_bits, 1) + 2 * 8)
+
     @classmethod
     def new(cls, language: Language, max_program_bits: int, max_steps: int, max_output_bits: int):
-        """A machine at its start, for programs of at most ``max_program_bits`` bits."""
+        """A machine at its start, for programs of at most ``max_program_bits`` bits. A machine
+        whose arrays (large language limits times eval levels) exceed the available memory is
+        refused with a ValueError before anything is allocated."""
+        from toyinduction.engine.parallel import check_memory
+
+        size = cls.nbytes(language, max_program_bits, max_output_bits)
+        if size > 64 << 20:  # (the usual machine is a few kB: no need to ask the OS)
+            check_memory(1, size, f"machine of {language.name}")
         limits = language.limits
         levels = limits["eval_depth"] + 1
         capacity = code_capacity(language, max_program_bits)
