@@ -31,8 +31,10 @@ def program_files(directory: Path | None = None, suffix: str = ".toy") -> list[P
 def shipped_program(name: str) -> Path | None:
     """A shipped program by file name (``primes.toy``), or None: so ``run primes.toy`` works
     from any directory."""
+    from toyinduction.core import names_a_file
+
     path = programs_dir() / name
-    return path if Path(name).name == name and path.is_file() else None
+    return path if Path(name).name == name and names_a_file(path) else None  # (a name the OS refuses: none)
 
 
 def describe(path: Path) -> str:

@@ -621,4 +621,6 @@ def load_language(name_or_path: str) -> Language:
         raise ValueError(f"language file {name_or_path} does not exist") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ValueError(f"language file {name_or_path} is not readable JSON: {error}") from None
+    except RecursionError:
+        raise ValueError(f"language file {name_or_path} is not readable JSON: nested too deeply") from None
     return language_from_json(document, name_or_path, path.stem)
