@@ -7,10 +7,11 @@ region and path bits, a flag, a leaf's state, or a searcher's selection bits), i
 world (seed 2026, depth 84, the demo's QUIET) and in one smaller world with other constants and a
 stream ten frames past its first question (so that a named constant cannot be confused with a
 literal of the same value, nor a frame test with one that holds only up to 2·QUIET), and two
-tiny worlds of other seeds (so that a trick that holds for one seed's numbers is refuted). Every
+tiny worlds of other seeds (so that a trick that holds for one seed's numbers is refuted), one of
+them also as a stream of 300 frames (so that a stack that grows by the frame overflows). Every
 world has controls, and near misses beside its civilisations (a path one or two bits off). Held back, and checked
 only after the search: the demo's held-out seeds, the worlds the tests use, shallower and deeper
-trees, more regions. Other programs are golfed on their first N output bits (their own data
+trees, more regions, and a stream of 300 frames (longer than the stack is deep). Other programs are golfed on their first N output bits (their own data
 appended, if the file ends with ``bits``), with 4N bits held back.
 """
 
@@ -30,6 +31,8 @@ DEMO_SEED, DEMO_DEPTH, DEMO_REGION_BITS = 2026, 84, 2
 SPEC_DEPTH = {"brute": 8, "ring": 24}
 #: Controls per world (leaves without a civilisation), as in the demo.
 CONTROLS = 2
+#: Frames of the long held-back stream (the stack holds 256 values: more frames than that).
+LONG_FRAMES = 300
 #: Seeds of the tiny worlds every specification also holds (depth 5, two regions).
 TINY_SEEDS = (11, 13)
 
@@ -112,11 +115,15 @@ def world_specification(physics: str, role: str, machine, depth: int | None = No
         tiny = World(other, 5, 1, 2, physics)
         cases += world_cases(role, tiny, f"seed {other}, depth 5, 2 regions, quiet 2", near=(0,), controls=1,
                              output_bits=max(tiny.first_decision(r) for r in range(2)) + 6 * FRAME)
+    tiny = World(TINY_SEEDS[0], 5, 1, 2, physics)   # and one long stream: no stack that grows by the frame
+    cases += [case for case in world_cases(role, tiny, f"seed {tiny.seed}, depth 5, {LONG_FRAMES} frames", near=(),
+                                           controls=0, output_bits=LONG_FRAMES * FRAME) if "region 0" in case.label]
     return cases
 
 
 def held_back_cases(physics: str, role: str, machine) -> list:
-    """Inputs the search never sees: other seeds, depths, region counts and QUIET values."""
+    """Inputs the search never sees: other seeds, depths, region counts and QUIET values, and one
+    long stream of LONG_FRAMES frames."""
     worlds = []
     if role.startswith("brute"):
         for depth in (4, 6, 10):
@@ -139,6 +146,13 @@ def held_back_cases(physics: str, role: str, machine) -> list:
         bits = world.earliest_decision + frames * FRAME if frames else None
         label = f"seed {world.seed}, depth {world.depth}, {2 ** world.region_bits} regions, quiet {world.quiet}"
         cases += world_cases(role, world, label, output_bits=bits)
+    # a long stream (LONG_FRAMES frames): a program whose stack grows by a value per frame, or that is
+    # right only for the first 2·QUIET frames, fails here
+    world = worlds[0][0]
+    bits = LONG_FRAMES * FRAME
+    label = f"seed {world.seed}, depth {world.depth}, {LONG_FRAMES} frames"
+    cases += [case for case in world_cases(role, world, label, controls=1, near=(), output_bits=bits)
+              if "region 0" in case.label]
     return cases
 
 
