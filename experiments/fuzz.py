@@ -11,8 +11,7 @@ problem found (there should be none) to a JSON file. Exits non-zero if anything 
 With ``--cli``: that many generated and mutated command lines over every command and option, in
 process (and some as real subprocesses), with the demo, the takeover experiment and the quick
 benchmark included (``--light`` leaves them out, as CI does); each must end with exit 0, or exit
-1/2 and one ``Error: `` line, and leave the run stores' entries as they were. Known problems in
-code owned elsewhere are listed apart ("known") and do not fail the run.
+1/2 and one ``Error: `` line, and leave the run stores' entries as they were.
 """
 
 import glob
@@ -29,13 +28,13 @@ from toyinduction.machines.shipped import programs_dir
 
 
 def fuzz_command_line(runs: int, subprocess_runs: int, seed: int, out: str, heavy: bool, workdir: str | None) -> None:
-    """The --cli campaign: writes the report, prints a summary, exits 1 on any new problem."""
+    """The --cli campaign: writes the report, prints a summary, exits 1 on any problem."""
     import tempfile
 
-    from toyinduction.cli.fuzz import fuzz_cli, known_issue
+    from toyinduction.cli.fuzz import fuzz_cli
 
     def progress(done, run):
-        if run.problem and known_issue(run.args, run.problem + " " + run.stderr) is None:
+        if run.problem:
             click.echo(f"problem: {' '.join(a[:60] for a in run.args)}: {run.problem[:200]}", err=True)
         if done % 200 == 0:
             click.echo(f"{done} runs", err=True)
@@ -46,8 +45,6 @@ def fuzz_command_line(runs: int, subprocess_runs: int, seed: int, out: str, heav
     Path(out).write_text(json.dumps(report, indent=1))
     click.echo(f"{report['runs']} runs in process ({report['runs_per_second']:.1f}/s), {report['subprocess_runs']} "
                f"as subprocesses, exit codes {report['exit_codes']}, in {report['seconds']:.0f} s")
-    for where, rows in report["known"].items():
-        click.echo(f"known ({len(rows)}): {where}")
     click.echo(f"{len(report['problems'])} problems; wrote {out}")
     sys.exit(1 if report["problems"] else 0)
 

@@ -10,7 +10,7 @@ import click
 import pytest
 
 from toyinduction.cli.fuzz import (REGRESSIONS, StoreWatch, build_fixtures, check, commands, fuzz_cli, generate,
-                                   known_issue, within_budget, _pools)
+                                   within_budget, _pools)
 
 
 @pytest.fixture(scope="module")
@@ -76,7 +76,3 @@ def test_the_contract_is_not_vacuous(tmp_path):
     entry.unlink()
     assert "store entries changed" in check(["runs"], 0, "", None, before, watch.snapshot())
 
-
-def test_known_issues_are_told_apart():
-    assert known_issue(["runs", "--store", ""], "exception RecursionError: deep") is not None
-    assert known_issue(["runs"], "exception ZeroDivisionError") is None

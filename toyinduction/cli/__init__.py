@@ -34,6 +34,9 @@ def library_errors(command):
             return command(*args, **kwargs)
         except ValueError as error:
             raise click.ClickException(str(error).splitlines()[0] if str(error) else type(error).__name__)
+        except OSError as error:     # a path the system refuses: a directory, below a file, read-only, ...
+            where = f"{error.filename}: " if error.filename else ""
+            raise click.ClickException(f"{where}{error.strerror or type(error).__name__}")
     return wrapper
 
 
@@ -106,6 +109,10 @@ def program_bits(target: str, chosen, data: str = "") -> tuple[str, str]:
     return target + data, "bits"
 
 
+#: What click raises for a group given no command (click >= 8.2); nothing to catch before that.
+NO_ARGS_IS_HELP = getattr(click.exceptions, "NoArgsIsHelpError", ())
+
+
 class OneLineErrors(click.Group):
     """Every error is one line on stderr: ``Error: …`` (exit 2 for a bad option or argument,
     1 for bad input the library refused, 130 for Ctrl-C). No usage dump, no traceback."""
@@ -115,6 +122,9 @@ class OneLineErrors(click.Group):
         kwargs["standalone_mode"] = False
         try:
             result = super().main(*args, **kwargs)
+        except NO_ARGS_IS_HELP as error:        # `toyinduction`, `toyinduction tm`: the help, not an error
+            click.echo(error.ctx.get_help())
+            sys.exit(0)
         except click.exceptions.UsageError as error:
             click.echo(f"Error: {error.format_message()}", err=True)
             sys.exit(2)

@@ -21,7 +21,6 @@ experiment and the quick benchmark run (one time in four) only with ``heavy=True
 they get a bad value and are refused while parsing. ``--scheduler local`` is always refused
 in-process (the estimated memory of a worker process is set absurdly high for the fuzz), so no
 cluster is ever started; a scheduler address where nothing listens is refused at once.
-Tracebacks found in code owned elsewhere are listed in :data:`KNOWN_ISSUES` and reported apart.
 """
 
 from __future__ import annotations
@@ -80,34 +79,12 @@ REGRESSIONS = [
     ["enumerate", "--max-bits", "8", "--max-steps", "50", "--output-bits", "4", "--store", "stores/truncated"],
     ["enumerate", "--max-bits", "8", "--max-steps", "50", "--output-bits", "4", "--store", "stores/damaged-json"],
     ["tm", "ctm", "--states", "2", "--max-steps", "20", "--store", "stores/garbage"],
+    [],                                                       # a group without a command printed its help as an error
+    ["tm"],
+    ["predict", "0101010101", "--max-bits", "4", "--html", "stores"],             # a directory: IsADirectoryError
+    ["predict", "0101010101", "--max-bits", "4", "--html", "stores/afile/below"],  # below a file: NotADirectoryError
+    ["predict", "0101010101", "--max-bits", "4", "--out", "stores/afile"],         # a file: FileExistsError
 ]
-
-#: Tracebacks found in code this fuzz's author does not own, reported to its owners: a problem
-#: that matches is counted under "known" instead of "problems" until it is fixed there.
-#: (command, words that must all be in the problem or the command line, where it is)
-KNOWN_ISSUES = [
-    ("runs", ("RecursionError",), "engine/store.py RunStore.entries: json.loads of a deeply nested .json "
-                                  "in the store directory raises RecursionError"),
-    ("", ("Error: Usage:",), "cli OneLineErrors: a group given no command (toyinduction, toyinduction tm) prints "
-                             "its whole help after 'Error: ' (click's NoArgsIsHelpError), many lines"),
-] + [
-    (command, (module, error), f"{where} (from cli {command} {option}): an {option} path that {what}")
-    for command in ("predict", "demo", "experiment")
-    for option, module, where in (("--html", "explorer.py", "plots/explorer.py write_explorer"),
-                                  ("--out", "figures.py", "plots/figures.py save"))
-    for error, what in (("IsADirectoryError", "is a directory"), ("NotADirectoryError", "is below a file"),
-                        ("FileExistsError", "is a file"), ("FileNotFoundError", "is in a missing directory"))
-]
-
-
-def known_issue(args: list[str], problem: str) -> str | None:
-    """Where a known problem (:data:`KNOWN_ISSUES`) is, if this one is one of them."""
-    text = " ".join(args) + " " + problem
-    for command, words, where in KNOWN_ISSUES:
-        if all(word in args for word in command.split()) and all(word in text for word in words):
-            return where
-    return None
-
 
 STORES = ("stores/good", "stores/empty", "stores/truncated", "stores/damaged-json", "stores/garbage",
           "stores/new", "stores/afile", "stores/afile/below", "stores/junk")
@@ -588,7 +565,7 @@ def fuzz_cli(runs: int, seed: int, root: Path, subprocess_runs: int = 0, heavy: 
     catalogue = commands()
     watch = StoreWatch(root)
     report = {"runs": 0, "subprocess_runs": 0, "seed": seed, "exit_codes": {}, "commands": {}, "problems": [],
-              "known": {}, "slowest": []}
+              "slowest": []}
     done: list[Run] = []
     start = time.perf_counter()
 
@@ -601,11 +578,7 @@ def fuzz_cli(runs: int, seed: int, root: Path, subprocess_runs: int = 0, heavy: 
         if run.problem:
             row = {"args": run.args, "environment": run.environment, "problem": run.problem,
                    "subprocess": run.subprocess, "stderr": run.stderr[-2000:]}
-            where = known_issue(run.args, run.problem + " " + run.stderr)
-            if where is None:
-                report["problems"].append(row)
-            else:
-                report["known"].setdefault(where, []).append(row)
+            report["problems"].append(row)
         if progress is not None:
             progress(len(done), run)
 

@@ -70,7 +70,7 @@ class Checkpoint:
         if manifest.exists():
             try:
                 saved = json.loads(manifest.read_text())
-            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as error:
                 raise ValueError(f"checkpoint {self.directory} is damaged ({error}); remove it to start over") from None
             if saved != parameters:
                 raise ValueError(f"checkpoint {self.directory} belongs to another run; remove it to start over")
@@ -117,7 +117,7 @@ class Checkpoint:
             record = json.loads(np.asarray(raw, dtype=np.uint8).tobytes().decode())
             run, identity, number, checksum = (record["run"], record["parameters_sha256"], record["index"],
                                                record["arrays_sha256"])
-        except (ValueError, UnicodeDecodeError, KeyError, TypeError):
+        except (ValueError, UnicodeDecodeError, KeyError, TypeError, RecursionError):
             raise _BadChunk("its record of its run and index is unreadable") from None
         if run != self.name or identity != self.identity:
             raise _BadChunk("it belongs to another run")

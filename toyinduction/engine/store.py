@@ -219,7 +219,7 @@ class RunStore:
             raise _Damaged(f"its .json is unreadable: {error.strerror or type(error).__name__}") from None
         try:
             document = json.loads(text)
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):
             raise _Damaged("its .json is not JSON") from None
         if not isinstance(document, dict):
             raise _Damaged("its .json is not a stored document")
@@ -431,7 +431,7 @@ class RunStore:
                 if not isinstance(document, dict):
                     raise ValueError("not a stored document")
                 size = meta_path.with_suffix(".npz").stat().st_size
-            except (OSError, ValueError) as error:
+            except (OSError, ValueError, RecursionError) as error:
                 rows.append({"name": meta_path.stem, "error": f"damaged: {error}; remove it"})
                 continue
             stored_format = document.get("format")
@@ -463,7 +463,7 @@ class RunStore:
             for path in directory.glob("chunk-*.npz"):
                 index = path.stem[len("chunk-"):]
                 finished += index.isdigit() and (not limit or int(index) < limit)
-        except (OSError, ValueError, AttributeError, TypeError) as error:
+        except (OSError, ValueError, AttributeError, TypeError, RecursionError) as error:
             reason = error.strerror if isinstance(error, OSError) else error
             row["error"] = f"not a checkpoint toyinduction can resume ({reason}); remove it"
             return row
