@@ -666,7 +666,8 @@ def demo(out_dir, seed, depth, targets, controls, speed, max_bits, html_path, wo
 @json_option
 @library_errors
 def experiment(name, out_dir, max_bits, max_steps, length, no_gif, workers, store_dir, as_json):
-    """Run a reproducible experiment; it writes JSON and figures."""
+    """Run a reproducible experiment: print its result table, and write it (results.json, table.md)
+    and its figures to --out. docs/experiments.md says what each one measures."""
     import inspect
 
     from toyinduction.engine.store import RunStore
