@@ -50,7 +50,7 @@ from toyinduction.engine.enumeration import BUCKETS, LEAF_FIELDS
 from toyinduction.machines.toy.kernel import (BITS_LIMIT, F_BAD_BITS, F_BREAK, F_CALL_DEPTH, F_ELSE, F_EVAL_DEPTH,
                                               F_INDEX, F_INTERNAL, F_LITERAL, F_LOOP_DEPTH, F_NESTING, F_OVERFLOW,
                                               F_READ_WIDTH, F_TOO_MANY_DEFS, F_UNDEFINED, F_UNDERFLOW, F_ADDRESS,
-                                              F_ZERO, FAULT, G_LEVEL, G_STEPS, HALTED, L_CALLS, L_DEFS, L_EVAL,
+                                              FAULT, G_LEVEL, G_STEPS, HALTED, L_CALLS, L_DEFS, L_EVAL,
                                               L_LOOPS, L_MEMORY, L_NESTING, L_STACK, MAX_STEPS, NREGS, OP_ADD,
                                               OP_AND, OP_BRK, OP_CALL, OP_DEF, OP_DIV, OP_DROP, OP_DUP, OP_ELSE,
                                               OP_END, OP_EQ, OP_EVAL, OP_IDX, OP_IF, OP_INC, OP_LOAD, OP_LOOP,
@@ -58,7 +58,7 @@ from toyinduction.machines.toy.kernel import (BITS_LIMIT, F_BAD_BITS, F_BREAK, F
                                               OP_PUSH, OP_READ, OP_REP, OP_RET, OP_ROT, OP_SHR, OP_STORE, OP_SUB,
                                               OP_SWAP, OP_XOR, OUTPUT_LIMIT, R_NOUT, R_OUTPUT_LIMIT, R_STEP_END,
                                               RUNNING, STACK_GROWS, STACK_NEEDS, STEP_LIMIT, MachineState, _execute,
-                                              _mix, code_capacity, kernel_for)
+                                              _binary, code_capacity, kernel_for)
 from toyinduction.machines.toy.language import (FIRST_COMPOSITE, HAS_OPERAND, MAX_LITERAL_EXPONENT, MAX_PACKED_BITS,
                                                Language, language_from_json)
 
@@ -257,38 +257,9 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                     S[cell] = third
                 elif (op == OP_ADD or op == OP_SUB or op == OP_MUL or op == OP_DIV or op == OP_MOD or op == OP_EQ
                       or op == OP_LT or op == OP_AND or op == OP_OR or op == OP_XOR or op == OP_SHR or op == OP_MIX):
-                    a = S[sp - 2]
-                    b = S[sp - 1]
-                    result = np.int64(0)
-                    if op == OP_ADD:
-                        result = a + b
-                    elif op == OP_SUB:
-                        result = a - b
-                    elif op == OP_MUL:
-                        result = a * b
-                    elif op == OP_DIV or op == OP_MOD:
-                        if b == 0:
-                            fault = F_ZERO
-                        elif b == -1:  # avoid the hardware trap of MIN // -1; wraps like the reference
-                            result = np.int64(0) - a if op == OP_DIV else np.int64(0)
-                        elif op == OP_DIV:
-                            result = a // b
-                        else:
-                            result = a % b
-                    elif op == OP_EQ:
-                        result = np.int64(a == b)
-                    elif op == OP_LT:
-                        result = np.int64(a < b)
-                    elif op == OP_AND:
-                        result = a & b
-                    elif op == OP_OR:
-                        result = a | b
-                    elif op == OP_XOR:
-                        result = a ^ b
-                    elif op == OP_SHR:
-                        result = a >> min(max(b, np.int64(0)), np.int64(63))
-                    else:
-                        result = _mix(a, b)
+                    result, bad = _binary(op, S[sp - 2], S[sp - 1])
+                    if bad:
+                        fault = bad
                     if fault == 0:
                         cell = sp - 2
                         if stamp[cell] != epoch:  # first write since the latest branch point: log the old value

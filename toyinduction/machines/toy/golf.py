@@ -47,9 +47,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from toyinduction._numba import jit
-from toyinduction.core import Fault, Status, pack_bits
+from toyinduction.core import Status, pack_bits
 from toyinduction.machines.toy.assembler import Op, Parser, Quote, RawBits, encode, tokenize
-from toyinduction.machines.toy.kernel import _mix, run_batch
+from toyinduction.machines.toy.kernel import _binary, run_batch
 from toyinduction.machines.toy.language import (BLOCK_OPENERS, HAS_OPERAND, MNEMONICS, SEMANTIC_ID, STACK_EFFECT,
                                                Language, encode_natural)
 
@@ -585,43 +585,15 @@ def _simulate(ops, args, count, top, have, depth, memory, index, stack_limit, bu
                 return LOCAL_FAULT, sp, nout
             memory[address] = buffer[sp - 2]
             sp -= 2
-        else:
-            a = buffer[sp - 2]
-            b = buffer[sp - 1]
-            result = np.int64(0)
-            if op == S_ADD:
-                result = a + b
-            elif op == S_SUB:
-                result = a - b
-            elif op == S_MUL:
-                result = a * b
-            elif op == S_DIV or op == S_MOD:
-                if b == 0:
-                    return LOCAL_FAULT, sp, nout
-                if b == -1:
-                    result = np.int64(0) - a if op == S_DIV else np.int64(0)
-                elif op == S_DIV:
-                    result = a // b
-                else:
-                    result = a % b
-            elif op == S_EQ:
-                result = np.int64(a == b)
-            elif op == S_LT:
-                result = np.int64(a < b)
-            elif op == S_AND:
-                result = a & b
-            elif op == S_OR:
-                result = a | b
-            elif op == S_XOR:
-                result = a ^ b
-            elif op == S_SHR:
-                result = a >> min(max(b, np.int64(0)), np.int64(63))
-            elif op == S_MIX:
-                result = _mix(a, b)
-            else:
-                return LOCAL_UNKNOWN, sp, nout
+        elif (op == S_ADD or op == S_SUB or op == S_MUL or op == S_DIV or op == S_MOD or op == S_EQ or op == S_LT
+              or op == S_AND or op == S_OR or op == S_XOR or op == S_SHR or op == S_MIX):
+            result, bad = _binary(op, buffer[sp - 2], buffer[sp - 1])
+            if bad:
+                return LOCAL_FAULT, sp, nout
             buffer[sp - 2] = result
             sp -= 1
+        else:
+            return LOCAL_UNKNOWN, sp, nout
     return LOCAL_OK, sp, nout
 
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from toyinduction._numba import jit
+from toyinduction._numba import jit, jit_inline
 from toyinduction.machines.toy.language import (FIRST_COMPOSITE, HAS_OPERAND, MAX_LITERAL_EXPONENT, MAX_PACKED_BITS,
                                                MNEMONICS, SEMANTIC_ID, STACK_GROWS, STACK_NEEDS, Language)
 from toyinduction.core import Fault, RunResult, Status, array_to_bits, bits_to_array
@@ -90,6 +90,46 @@ def _mix(a, b):
     x = x * MIX_B
     x = x ^ (x >> U31)
     return np.int64(x >> U2)
+
+
+@jit_inline
+def _binary(op, a, b):
+    """The two-operand instructions, ``a b -- f(a, b)`` (add sub mul div mod eq lt and or xor
+    shr mix), on int64 with wrap-around: returns (result, fault), fault F_ZERO for a division or
+    modulo by 0, else 0. The one definition the kernel, the flat enumerator and the
+    superoptimizer's local test share; the reference interpreter says the same in Python."""
+    result = np.int64(0)
+    fault = 0
+    if op == OP_ADD:
+        result = a + b
+    elif op == OP_SUB:
+        result = a - b
+    elif op == OP_MUL:
+        result = a * b
+    elif op == OP_DIV or op == OP_MOD:
+        if b == 0:
+            fault = F_ZERO
+        elif b == -1:  # avoid the hardware trap of MIN // -1; wraps like the reference
+            result = np.int64(0) - a if op == OP_DIV else np.int64(0)
+        elif op == OP_DIV:
+            result = a // b
+        else:
+            result = a % b
+    elif op == OP_EQ:
+        result = np.int64(a == b)
+    elif op == OP_LT:
+        result = np.int64(a < b)
+    elif op == OP_AND:
+        result = a & b
+    elif op == OP_OR:
+        result = a | b
+    elif op == OP_XOR:
+        result = a ^ b
+    elif op == OP_SHR:
+        result = a >> min(max(b, np.int64(0)), np.int64(63))
+    else:
+        result = _mix(a, b)
+    return result, fault
 
 
 @jit
@@ -288,38 +328,9 @@ def _execute(trie, has_operand, limits, program, nprog, regs, stack, memory, cod
             # -- a b -- f(a, b): arithmetic, comparison, bits, mix
             elif (op == OP_ADD or op == OP_SUB or op == OP_MUL or op == OP_DIV or op == OP_MOD or op == OP_EQ
                   or op == OP_LT or op == OP_AND or op == OP_OR or op == OP_XOR or op == OP_SHR or op == OP_MIX):
-                a = stack[level, sp - 2]
-                b = stack[level, sp - 1]
-                result = np.int64(0)
-                if op == OP_ADD:
-                    result = a + b
-                elif op == OP_SUB:
-                    result = a - b
-                elif op == OP_MUL:
-                    result = a * b
-                elif op == OP_DIV or op == OP_MOD:
-                    if b == 0:
-                        fault = F_ZERO
-                    elif b == -1:  # avoid the hardware trap of MIN // -1; wraps like the reference
-                        result = np.int64(0) - a if op == OP_DIV else np.int64(0)
-                    elif op == OP_DIV:
-                        result = a // b
-                    else:
-                        result = a % b
-                elif op == OP_EQ:
-                    result = np.int64(a == b)
-                elif op == OP_LT:
-                    result = np.int64(a < b)
-                elif op == OP_AND:
-                    result = a & b
-                elif op == OP_OR:
-                    result = a | b
-                elif op == OP_XOR:
-                    result = a ^ b
-                elif op == OP_SHR:
-                    result = a >> min(max(b, np.int64(0)), np.int64(63))
-                else:
-                    result = _mix(a, b)
+                result, bad = _binary(op, stack[level, sp - 2], stack[level, sp - 1])
+                if bad:
+                    fault = bad
                 stack[level, sp - 2] = result
                 sp -= 1
             # -- inc not
