@@ -23,7 +23,7 @@ def test_toy_steps_equal_serial_for_every_split(max_bits, options):
 
 
 def test_the_reported_case():
-    """The issue's own reproduction: 16 bits, default split, two workers; both kernels agree."""
+    """The case first reported: 16 bits, default split, two workers; both kernels agree."""
     serial = enumerate_programs(TOY, 16, 1000, 16)
     assert enumerate_programs(TOY, 16, 1000, 16, workers=2).steps == serial.steps
     assert enumerate_programs(TOY, 16, 1000, 16, kernel="snapshot").steps == serial.steps

@@ -92,7 +92,7 @@ def test_a_one_digit_edit_of_an_enumeration_entry_is_detected(tmp_path, field):
     enumerate_or_load(TOY, 10, 50, 4, store)
     meta, _ = entry_files(tmp_path)
     edit_json(meta, lambda document: document.__setitem__(field, document[field] + 1))
-    with pytest.raises(StoreError, match=r"run store entry .* is damaged \(.*\); remove it or use another --store"):
+    with pytest.raises(StoreError, match=r"run store entry .* is damaged \(.*\); remove it or use another store directory"):
         enumerate_or_load(TOY, 10, 50, 4, store)
     result = subprocess.run(cli("enumerate", "--max-bits", "10", "--max-steps", "50", "--output-bits", "4",
                                 "--store", str(tmp_path)), capture_output=True, text=True, timeout=120)
@@ -245,7 +245,7 @@ def tallies(document: dict) -> dict:
 
 
 def test_two_processes_computing_one_entry_at_once(tmp_path):
-    """The brief's command started twice at once on one store: the second waits for the first's
+    """One enumeration command started twice at once on one store: the second waits for the first's
     lock, then loads what it stored. Both exit 0 with identical tallies; exactly one computed."""
     store = tmp_path / "store"
     processes = [subprocess.Popen(cli(*ENUMERATE_22, "--store", str(store)), stdout=subprocess.PIPE,

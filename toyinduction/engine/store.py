@@ -206,7 +206,7 @@ class RunStore:
     # ----- reading -------------------------------------------------------------------------------
     def _damaged(self, name: str, reason: str) -> StoreError:
         return StoreError(f"run store entry {self.directory / name} is damaged ({reason}); "
-                          f"remove it or use another --store")
+                          f"remove it or use another store directory")
 
     def _read(self, name: str, kind: str, parameters: dict):
         """(metadata, arrays) of entry ``name``, verified; None if it has no .json; _Damaged."""

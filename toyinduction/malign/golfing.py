@@ -49,7 +49,7 @@ def world_role(path, role: str | None = None):
     chosen = role if role is not None else World.role(stem)
     if chosen not in known:
         raise ValueError(f"{Path(str(path)).name}: no world program plays the role {chosen!r} "
-                         f"(give --role, one of {', '.join(sorted(known))})")
+                         f"(name its role, one of {', '.join(sorted(known))})")
     return physics or "mix", chosen
 
 

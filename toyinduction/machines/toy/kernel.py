@@ -41,7 +41,7 @@ OP_IF, OP_ELSE, OP_END, OP_REP, OP_LOOP, OP_BRK, OP_IDX = (
     SEMANTIC_ID[m] for m in ("if", "else", "end", "rep", "loop", "brk", "idx"))
 OP_DEF, OP_CALL, OP_RET = SEMANTIC_ID["def"], SEMANTIC_ID["call"], SEMANTIC_ID["ret"]
 OP_OUT, OP_READ, OP_EVAL = SEMANTIC_ID["out"], SEMANTIC_ID["read"], SEMANTIC_ID["eval"]
-assert len(MNEMONICS) == 35, "a new instruction needs a dispatch branch in both interpreters"
+assert len(MNEMONICS) == 35, "a new instruction needs a dispatch branch in the reference, the kernel and flat.py"
 # Stack effects by semantic id (global arrays are compile-time constants for numba).
 STACK_NEEDS = np.array([STACK_NEEDS[m] for m in MNEMONICS], dtype=np.int64)
 STACK_GROWS = np.array([STACK_GROWS[m] for m in MNEMONICS], dtype=np.int64)
