@@ -18,7 +18,7 @@ from toyinduction.engine.store import RunStore
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 INPUTS = DOCS / "inputs"         # the malformed files the table in docs/cli.md names
 
-# (what is wrong, arguments ({store}, {bad} and {dir} are filled in), exit code, text in the message)
+# (what is wrong, arguments ({store}, {bad}, {dir} and {scratch} are filled in), exit code, text in the message)
 TABLE = [
     ("malformed assembly", ["asm", "{bad}/unclosed.toy"], 1, "unclosed.toy:2:1: 'loop' block is never closed"),
     ("unknown mnemonic", ["asm", "{bad}/frob.toy"], 1, "frob.toy:1:3: unknown instruction or name 'frob'"),
@@ -58,6 +58,12 @@ TABLE = [
     ("store below a file", ["enumerate", "--max-bits", "8", "--store", "{bad}/unclosed.toy/store"], 1,
      "is a file"),
     ("a device as a program file", ["asm", "/dev/zero"], 1, "/dev/zero: not a regular file"),
+    ("a Turing machine that runs off forever", ["tm", "run", "1RA1RA_---1RZ", "--max-steps", "1000000000"], 0, None),
+    ("a sequence too long for the pool", ["predict", "01" * 5000, "--max-bits", "24", "--store", "{scratch}"], 1,
+     "limit 1 GiB"),
+    ("more local workers than the memory holds", ["enumerate", "--max-bits", "8", "--scheduler", "local",
+                                                  "--workers", "256", "--store", "{store}"], 1,
+     "local dask worker processes need about"),
 ]
 
 
@@ -76,12 +82,14 @@ def places(tmp_path_factory):
     damaged = root / "damaged"
     enumerate_or_load(TOY, 10, 50, 4, RunStore(damaged))
     next(damaged.glob("*.npz")).write_bytes(b"\x00 not an npz")
-    return {"bad": bad, "store": store, "dir": root}
+    scratch = tmp_path_factory.mktemp("scratch")   # a store that may gain entries (outside the fingerprinted dir)
+    return {"bad": bad, "store": store, "dir": root, "scratch": scratch / "store"}
 
 
 @pytest.mark.parametrize("what, arguments, code, message", TABLE, ids=[row[0] for row in TABLE])
 def test_bad_input(places, what, arguments, code, message):
-    arguments = [a.format(bad=places["bad"], store=places["store"], dir=places["dir"]) for a in arguments]
+    arguments = [a.format(bad=places["bad"], store=places["store"], dir=places["dir"], scratch=places["scratch"])
+                 for a in arguments]
     before = fingerprint(places["dir"])
     completed = subprocess.run([sys.executable, "-m", "toyinduction.cli", *arguments], capture_output=True, text=True,
                                timeout=300)
@@ -109,3 +117,15 @@ def test_the_table_names_only_shipped_inputs():
     shipped = {path.name for path in INPUTS.iterdir()}
     assert named - shipped == {"missing.toy"}
     assert shipped <= named
+
+
+def test_a_program_file_over_16_mib_is_refused_before_it_is_read(tmp_path):
+    """The assembler refuses a program file larger than 16 MiB by its size (a sparse file here:
+    nothing of it is read), in one line."""
+    big = tmp_path / "big.toy"
+    with big.open("wb") as handle:
+        handle.truncate(16 * 2 ** 20 + 1)
+    completed = subprocess.run([sys.executable, "-m", "toyinduction.cli", "asm", str(big)], capture_output=True,
+                               text=True, timeout=300)
+    assert completed.returncode == 1
+    assert completed.stderr.strip() == f"Error: {big}: 16777217 bytes; program files are limited to 16777216 bytes"

@@ -379,39 +379,6 @@ class RunStore:
             except OSError:
                 continue
         return removed
-        for filename in names:
-            path = self.directory / filename
-            entry = None
-            if filename.startswith("tmp"):
-                entry = _entry_of_temporary(filename)
-                if entry is None or entry.startswith("tmp"):
-                    with contextlib.suppress(OSError):
-                        if path.is_file() and time.time() - path.stat().st_mtime > STALE_SECONDS:
-                            path.unlink()
-                            removed.append(path)
-                    continue
-            elif filename.endswith(".npz") and not (self.directory / f"{filename[:-4]}.json").exists():
-                entry = filename[:-4]
-            elif filename.endswith(".lock"):
-                entry = filename[:-5]
-            else:
-                continue
-            if entry == held:
-                if not filename.endswith(".lock"):
-                    with contextlib.suppress(OSError):
-                        path.unlink()
-                        removed.append(path)
-                continue
-            try:
-                with self.lock(entry, wait=False) as mine:
-                    if mine and path.exists() and (not filename.endswith(".npz") or filename.startswith("tmp")
-                                                   or not self.paths(entry)[0].exists()):
-                        if not filename.endswith(".lock"):       # the lock file goes on release
-                            path.unlink()
-                        removed.append(path)
-            except OSError:
-                continue
-        return removed
 
     # ----- listing -------------------------------------------------------------------------------
     def entries(self) -> list[dict]:
