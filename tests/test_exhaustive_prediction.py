@@ -75,6 +75,19 @@ def test_predict_exhaustive_on_the_command_line():
     refused = CliRunner().invoke(main, ["predict", "0000", "--exhaustive", "--step-cap", "5", "--program", "01"])
     assert refused.exit_code == 1 and refused.output.strip() == (
         "Error: --exhaustive uses the plain prior over the enumeration alone; drop --program, --step-cap")
+    silent = CliRunner().invoke(main, ["predict", "0000", "--max-bits", "16", "--max-steps", "300", "--exhaustive",
+                                       "--silent-final", "--json"])
+    assert silent.exit_code == 0, silent.output
+    counted = json.loads(silent.output)
+    expected = exhaustive_prediction("toy", "0000", 16, 300, silent=True)
+    assert counted["silent_final"] and [row["p_upper"] for row in counted["steps"]] == [
+        float(p) for p in expected.p_upper]
+    assert all(a["p_upper"] - a["p_lower"] <= b["p_upper"] - b["p_lower"] + 1e-12
+               for a, b in zip(counted["steps"], document["steps"]))      # silent runs only narrow the interval
+    assert counted["steps"][0]["p_upper"] < document["steps"][0]["p_upper"]   # and here they do (0.9516 -> 0.9489)
+    alone = CliRunner().invoke(main, ["predict", "0000", "--silent-final"])
+    assert alone.exit_code == 2 and alone.output.strip() == (
+        "Error: --silent-final goes with --exhaustive (the flat enumerator's silent tally)")
 
 
 # ----- silent runs ----------------------------------------------------------------------------

@@ -504,16 +504,18 @@ def observed_sequence(sequence: str, chosen, length: int) -> str:
 
 
 def predict_exhaustively(chosen, bits: str, max_bits: int, max_steps: int, workers: int, as_json: bool,
-                         refused: list) -> None:
+                         refused: list, silent: bool = False) -> None:
     """``predict --exhaustive``: the mixture along the sequence from the enumeration's agreement
     tally (toyinduction.induction.exhaustive), no program kept."""
     from toyinduction.induction.exhaustive import exhaustive_prediction
 
     if refused:
         raise ValueError(f"--exhaustive uses the plain prior over the enumeration alone; drop {', '.join(refused)}")
-    result = exhaustive_prediction(chosen, bits, max_bits, max_steps, workers=workers, progress=ProgressBar("chunks"))
+    result = exhaustive_prediction(chosen, bits, max_bits, max_steps, workers=workers, progress=ProgressBar("chunks"),
+                                   silent=silent)
     upcoming = result.next
     document = {"sequence": bits, "max_bits": max_bits, "max_steps": max_steps, "exhaustive": True,
+                "silent_final": silent,
                 "programs": result.programs, "tree_leaves": result.tree_leaves, "seconds": result.seconds,
                 "steps": result.steps_json(), "log_loss_bits": float(result.log_loss_bits[-1]), "next": upcoming}
     lines = [f"{'t':>4s} x_t  P(x_t = 1 | x_<t)  coin [lower, upper]  model-free [lower, upper]"]
@@ -551,12 +553,15 @@ def predict_exhaustively(chosen, bits: str, max_bits: int, max_steps: int, worke
               help="Keep no program: tally what the mixture needs along SEQUENCE while enumerating (toy machines; "
                    "40 bits in minutes). The plain prior over the enumeration alone: no named programs, speed prior, "
                    "step cap, top hypotheses, continuation or figures.")
+@click.option("--silent-final", is_flag=True,
+              help="With --exhaustive: count runs that provably never write again (stopped in a loop that cannot "
+                   "write or leave) as final, so the unresolved weight and the intervals shrink.")
 @workers_option
 @store_option
 @json_option
 @library_errors
 def predict(sequence, machine_name, max_bits, max_steps, length, program_paths, all_programs, speed, step_cap, top,
-            continue_bits, out_dir, html_path, exhaustive, workers, store_dir, as_json):
+            continue_bits, out_dir, html_path, exhaustive, silent_final, workers, store_dir, as_json):
     """Predict SEQUENCE (bits, a file of bits, or a program's output) bit by bit with the
     mixture over every program up to --max-bits bits (plus named programs), then the next, unseen
     bit and the most probable continuation."""
@@ -570,8 +575,11 @@ def predict(sequence, machine_name, max_bits, max_steps, length, program_paths, 
         predict_exhaustively(chosen, bits, max_bits, max_steps, workers, as_json,
                              refused=[name for name, given in (("--program", program_paths), ("--all-programs", all_programs),
                                                                ("--speed-prior", speed), ("--step-cap", step_cap is not None),
-                                                               ("--out", out_dir), ("--html", html_path)) if given])
+                                                               ("--out", out_dir), ("--html", html_path)) if given],
+                             silent=silent_final)
         return
+    if silent_final:
+        raise click.UsageError("--silent-final goes with --exhaustive (the flat enumerator's silent tally)")
     paths = list(program_paths) + ([str(p) for p in program_files(suffix=chosen.source_suffix)]
                                    if all_programs else [])
     mixture = Mixture(chosen, max_bits, max_steps=max_steps, programs=paths, store=RunStore(store_dir),

@@ -176,8 +176,9 @@ def build_pool(machine, enumeration: Enumeration, output_bits: int, named=(),
 
     machine = machine_named(machine)
     if enumeration.leaves is None:
-        raise ValueError(f"the enumeration kept no leaves ({enumeration.programs} programs): enumerate fewer bits "
-                         "or keep more leaves")
+        raise ValueError(f"the enumeration kept no leaves ({enumeration.programs} programs): enumerate fewer bits, "
+                         "keep more leaves, or predict from the enumeration's tallies alone (exhaustive_prediction; "
+                         "predict --exhaustive)")
     if output_bits > enumeration.output_bits:
         raise ValueError(f"the enumeration ran programs to {enumeration.output_bits} output bits; "
                          f"{output_bits} are needed (enumerate again with more output_bits)")
