@@ -72,9 +72,10 @@ def test_predict_exhaustive_on_the_command_line():
     expected = exhaustive_prediction("toy", "0000", 16, 300)
     assert [row["p_next_one"] for row in document["steps"]] == [float(p) for p in expected.p_next_one]
     assert document["next"] == expected.next and document["programs"] == expected.programs
-    refused = CliRunner().invoke(main, ["predict", "0000", "--exhaustive", "--step-cap", "5", "--program", "01"])
+    refused = CliRunner().invoke(main, ["predict", "0000", "--exhaustive", "--step-cap", "5", "--program", "01",
+                                        "--store", "somewhere"])
     assert refused.exit_code == 1 and refused.output.strip() == (
-        "Error: --exhaustive uses the plain prior over the enumeration alone; drop --program, --step-cap")
+        "Error: --exhaustive uses the plain prior over the enumeration alone; drop --program, --step-cap, --store")
     silent = CliRunner().invoke(main, ["predict", "0000", "--max-bits", "16", "--max-steps", "300", "--exhaustive",
                                        "--silent-final", "--json"])
     assert silent.exit_code == 0, silent.output

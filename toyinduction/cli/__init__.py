@@ -552,7 +552,7 @@ def predict_exhaustively(chosen, bits: str, max_bits: int, max_steps: int, worke
 @click.option("--exhaustive", is_flag=True,
               help="Keep no program: tally what the mixture needs along SEQUENCE while enumerating (toy machines; "
                    "40 bits in minutes). The plain prior over the enumeration alone: no named programs, speed prior, "
-                   "step cap, top hypotheses, continuation or figures.")
+                   "step cap, top hypotheses, continuation or figures, and nothing is stored (no --store).")
 @click.option("--silent-final", is_flag=True,
               help="With --exhaustive: count runs that provably never write again (stopped in a loop that cannot "
                    "write or leave) as final, so the unresolved weight and the intervals shrink.")
@@ -575,7 +575,8 @@ def predict(sequence, machine_name, max_bits, max_steps, length, program_paths, 
         predict_exhaustively(chosen, bits, max_bits, max_steps, workers, as_json,
                              refused=[name for name, given in (("--program", program_paths), ("--all-programs", all_programs),
                                                                ("--speed-prior", speed), ("--step-cap", step_cap is not None),
-                                                               ("--out", out_dir), ("--html", html_path)) if given],
+                                                               ("--out", out_dir), ("--html", html_path),
+                                                               ("--store", store_dir is not None)) if given],
                              silent=silent_final)
         return
     if silent_final:
