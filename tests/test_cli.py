@@ -252,14 +252,16 @@ def test_ctrl_c_ends_with_the_one_line_interrupted_message(tmp_path, mode):
     env = _cli_env(TOYINDUCTION_CHUNK_DELAY="0.1", TOYINDUCTION_PROGRESS_INTERVAL="0")
     args = [sys.executable, "-m", "toyinduction.cli", "enumerate", "--max-bits", "14", "--workers", "1", "--store",
             str(tmp_path), "--json"]
+    # SIGINT as at a terminal, even when these tests run in a background job (which ignores it)
+    interruptible = dict(preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     if mode == "bar":
         import pty
 
         reader, writer = pty.openpty()
-        process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=writer)
+        process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=writer, **interruptible)
         os.close(writer)
     else:
-        process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **interruptible)
         reader = process.stderr.fileno()
     seen, deadline = b"", time.monotonic() + 120
     while b"3/64" not in seen and time.monotonic() < deadline:

@@ -50,7 +50,9 @@ def cli(*args, env=None):
 def interrupt_after(args, store: Path, chunks: int, how=signal.SIGKILL):
     """Start a slowed-down run, stop it once ``chunks`` chunks are checkpointed."""
     env = dict(os.environ, **{DELAY_VARIABLE: "0.15"})
-    process = subprocess.Popen(cli(*args), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # (SIGINT as at a terminal: a shell that starts a job in the background has the job ignore it)
+    process = subprocess.Popen(cli(*args), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.time() + 120
     while time.time() < deadline:
         if len(list(store.glob("partial/*/chunk-*.npz"))) >= chunks:
