@@ -174,6 +174,25 @@ def test_plots_write_png_svg_and_gif(tmp_path):
     assert len(written) == 9 and all(path.stat().st_size > 1000 for path in written)
 
 
+def test_the_probability_figure_draws_both_intervals():
+    """Beside the model-free band, the interval under the coin assumption (on 0101... at 20 bits
+    the narrower one by far at the last bit, so the figure shows what the estimate rests on)."""
+    from matplotlib.collections import PolyCollection
+
+    from toyinduction.plots.figures import observed_probability_figure
+
+    sequence = "01" * 12
+    enumeration = enumerate_programs(TOY, 20, 1000, len(sequence) + 1)
+    prediction = predict(build_pool(TOY, enumeration, len(sequence) + 1, []), sequence)
+    figure = observed_probability_figure(prediction, {}, "t")
+    axes = figure.axes[0]
+    labels = axes.get_legend_handles_labels()[1]
+    assert "mixture: model-free interval" in labels and "mixture: interval under the coin assumption" in labels
+    assert len([c for c in axes.collections if isinstance(c, PolyCollection)]) == 2     # two bands, no more
+    assert float(prediction.p_coin_upper[-1] - prediction.p_coin_lower[-1]) < float(
+        prediction.p_upper[-1] - prediction.p_lower[-1]) / 2
+
+
 def test_experiment_runs_end_to_end(tmp_path):
     from toyinduction.malign.experiments import BASIC_SEQUENCES, solomonoff_basics
 

@@ -160,9 +160,13 @@ def observed_probability_figure(prediction: Prediction, baselines: dict, title: 
     bits = np.array([int(c) for c in prediction.sequence])
     low = np.where(bits == 1, prediction.p_lower, 1 - prediction.p_upper)
     high = np.where(bits == 1, prediction.p_upper, 1 - prediction.p_lower)
+    coin_low = np.where(bits == 1, prediction.p_coin_lower, 1 - prediction.p_coin_upper)
+    coin_high = np.where(bits == 1, prediction.p_coin_upper, 1 - prediction.p_coin_lower)
     figure, axes = plt.subplots(figsize=(10, 4.5))
-    axes.fill_between(t, low, high, step="mid", color=MIXTURE_COLOUR, alpha=0.2,
-                      label="mixture: bounds from unresolved mass")
+    axes.fill_between(t, low, high, step="mid", color=MIXTURE_COLOUR, alpha=0.15,
+                      label="mixture: model-free interval")
+    axes.fill_between(t, coin_low, coin_high, step="mid", facecolor="none", edgecolor=MIXTURE_COLOUR, hatch="///",
+                      linewidth=0, label="mixture: interval under the coin assumption")
     axes.step(t, prediction.p_observed, where="mid", color=MIXTURE_COLOUR, linewidth=1.5, label="mixture")
     window = max(1, min(16, n // 8))
     colours = series_colours(len(baselines) + 1)[1:]
@@ -173,8 +177,9 @@ def observed_probability_figure(prediction: Prediction, baselines: dict, title: 
     axes.set_ylim(-0.02, 1.02)
     decorate(figure, axes, title, "bit index t (1 = first bit)", "probability given to the observed bit",
              decision_points)
-    caption(figure, "The band is the mixture's model-free interval: the unresolved programs (stopped at a step or "
-            "length limit) could still print anything.")
+    caption(figure, "Shaded: the mixture's model-free interval (the unresolved programs, stopped at a step or length "
+            "limit, could still print anything). Hatched: the interval if they continue as fair coin flips, as the "
+            "estimate assumes.")
     return figure
 
 
