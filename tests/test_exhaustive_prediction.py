@@ -72,6 +72,7 @@ def test_predict_exhaustive_on_the_command_line():
     expected = exhaustive_prediction("toy", "0000", 16, 300)
     assert [row["p_next_one"] for row in document["steps"]] == [float(p) for p in expected.p_next_one]
     assert document["next"] == expected.next and document["programs"] == expected.programs
+    assert document["steps_meaning"].startswith("steps[i] is bit x_t, t = i + 1")
     refused = CliRunner().invoke(main, ["predict", "0000", "--exhaustive", "--step-cap", "5", "--program", "01",
                                         "--store", "somewhere"])
     assert refused.exit_code == 1 and refused.output.strip() == (

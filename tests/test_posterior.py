@@ -219,6 +219,7 @@ def test_predict_command(tmp_path):
     assert [set(step) for step in document["steps"]] == [{"t", "bit", "p_next_one", "p_lower", "p_upper",
                                                            "p_coin_lower", "p_coin_upper"}] * 10
     assert [step["t"] for step in document["steps"]] == list(range(1, 11))     # x_t, counted from 1
+    assert document["steps_meaning"].startswith("steps[i] is bit x_t, t = i + 1: p_next_one = P(x_t = 1 | x_<t)")
     assert set(document["next"]) == {"p_next_one", "p_lower", "p_upper", "p_coin_lower", "p_coin_upper",
                                      "unresolved_raw_share"} and len(document["continuation"]) == 8
     upcoming = document["next"]

@@ -508,6 +508,7 @@ def predict_exhaustively(chosen, bits: str, max_bits: int, max_steps: int, worke
     """``predict --exhaustive``: the mixture along the sequence from the enumeration's agreement
     tally (toyinduction.induction.exhaustive), no program kept."""
     from toyinduction.induction.exhaustive import exhaustive_prediction
+    from toyinduction.induction.mixture import STEPS_MEANING
 
     if refused:
         raise ValueError(f"--exhaustive uses the plain prior over the enumeration alone; drop {', '.join(refused)}")
@@ -515,7 +516,7 @@ def predict_exhaustively(chosen, bits: str, max_bits: int, max_steps: int, worke
                                    silent=silent)
     upcoming = result.next
     document = {"sequence": bits, "max_bits": max_bits, "max_steps": max_steps, "exhaustive": True,
-                "silent_final": silent,
+                "silent_final": silent, "steps_meaning": STEPS_MEANING,
                 "programs": result.programs, "tree_leaves": result.tree_leaves, "seconds": result.seconds,
                 "steps": result.steps_json(), "log_loss_bits": float(result.log_loss_bits[-1]), "next": upcoming}
     lines = [f"{'t':>4s} x_t  P(x_t = 1 | x_<t)  coin [lower, upper]  model-free [lower, upper]"]

@@ -58,6 +58,11 @@ UNRESOLVED = (int(Status.STEP_LIMIT), int(Status.BITS_LIMIT))
 MAX_POOL_CELLS = 1 << 30
 
 
+#: What a row of a prediction's ``steps`` is, in every JSON document that has them.
+STEPS_MEANING = ("steps[i] is bit x_t, t = i + 1: p_next_one = P(x_t = 1 | x_<t), given before x_t is seen, with "
+                 "its model-free interval [p_lower, p_upper] and its interval under the coin assumption "
+                 "[p_coin_lower, p_coin_upper]; next is the same for the unseen bit x_(n+1)")
+
 @dataclass
 class Weighting:
     """How a hypothesis's prior weight is computed from its length and its run's steps."""

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from toyinduction.core import bits_to_array, names_a_file
 from toyinduction.induction.baselines import BASELINES, log_loss
-from toyinduction.induction.mixture import (NamedProgram, Prediction, Weighting, build_pool,
+from toyinduction.induction.mixture import (STEPS_MEANING, NamedProgram, Prediction, Weighting, build_pool,
                                             most_probable_continuation, predict, predict_next, top_hypotheses)
 
 #: Unresolved posterior above which a forecast says the pool cannot explain the data.
@@ -57,7 +57,7 @@ class Forecast:
 
     def to_json(self) -> dict:
         """Plain data, as ``toyinduction predict --json`` prints it."""
-        document = {"sequence": self.sequence, "steps": self.prediction.steps_json(),
+        document = {"sequence": self.sequence, "steps_meaning": STEPS_MEANING, "steps": self.prediction.steps_json(),
                     "log_loss_bits": self.log_loss_bits, "baselines_log_loss_bits": self.baselines_log_loss_bits,
                     "top_hypotheses": self.top_hypotheses, "unresolved_posterior": self.unresolved_posterior,
                     "next": {"p_next_one": self.p_next_one, "p_lower": self.p_lower, "p_upper": self.p_upper,
