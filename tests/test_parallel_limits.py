@@ -94,13 +94,18 @@ def test_the_run_stops_after_its_last_worker_leaves():
     distributed = pytest.importorskip("distributed")
     cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None)
     client = distributed.Client(cluster)
-    done = []
+    done, leaving = [], []
+
+    def progress(finished, total):
+        done.append(finished)
+        if finished >= 5 and not leaving:   # the worker leaves once it has done some work (not after a fixed
+            leaving.append(True)            # time, which a loaded machine may not reach)
+            threading.Thread(target=cluster.scale, args=(0,)).start()
+
     try:
-        threading.Timer(0.4, lambda: cluster.scale(0)).start()
         start = time.monotonic()
         with pytest.raises(ValueError, match="no worker for 1 s"):
-            run_chunks(_slow_sum, [[i] for i in range(400)], client=client, timeout=1,
-                       progress=lambda finished, total: done.append(finished))
+            run_chunks(_slow_sum, [[i] for i in range(400)], client=client, timeout=1, progress=progress)
         assert time.monotonic() - start < 15
         assert 0 < done[-1] < 400   # it did run, then lost its worker
     finally:
