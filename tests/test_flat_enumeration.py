@@ -180,15 +180,17 @@ def test_the_enumeration_benchmark_runs_both_kernels_in_one_run():
 
     report = enumeration_comparison(TOY, lengths=(12, 14), old_up_to=12, plain_up_to=14, workers=1,
                                     fresh_processes=False)
-    rows = [(r["max_bits"], r["kernel"], r["collapse"]) for r in report["runs"]]
-    assert rows == [(12, "snapshot", False), (12, "flat", False), (12, "flat", True), (14, "flat", False),
-                    (14, "flat", True)]
+    rows = [(r["max_bits"], r["kernel"], r["collapse"], r["counted"]) for r in report["runs"]]
+    assert rows == [(12, "snapshot", False, False), (12, "flat", False, False), (12, "flat", True, False),
+                    (12, "flat", True, True), (14, "flat", False, False), (14, "flat", True, False),
+                    (14, "flat", True, True)]
     for max_bits in (12, 14):
         found = [r for r in report["runs"] if r["max_bits"] == max_bits]
         assert len({r["programs"] for r in found}) == 1 and len({r["steps"] for r in found}) == 1
-        assert found[-1]["tree_leaves"] < found[-1]["programs"]
+        assert found[-1]["tree_leaves"] <= found[-2]["tree_leaves"] < found[-2]["programs"]
     assert all(r["peak_rss_mib"] >= r["peak_rss_mib_before"] > 0 for r in report["runs"])
     assert set(report["speedup_over_snapshot"]) == {"12"}
+    assert set(report["speedup_over_snapshot"]["12"]) == {"flat", "collapse", "counted"}
 
 
 def test_bench_enumeration_measures_in_fresh_processes():
@@ -202,6 +204,7 @@ def test_bench_enumeration_measures_in_fresh_processes():
                                        "1", "--json"])
     assert result.exit_code == 0, result.output
     runs = json.loads(result.output)["enumeration"]["runs"]
-    assert [(r["kernel"], r["collapse"]) for r in runs] == [("snapshot", False), ("flat", False), ("flat", True)]
+    assert [(r["kernel"], r["collapse"], r["counted"]) for r in runs] == [
+        ("snapshot", False, False), ("flat", False, False), ("flat", True, False), ("flat", True, True)]
     bad = CliRunner().invoke(main, ["bench", "--quick", "--enumeration", "--enumeration-bits", "10,x"])
     assert bad.exit_code == 2 and "comma-separated" in bad.output

@@ -147,7 +147,7 @@ def exhaustive_prediction(machine, sequence: str, max_bits: int, max_steps: int 
 
     start = time.perf_counter()
     enumeration = enumerate_programs(language, max_bits, max_steps, output_bits, workers=workers, keep_leaves=0,
-                                     progress=progress, target=sequence)
+                                     progress=progress, target=sequence, counted=True)
     result = prediction_from_agreement(sequence, enumeration.agreement, max_bits, max_steps, silent)
     result.programs, result.tree_leaves = enumeration.programs, enumeration.tree_leaves
     result.seconds = time.perf_counter() - start

@@ -76,12 +76,16 @@ class ToyMachine(Machine):
 
     def enumerate(self, max_bits: int, *, max_steps: int = 1000, output_bits: int = 32, store=None,
                   workers: int = 1, progress=None, keep_leaves: int = 200_000, fresh: bool = False, client=None,
-                  split_bits: int | None = None):
+                  split_bits: int | None = None, counted: bool = False):
         """Every program up to ``max_bits`` bits, exact masses; from ``store`` if it has them
-        (``fresh`` recomputes). The result's ``loaded`` says which."""
+        (``fresh`` recomputes). The result's ``loaded`` says which. ``counted``: blocks read but
+        not run are counted by class (the same masses, faster, no leaves kept; see
+        :func:`~toyinduction.machines.toy.enumerate.enumerate_programs`)."""
         from toyinduction.machines.toy.enumerate import enumerate_or_load
 
         options = {"workers": workers, "progress": progress, "keep_leaves": keep_leaves, "client": client}
+        if counted:
+            options["counted"] = True
         if split_bits is not None:
             options["split_bits"] = split_bits
         result, loaded = enumerate_or_load(self.language, max_bits, max_steps, output_bits, store, fresh=fresh,

@@ -98,8 +98,9 @@ def peak_memory_mib() -> float:
 
 
 def enumeration_run(spec: dict, max_bits: int, max_steps: int, output_bits: int, workers: int, kernel: str,
-                    collapse: bool) -> dict:
-    """One enumeration (no leaves kept) in this process, the kernels compiled or loaded first:
+                    collapse: bool, counted: bool = False) -> dict:
+    """One enumeration (no leaves kept; ``counted``: blocks read but not run counted by class) in
+    this process, the kernels compiled or loaded first:
     its wall time and CPU time (all threads), programs, tree leaves, steps, and the process's peak
     resident memory before and after it (MiB, :func:`peak_memory_mib`)."""
     import os
@@ -108,14 +109,17 @@ def enumeration_run(spec: dict, max_bits: int, max_steps: int, output_bits: int,
     from toyinduction.machines.toy.language import language_from_json
 
     language = language_from_json(spec)
-    enumerate_programs(language, 12, 10, 4, workers=workers, kernel=kernel, collapse=collapse)  # compile or load
+    enumerate_programs(language, 12, 10, 4, workers=workers, kernel=kernel, collapse=collapse,
+                       counted=counted)  # compile or load
     before = peak_memory_mib()
     load = os.getloadavg()[0]
     cpu = time.process_time()
     result, seconds = _timed(lambda: enumerate_programs(language, max_bits, max_steps, output_bits, workers=workers,
-                                                        keep_leaves=0, kernel=kernel, collapse=collapse))
+                                                        keep_leaves=0, kernel=kernel, collapse=collapse,
+                                                        counted=counted))
     cpu = time.process_time() - cpu
-    return {"max_bits": max_bits, "kernel": kernel, "collapse": collapse, "workers": workers, "seconds": seconds,
+    return {"max_bits": max_bits, "kernel": kernel, "collapse": collapse, "counted": counted, "workers": workers,
+            "seconds": seconds,
             "cpu_seconds": cpu,
             "programs": result.programs, "tree_leaves": result.tree_leaves, "steps": result.steps,
             "tree_leaves_per_second": result.tree_leaves / seconds, "programs_per_second": result.programs / seconds,
@@ -128,7 +132,8 @@ def enumeration_comparison(language: Language, lengths=(24, 32, 36, 40), max_ste
                            fresh_processes: bool = True, progress=None) -> dict:
     """The flat enumerator against the snapshot one, in one run: at each length, the snapshot
     enumerator (only up to ``old_up_to`` bits: it is slow), the flat one visiting every leaf (up
-    to ``plain_up_to`` bits) and the flat one with exact collapse (every length). Each
+    to ``plain_up_to`` bits), the flat one with exact collapse and the flat one with exact collapse
+    and counted blocks (every length). Each
     measurement runs in a fresh process (``fresh_processes``), so its peak memory is its own.
     ``progress(row)`` is called after each. Targets: 8 M leaves/s on 2 threads where leaves are
     visited one by one; every program up to 40 bits in 10 minutes."""
@@ -140,11 +145,11 @@ def enumeration_comparison(language: Language, lengths=(24, 32, 36, 40), max_ste
     spec = language.to_json()
     rows = []
     for max_bits in lengths:
-        plans = [("snapshot", False)] if max_bits <= old_up_to else []
-        plans += [("flat", False)] if max_bits <= plain_up_to else []
-        plans += [("flat", True)]
-        for kernel, collapse in plans:
-            arguments = [spec, max_bits, max_steps, output_bits, workers, kernel, collapse]
+        plans = [("snapshot", False, False)] if max_bits <= old_up_to else []
+        plans += [("flat", False, False)] if max_bits <= plain_up_to else []
+        plans += [("flat", True, False), ("flat", True, True)]
+        for kernel, collapse, counted in plans:
+            arguments = [spec, max_bits, max_steps, output_bits, workers, kernel, collapse, counted]
             if fresh_processes:
                 code = ("import json, sys; from toyinduction.machines.toy.bench import enumeration_run; "
                         "print(json.dumps(enumeration_run(*json.loads(sys.argv[1]))))")
@@ -161,11 +166,12 @@ def enumeration_comparison(language: Language, lengths=(24, 32, 36, 40), max_ste
                 progress(row)
     ratios = {}
     for max_bits in lengths:
-        found = {(r["kernel"], r["collapse"]): r for r in rows if r["max_bits"] == max_bits}
-        old = found.get(("snapshot", False))
+        found = {(r["kernel"], r["collapse"], r["counted"]): r for r in rows if r["max_bits"] == max_bits}
+        old = found.get(("snapshot", False, False))
         if old is not None:
-            ratios[str(max_bits)] = {f"{'collapse' if collapse else 'flat'}": old["seconds"] / r["seconds"]
-                                     for (kernel, collapse), r in found.items() if kernel == "flat"}
+            ratios[str(max_bits)] = {("counted" if counted else "collapse" if collapse else "flat"):
+                                     old["seconds"] / r["seconds"]
+                                     for (kernel, collapse, counted), r in found.items() if kernel == "flat"}
     return {"language": language.name, "max_steps": max_steps, "output_bits": output_bits, "workers": workers,
             "cpus": os.cpu_count(), "runs": rows, "speedup_over_snapshot": ratios,
             "target_leaves_per_second": 8_000_000, "target_seconds_40_bits": 600}

@@ -292,7 +292,7 @@ def _chunk_from_arrays(arrays: dict) -> dict:
 def enumerate_programs(language: Language, max_bits: int, max_steps: int, output_bits: int, workers: int = 1,
                        keep_leaves: int = 200_000, split_bits: int | None = None, progress=None, client=None,
                        checkpoint=None, kernel: str = "flat", collapse: bool = True,
-                       target: str | None = None) -> Enumeration:
+                       target: str | None = None, counted: bool = False) -> Enumeration:
     """Enumerate every program of ``language`` of at most ``max_bits`` bits.
 
     Each program runs for at most ``max_steps`` steps and ``output_bits`` output bits. With
@@ -311,9 +311,15 @@ def enumerate_programs(language: Language, max_bits: int, max_steps: int, output
     With a ``target`` bit string x (flat only, not checkpointed), the result's ``agreement`` tallies
     every leaf's mass by how many leading bits of its output agree with x (what the mixture's
     predictions along x need, see :mod:`toyinduction.induction.exhaustive`), leaves kept or not.
+    ``counted`` (flat only) runs what follows a block that is read but not run (a def's body, a
+    skipped if part, ...) once per class of such blocks, weighted by their number, instead of once
+    per block (:mod:`toyinduction.machines.toy.bodies`): every tally is identical, no leaves are
+    kept (a leaf stands for many programs) and ``tree_leaves`` is smaller.
     """
     if kernel not in ("flat", "snapshot"):
         raise ValueError(f"kernel must be 'flat' or 'snapshot', got {kernel!r}")
+    if counted and kernel != "flat":
+        raise ValueError("counted blocks are the flat kernel's (kernel='flat')")
     if target is not None and (kernel != "flat" or checkpoint is not None or not isinstance(target, str)
                                or set(target) - {"0", "1"} or len(target) > 1 << 16):
         raise ValueError("a target must be a bit string of at most 65,536 bits, for the flat kernel, without a checkpoint")
@@ -325,7 +331,10 @@ def enumerate_programs(language: Language, max_bits: int, max_steps: int, output
     trie_bits = min(output_bits, MAX_TRIE_BITS)
     # every thread allocates a worker's arrays (on dask only the shallow split runs here)
     if kernel == "flat":
-        from toyinduction.machines.toy.flat import flat_worker_memory as estimate
+        from toyinduction.machines.toy.flat import flat_worker_memory
+
+        def estimate(*arguments):
+            return flat_worker_memory(*arguments, counted=bool(counted))
     else:
         estimate = worker_memory
     check_memory(workers if client is None else 1, estimate(language, max_bits, output_bits, keep_leaves),
@@ -340,7 +349,8 @@ def enumerate_programs(language: Language, max_bits: int, max_steps: int, output
     if kernel == "flat":
         from toyinduction.machines.toy import flat
 
-        chunk = functools.partial(flat.enumerate_chunk_flat, collapse=bool(collapse), target=target)
+        chunk = functools.partial(flat.enumerate_chunk_flat, collapse=bool(collapse), target=target,
+                                  counted=bool(counted))
         to_arrays, from_arrays = flat.flat_chunk_to_arrays, flat.flat_chunk_from_arrays
     task = functools.partial(chunk, spec, max_bits, max_steps, output_bits, trie_bits, keep_leaves)
     parts, roots = [], [""]

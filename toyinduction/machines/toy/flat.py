@@ -59,16 +59,38 @@ from toyinduction.machines.toy.kernel import (BITS_LIMIT, F_BAD_BITS, F_BREAK, F
                                               OP_SWAP, OP_XOR, OUTPUT_LIMIT, R_NOUT, R_OUTPUT_LIMIT, R_STEP_END,
                                               RUNNING, STACK_GROWS, STACK_NEEDS, STEP_LIMIT, MachineState, _execute,
                                               _binary, code_capacity, kernel_for)
+from toyinduction.machines.toy.bodies import C_ELSE, C_END, F_LOUD, F_RET, block_tables
 from toyinduction.machines.toy.language import (FIRST_COMPOSITE, HAS_OPERAND, MAX_LITERAL_EXPONENT, MAX_PACKED_BITS,
                                                Language, language_from_json)
 
 # Registers saved at a branch point: saved[depth, X_*].
 (X_PC, X_SP, X_STEPS, X_NCODE, X_POSITION, X_NOUT, X_NOPEN, X_NDEFS, X_NCALLS, X_NLOOPS, X_EXPAND, X_EXPAND_END,
  X_DNODE, X_DPHASE, X_DOP, X_DZEROS, X_DVALUE, X_DLEFT, X_DPOS, X_TNODE, X_NLOG, X_FAULT, X_NEED, X_OPENER) = range(24)
-NSAVED = 24
+X_MULT, X_NSPANS = 24, 25
+NSAVED = 26
+# Outcomes of a node that are not a run's status: a block the expansion walk does not want
+# (PRUNE), control entering a counted block (EXPAND).
+PRUNE, EXPAND = -2, -3
+#: The decoded instruction that stands for a counted block (no instruction of the table).
+OP_COUNTED = 1 << 20
+# class_ctx[depth, *]: a class iterator's context.
+K_ELSE_CLOSES, K_ROOM_OPEN, K_ROOM_DEFS, K_LAST = range(4)
+# walk[W_*]: the expansion walk of one recorded entry into a counted block (see _flat_subtree).
+W_ACTIVE, W_DEPTH, W_CLASS, W_CALL_LENGTH, W_CALL_STEPS, W_PROGRAM = range(6)
+NWALK = 6
+# expansions[row, R_*] (row 0, column 0: the number of rows), then (depth, class) per span
+R_PROGRAM, R_CALL_LENGTH, R_CALL_STEPS, R_CALLED, R_SPANS = range(5)
+NRECORD = 5
+# resume[P_*]: a run paused with a full record buffer, and (from P_RECORD on) its last record
+P_PAUSED, P_LENGTH, P_NLOG, P_OPENER, P_START, P_NDEFS, P_NOPEN, P_ELSE, P_RECORD = range(9)
+
+
+def max_spans(max_bits: int) -> int:
+    """Most counted blocks open on one path (each holds at least one 4-bit closer)."""
+    return max_bits // 4 + 1
 # totals[...] fields (the first four as in the snapshot enumerator)
-T_PROGRAMS, T_STEPS, T_KEPT, T_OVERFLOW, T_TREE_LEAVES, T_ERROR, T_SILENT = range(7)
-NTOTALS = 7
+T_PROGRAMS, T_STEPS, T_KEPT, T_OVERFLOW, T_TREE_LEAVES, T_ERROR, T_SILENT, T_CLASSES, T_BRANCHES = range(9)
+NTOTALS = 9
 # Rows of the agreement tally (see _flat_subtree).
 A_ROW, B_ROW, U_ROW, NEXT_ROW, SILENT_ROW = range(5)
 # What a node that needs a bit is waiting for.
@@ -86,13 +108,57 @@ def region_sizes(limits, capacity: int) -> tuple:
 
 
 @jit
+def _block_flags(code_op, S, o_match, start, end):
+    """The flags (bodies.F_LOUD, bodies.F_RET) of decoded code[start:end], the bodies of its defs
+    left out (as the counted blocks' classes have them)."""
+    flags = 0
+    index = start
+    while index < end:
+        op = code_op[index]
+        if op == OP_DEF and S[o_match + index] > index:
+            index = S[o_match + index] + 1
+            continue
+        if op == OP_OUT or op == OP_CALL or op == OP_BRK:
+            flags |= F_LOUD
+        elif op == OP_RET:
+            flags |= F_RET
+        index += 1
+    return flags
+
+
+@jit
+def _tally_leaves(status, tnode, leaf_length, count, mass, nout, out, sequence, agreement, trie_mass, length_mass,
+                  length_count, totals):
+    """Add ``count`` leaves of ``leaf_length`` bits (``mass`` each), all with this status and
+    output, to the tallies (as _flat_subtree's leaves add themselves; none of them silent)."""
+    total = count * mass
+    trie_mass[status, tnode] += total
+    length_mass[status, leaf_length] += total
+    length_count[status, leaf_length] += count
+    totals[T_PROGRAMS] += count
+    if agreement.shape[1] > 0:
+        agree = np.int64(0)
+        while agree < nout and agree < sequence.shape[0] and out[agree] == sequence[agree]:
+            agree += 1
+        agreement[A_ROW, agree] += total
+        if nout > agree:
+            agreement[B_ROW, agree] += total
+            if agree == sequence.shape[0]:
+                agreement[NEXT_ROW, out[agree]] += total
+        elif status == STEP_LIMIT or status == BITS_LIMIT:
+            agreement[U_ROW, agree] += total
+
+
+@jit
 def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, params, program, root_length,
                   max_bits, max_steps, output_bits, trie_bits, split_depth, roots, collapse,
                   S, stamp, log_address, log_value, saved, code_op, code_arg, defs, out, epochs,
                   a_program, a_regs, a_stack, a_memory, a_code, a_open, a_defs, a_calls, a_loops, a_child_bits,
                   a_out, a_g,
                   trie_mass, length_mass, length_count, totals, leaf_bits, leaf_length, leaf_status, leaf_steps,
-                  leaf_output, leaf_output_length, sequence, agreement, silent_trie, leaf_silent):
+                  leaf_output, leaf_output_length, sequence, agreement, silent_trie, leaf_silent,
+                  counted, closed_table, faulted_table, next_class, closable, class_pos, class_ctx, spans, expansions, walk,
+                  walk_spans, resume):
     """Enumerate every program extending ``program[:root_length]`` (depth first, 0 before 1) into
     the tallies, exactly as the snapshot enumerator's ``_enumerate_subtree`` does (same leaves,
     same order, same steps; see the module doc). A node at ``split_depth`` that needs a bit is
@@ -165,6 +231,40 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
     tree_leaves = np.int64(0)
     resume_kind = np.int64(-1)   # after a branch: what the node was waiting for (a block's end: go on decoding)
     resume_opener = np.int64(-1)
+    # counted blocks: the multiplicity of the current node (the product of its blocks' class
+    # sizes) and the blocks counted on its path (spans[i] = (depth, class); OP_COUNTED's operand)
+    mult = np.int64(1)
+    nspans = np.int64(0)
+    per = closed_table.shape[4]
+    max_depth = closable.shape[2] - 2
+    max_nested = closable.shape[3] - 1
+    # an expansion walk: the recorded path is followed bit for bit up to the entry (w_call),
+    # except the walked block (from w_depth to w_close), whose blocks of the class are enumerated
+    walking = walk[W_ACTIVE] != 0
+    w_call = walk[W_CALL_LENGTH] if walking else np.int64(-1)
+    w_depth = walk[W_DEPTH] if walking else np.int64(-1)
+    w_class = walk[W_CLASS]
+    w_close = w_depth + w_class // per
+    w_nested = (w_class % per) // 8
+    w_closer = ((w_class % per) // 4) % 2
+    w_flags = w_class % 4
+    w_opener = np.int64(-1)                 # the walked block's opener (code index), its start
+    w_start = np.int64(0)
+    w_ndefs = np.int64(0)
+    w_nopen = np.int64(0)
+    w_else = np.int64(0)
+    # a run paused because the record buffer was full (see EXPAND) goes on with its backtracking
+    resuming = resume[P_PAUSED] != 0
+    if resuming:
+        resume[P_PAUSED] = 0
+        length = resume[P_LENGTH]
+        nlog = resume[P_NLOG]
+        w_opener = resume[P_OPENER]
+        w_start = resume[P_START]
+        w_ndefs = resume[P_NDEFS]
+        w_nopen = resume[P_NOPEN]
+        w_else = resume[P_ELSE]
+        replay = False
     while True:
         # ================= run until a leaf, or until the machine needs program bit `length`
         before = steps
@@ -173,6 +273,8 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
         need_opener = np.int64(-1)
         need_end = np.int64(0)
         while True:
+            if resuming:
+                break
             if steps >= max_steps:
                 status = STEP_LIMIT
                 break
@@ -183,6 +285,9 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                 op = code_op[pc]
                 next_pc = pc + 1
                 refused = False
+                if op == OP_COUNTED:
+                    status = EXPAND   # control enters a counted block: expanded (walked) later
+                    break
                 if sp < STACK_NEEDS[op]:
                     fault = F_UNDERFLOW
                 elif sp + STACK_GROWS[op] > stack_depth:
@@ -692,6 +797,11 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                             nlog += 1
                         S[cell] = index
                         S[o_match + index] = opener
+                        if opener == w_opener and (w_closer != C_ELSE or d_pos != w_close
+                                                   or ndefs - w_ndefs != w_nested
+                                                   or _block_flags(code_op, S, o_match, w_start, index) != w_flags):
+                            status = PRUNE   # the walked block closes otherwise than its class
+                            break
             elif decoded == OP_END:
                 if nopen > 0:
                     opener = S[o_open + nopen - 1]
@@ -704,22 +814,119 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                         nlog += 1
                     S[cell] = index
                     S[o_match + index] = opener
+                    if (opener == w_opener and (w_closer == C_END or S[o_else + opener] < 0)
+                            and (w_closer != C_END or d_pos != w_close or ndefs - w_ndefs != w_nested
+                                 or _block_flags(code_op, S, o_match, w_start, index) != w_flags)):
+                        status = PRUNE   # the walked block closes otherwise than its class
+                        break            # (an if part's class closed by else: the end after is fine)
         # ================= the node's outcome
-        if not replay:
-            totals[T_STEPS] += steps - before
+        if resuming:    # straight to the backtracking
+            resuming = False
+            status = PRUNE
+        # can a counted block start here? The machine must find the end of the innermost open
+        # block without running it (an if's else part, which runs next, excepted), between codewords
+        block_start = (status == BITS_LIMIT and need_kind == K_CLOSE and nopen > 0 and length < max_bits
+                       and S[o_open + nopen - 1] == need_opener and d_phase == 0 and d_node == 0
+                       and expand >= expand_end
+                       and not (code_op[need_opener] == OP_IF and pc == need_opener and S[o_else + need_opener] >= 0))
+        single = np.int64(-1)   # in a walk: the class of a recorded block that starts here
+        if walking:
+            # an expansion walk: its steps up to the recorded entry were counted by the run that
+            # recorded it; the walked block's blocks of the class are enumerated; elsewhere the
+            # recorded path is followed without branching, recorded blocks counted as their class
+            if length > w_call:
+                totals[T_STEPS] += (steps - before) * mult
+            elif length == w_call:
+                totals[T_STEPS] += (steps - walk[W_CALL_STEPS]) * mult
+            if status != PRUNE and status != EXPAND and length < w_call:
+                if length == w_depth:
+                    if not block_start:
+                        totals[T_ERROR] = 3     # the recorded block does not start here (a bug)
+                        return tree_leaves
+                    w_opener = need_opener
+                    w_start = ncode
+                    w_ndefs = ndefs
+                    w_nopen = nopen
+                    w_else = 1 if code_op[need_opener] == OP_IF and S[o_else + need_opener] < 0 else 0
+                if length >= w_depth and length < w_close:
+                    if status != BITS_LIMIT:
+                        status = PRUNE          # a decoding fault: counted with the block's class
+                    elif d_phase == 0 and d_node == 0 and expand >= expand_end:
+                        depth = nopen - w_nopen + 1
+                        more = w_nested - (ndefs - w_ndefs)
+                        if more < 0 or (1 <= depth <= max_depth and more <= max_nested
+                                        and closable[w_else, w_close - length, depth, more] == 0):
+                            status = PRUNE      # no block of the class starts like this
+                elif length >= w_close and not ((w_closer == C_END and S[o_match + w_opener] >= 0)
+                                                or (w_closer == C_ELSE and S[o_else + w_opener] >= 0)):
+                    status = PRUNE              # the block does not close where its class says
+                elif walk_spans[length] >= 0:
+                    if not block_start:
+                        totals[T_ERROR] = 3
+                        return tree_leaves
+                    single = walk_spans[length]
+                elif status != BITS_LIMIT:
+                    totals[T_ERROR] = 3         # the recorded path needs a bit here (a bug if not)
+                    return tree_leaves
+                else:
+                    program[length] = (walk[W_PROGRAM] >> (w_call - 1 - length)) & 1
+                    class_pos[length] = -2
+                    resume_kind = need_kind
+                    resume_opener = need_opener
+                    epoch += 1
+                    length += 1
+                    replay = False
+                    continue
+        elif not replay:
+            totals[T_STEPS] += (steps - before) * mult
         replay = False
         if nlog > log_capacity - 4 * NSAVED:  # cannot happen (see the module doc)
             totals[T_ERROR] = 1
             return tree_leaves
         collapsed = False
-        if status == BITS_LIMIT and length == split_depth:
+        counting = False
+        if status == PRUNE:
+            pass
+        elif status == EXPAND:
+            # control enters a counted block: recorded (the path's bits, where and after how many
+            # steps, which block, every counted block on the path), to be walked (FlatWorker does)
+            row = expansions[0, 0] + 1
+            full = row >= expansions.shape[0]
+            record = resume[P_RECORD:] if full else expansions[row]
+            packed = np.int64(0)
+            for i in range(length):
+                packed = packed * 2 + program[i]
+            record[R_PROGRAM] = packed
+            record[R_CALL_LENGTH] = length
+            record[R_CALL_STEPS] = steps
+            record[R_CALLED] = code_arg[pc]
+            record[R_SPANS] = nspans
+            for i in range(nspans):
+                record[NRECORD + 2 * i] = spans[i, 0]
+                record[NRECORD + 2 * i + 1] = spans[i, 1]
+            if full:
+                # pause: the caller takes the records and calls again to go on from here
+                resume[P_PAUSED] = 1
+                resume[P_LENGTH] = length
+                resume[P_NLOG] = nlog
+                resume[P_OPENER] = w_opener
+                resume[P_START] = w_start
+                resume[P_NDEFS] = w_ndefs
+                resume[P_NOPEN] = w_nopen
+                resume[P_ELSE] = w_else
+                totals[T_TREE_LEAVES] += tree_leaves
+                epochs[0] = epoch
+                return tree_leaves
+            expansions[0, 0] = row
+        elif status == BITS_LIMIT and length == split_depth:
             packed = np.int64(0)
             for i in range(length):
                 packed = packed * 2 + program[i]
             roots[0] += 1
             roots[roots[0]] = packed
         else:
-            if status == BITS_LIMIT and collapse and split_depth < 0 and length < max_bits:
+            if status == BITS_LIMIT and collapse and split_depth < 0 and length < max_bits and (not walking
+                                                                                               or length >= w_call):
                 # can the pending decode or read complete within the bits left, and can no
                 # decoding fault happen on the way? If neither, every leaf below is this one.
                 left = max_bits - length
@@ -754,7 +961,39 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                                      and left <= MAX_LITERAL_EXPONENT
                                      and nopen + span // open_bits + composite_depth <= nesting
                                      and ndefs + span // def_bits <= max_defs)
-            if status == BITS_LIMIT and length < max_bits and not collapsed:
+            counting = single >= 0 or (block_start and counted and split_depth < 0 and not collapsed
+                                       and nspans < spans.shape[0] and (not walking or length >= w_call))
+            if counting:
+                # a counted block starts: run what follows once per class (the backtracking
+                # below takes the classes in turn); blocks that fault or do not close within
+                # max_bits bits are leaves, counted here (in a walk the recording run counted them)
+                else_closes = 1 if code_op[need_opener] == OP_IF and S[o_else + need_opener] < 0 else 0
+                room_open = min(nesting - nopen, closed_table.shape[1] - 1)
+                room_defs = min(max_defs - ndefs, closed_table.shape[2] - 1)
+                if faulted_table[else_closes, room_open, room_defs, 0, 0] < 0:
+                    totals[T_ERROR] = 4   # a context the tables were not made for (a bug)
+                    return tree_leaves
+                if single >= 0:
+                    class_pos[length] = single
+                    class_ctx[length, K_LAST] = single + 1
+                else:
+                    budget = max_bits - length
+                    for q in range(1, budget + 1 if faulted_table[else_closes, room_open, room_defs, budget, 2] else 1):
+                        count = faulted_table[else_closes, room_open, room_defs, q, 0]
+                        if count > 0:
+                            _tally_leaves(FAULT, tnode, length + q, count * mult, np.int64(1) << (budget - q), nout,
+                                          out, sequence, agreement, trie_mass, length_mass, length_count, totals)
+                    unclosed = (np.int64(1) << budget) - faulted_table[else_closes, room_open, room_defs, budget, 1]
+                    if unclosed > 0:
+                        _tally_leaves(BITS_LIMIT, tnode, max_bits, unclosed * mult, np.int64(1), nout, out, sequence,
+                                      agreement, trie_mass, length_mass, length_count, totals)
+                    tree_leaves += 1
+                    class_pos[length] = 0
+                    class_ctx[length, K_LAST] = (budget + 1) * per
+                class_ctx[length, K_ELSE_CLOSES] = else_closes
+                class_ctx[length, K_ROOM_OPEN] = room_open
+                class_ctx[length, K_ROOM_DEFS] = room_defs
+            if (status == BITS_LIMIT and length < max_bits and not collapsed) or counting:
                 # a branch point: save the registers, take bit 0 first
                 saved[length, X_PC] = pc
                 saved[length, X_SP] = sp
@@ -780,117 +1019,205 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                 saved[length, X_FAULT] = fault
                 saved[length, X_NEED] = need_kind
                 saved[length, X_OPENER] = need_opener
+                saved[length, X_MULT] = mult
+                saved[length, X_NSPANS] = nspans
+                if counting:   # the class iterator: the backtracking below takes its first class
+                    length += 1
+                    continue_run = False
+                else:
+                    continue_run = True
+            else:
+                continue_run = False
+            if continue_run:
+                totals[T_BRANCHES] += 1
                 resume_kind = need_kind
                 resume_opener = need_opener
                 epoch += 1
                 program[length] = 0
                 length += 1
                 continue
-            # ---- a leaf: every infinite extension of program[:length]
-            tree_leaves += 1
-            mass = np.int64(1) << (max_bits - length)
-            silent = False
-            if status == STEP_LIMIT or (status == BITS_LIMIT and need_kind == K_READ):
-                base = S[o_cloop + ncalls - 1] if ncalls > 0 else np.int64(0)
-                for frame in range(nloops - 1, base - 1, -1):
-                    opener = S[o_lopen + frame]
-                    closer = S[o_match + opener]
-                    if S[o_lcount + frame] != -1 or closer < 0:
-                        continue   # a rep (it ends), or a loop whose end is not decoded yet
-                    silent = True
-                    for index in range(opener + 1, closer):
-                        op = code_op[index]
-                        if op == OP_OUT or op == OP_CALL or op == OP_BRK or (op == OP_RET and ncalls > 0):
-                            silent = False
+            if not counting:
+                # ---- a leaf: every infinite extension of program[:length]
+                tree_leaves += 1
+                mass = mult << (max_bits - length)   # mult: bodies of the counted class (else 1)
+                silent = False
+                if status == STEP_LIMIT or (status == BITS_LIMIT and need_kind == K_READ):
+                    base = S[o_cloop + ncalls - 1] if ncalls > 0 else np.int64(0)
+                    for frame in range(nloops - 1, base - 1, -1):
+                        opener = S[o_lopen + frame]
+                        closer = S[o_match + opener]
+                        if S[o_lcount + frame] != -1 or closer < 0:
+                            continue   # a rep (it ends), or a loop whose end is not decoded yet
+                        silent = True
+                        index = opener + 1
+                        while index < closer:
+                            op = code_op[index]
+                            if op == OP_DEF and S[o_match + index] > index:   # a body runs only when called
+                                index = S[o_match + index] + 1                 # (and a call is seen)
+                                continue
+                            if op == OP_COUNTED:        # a counted block: its class's flags
+                                flags = spans[code_arg[index], 1] % 4
+                                if flags & F_LOUD or (flags & F_RET and ncalls > 0):
+                                    silent = False
+                                    break
+                            elif op == OP_OUT or op == OP_CALL or op == OP_BRK or (op == OP_RET and ncalls > 0):
+                                silent = False
+                                break
+                            index += 1
+                        if silent:
                             break
                     if silent:
-                        break
-                if silent:
-                    silent_trie[tnode] += mass
-                    totals[T_SILENT] += mass
-            trie_mass[status, tnode] += mass
-            if collapsed:  # 2^(max_bits - length) program-length-limit leaves of max_bits bits
-                length_mass[BITS_LIMIT, max_bits] += mass
-                length_count[BITS_LIMIT, max_bits] += mass
-                totals[T_PROGRAMS] += mass
-                rows = mass
-            else:
-                length_mass[status, length] += mass
-                length_count[status, length] += 1
-                totals[T_PROGRAMS] += 1
-                rows = np.int64(1)
-            if agreement.shape[1] > 0:
-                agree = np.int64(0)
-                while agree < nout and agree < sequence.shape[0] and out[agree] == sequence[agree]:
-                    agree += 1
-                agreement[A_ROW, agree] += mass
-                if nout > agree:
-                    agreement[B_ROW, agree] += mass
-                    if agree == sequence.shape[0]:
-                        agreement[NEXT_ROW, out[agree]] += mass
-                elif status == STEP_LIMIT or status == BITS_LIMIT:
-                    agreement[U_ROW, agree] += mass
-                    if silent:
-                        agreement[SILENT_ROW, agree] += mass
-            kept = totals[T_KEPT]
-            if kept + rows <= keep_capacity:
-                packed = np.int64(0)
-                for i in range(length):
-                    packed = packed * 2 + program[i]
-                packed_output = np.int64(0)
-                for i in range(min(nout, 62)):
-                    packed_output = packed_output * 2 + out[i]
-                code = status if status != FAULT else FAULT + 8 * fault
-                widen = max_bits - length if collapsed else np.int64(0)
-                for extension in range(rows):
-                    leaf_bits[kept] = (packed << widen) | extension
-                    leaf_length[kept] = length + widen
-                    leaf_status[kept] = code
-                    leaf_steps[kept] = steps
-                    leaf_output[kept] = packed_output
-                    leaf_output_length[kept] = nout
-                    if kept < leaf_silent.shape[0]:
-                        leaf_silent[kept] = silent
-                    kept += 1
-                totals[T_KEPT] = kept
-            else:
-                totals[T_OVERFLOW] = 1
-        # ================= backtrack to the deepest branch point whose 1-branch is still to do
+                        silent_trie[tnode] += mass
+                        totals[T_SILENT] += mass
+                trie_mass[status, tnode] += mass
+                if collapsed:  # 2^(max_bits - length) program-length-limit leaves of max_bits bits
+                    length_mass[BITS_LIMIT, max_bits] += mass
+                    length_count[BITS_LIMIT, max_bits] += mass
+                    totals[T_PROGRAMS] += mass
+                    rows = mass
+                else:
+                    length_mass[status, length] += mass
+                    length_count[status, length] += mult
+                    totals[T_PROGRAMS] += mult
+                    rows = mult
+                if agreement.shape[1] > 0:
+                    agree = np.int64(0)
+                    while agree < nout and agree < sequence.shape[0] and out[agree] == sequence[agree]:
+                        agree += 1
+                    agreement[A_ROW, agree] += mass
+                    if nout > agree:
+                        agreement[B_ROW, agree] += mass
+                        if agree == sequence.shape[0]:
+                            agreement[NEXT_ROW, out[agree]] += mass
+                    elif status == STEP_LIMIT or status == BITS_LIMIT:
+                        agreement[U_ROW, agree] += mass
+                        if silent:
+                            agreement[SILENT_ROW, agree] += mass
+                kept = totals[T_KEPT]
+                if kept + rows <= keep_capacity:
+                    packed = np.int64(0)
+                    for i in range(length):
+                        packed = packed * 2 + program[i]
+                    packed_output = np.int64(0)
+                    for i in range(min(nout, 62)):
+                        packed_output = packed_output * 2 + out[i]
+                    code = status if status != FAULT else FAULT + 8 * fault
+                    widen = max_bits - length if collapsed else np.int64(0)
+                    for extension in range(rows):
+                        leaf_bits[kept] = (packed << widen) | extension
+                        leaf_length[kept] = length + widen
+                        leaf_status[kept] = code
+                        leaf_steps[kept] = steps
+                        leaf_output[kept] = packed_output
+                        leaf_output_length[kept] = nout
+                        if kept < leaf_silent.shape[0]:
+                            leaf_silent[kept] = silent
+                        kept += 1
+                    totals[T_KEPT] = kept
+                else:
+                    totals[T_OVERFLOW] = 1
+        # ================= backtrack to the deepest branch point whose 1-branch (or next class
+        # of counted bodies) is still to do; class_pos marks depths that are no branch point (-2)
+        # and class iterators (>= 0: the next class to try)
         while True:
             if length == root_length:
                 totals[T_TREE_LEAVES] += tree_leaves
                 epochs[0] = epoch
                 return tree_leaves
-            if program[length - 1] == 0:
-                height = saved[length - 1, X_NLOG]
+            d = length - 1
+            marker = class_pos[d]
+            if marker == -2:
+                class_pos[d] = -1
+                length -= 1
+                continue
+            if marker >= 0 or program[d] == 0:
+                height = saved[d, X_NLOG]
                 while nlog > height:
                     nlog -= 1
                     S[log_address[nlog]] = log_value[nlog]
-                pc = saved[length - 1, X_PC]
-                sp = saved[length - 1, X_SP]
-                steps = saved[length - 1, X_STEPS]
-                ncode = saved[length - 1, X_NCODE]
-                position = saved[length - 1, X_POSITION]
-                nout = saved[length - 1, X_NOUT]
-                nopen = saved[length - 1, X_NOPEN]
-                ndefs = saved[length - 1, X_NDEFS]
-                ncalls = saved[length - 1, X_NCALLS]
-                nloops = saved[length - 1, X_NLOOPS]
-                expand = saved[length - 1, X_EXPAND]
-                expand_end = saved[length - 1, X_EXPAND_END]
-                d_node = saved[length - 1, X_DNODE]
-                d_phase = saved[length - 1, X_DPHASE]
-                d_op = saved[length - 1, X_DOP]
-                d_zeros = saved[length - 1, X_DZEROS]
-                d_value = saved[length - 1, X_DVALUE]
-                d_left = saved[length - 1, X_DLEFT]
-                d_pos = saved[length - 1, X_DPOS]
-                tnode = saved[length - 1, X_TNODE]
-                fault = saved[length - 1, X_FAULT]
-                resume_kind = saved[length - 1, X_NEED]
-                resume_opener = saved[length - 1, X_OPENER]
+                pc = saved[d, X_PC]
+                sp = saved[d, X_SP]
+                steps = saved[d, X_STEPS]
+                ncode = saved[d, X_NCODE]
+                position = saved[d, X_POSITION]
+                nout = saved[d, X_NOUT]
+                nopen = saved[d, X_NOPEN]
+                ndefs = saved[d, X_NDEFS]
+                ncalls = saved[d, X_NCALLS]
+                nloops = saved[d, X_NLOOPS]
+                expand = saved[d, X_EXPAND]
+                expand_end = saved[d, X_EXPAND_END]
+                d_node = saved[d, X_DNODE]
+                d_phase = saved[d, X_DPHASE]
+                d_op = saved[d, X_DOP]
+                d_zeros = saved[d, X_DZEROS]
+                d_value = saved[d, X_DVALUE]
+                d_left = saved[d, X_DLEFT]
+                d_pos = saved[d, X_DPOS]
+                tnode = saved[d, X_TNODE]
+                fault = saved[d, X_FAULT]
+                resume_kind = saved[d, X_NEED]
+                resume_opener = saved[d, X_OPENER]
+                mult = saved[d, X_MULT]
+                nspans = saved[d, X_NSPANS]
                 epoch += 1
-                program[length - 1] = 1
+                if marker < 0:
+                    program[d] = 1
+                    break
+                # the next class of blocks read but not run from program bit d on
+                else_closes = class_ctx[d, K_ELSE_CLOSES]
+                room_open = class_ctx[d, K_ROOM_OPEN]
+                room_defs = class_ctx[d, K_ROOM_DEFS]
+                last = class_ctx[d, K_LAST]
+                k = next_class[else_closes, room_open, room_defs, marker]
+                if k >= last:
+                    class_pos[d] = -1
+                    length -= 1
+                    continue
+                class_pos[d] = k + 1
+                totals[T_CLASSES] += 1
+                ell = k // per
+                nested = (k % per) // 8
+                closer = ((k % per) // 4) % 2
+                opener = resume_opener
+                # the block as two instructions: OP_COUNTED (entering it is an entry to expand)
+                # and its closer, matched to the opener; its defs number subroutines that start
+                # at OP_COUNTED (entries at and above ncode and ndefs are dead below d: no log)
+                place = ncode
+                code_op[place] = OP_COUNTED
+                code_arg[place] = nspans
+                S[o_match + place] = -1
+                S[o_else + place] = -1
+                for j in range(nested):
+                    defs[ndefs + j] = place - 1
+                ndefs += nested
+                shut = place + 1
+                code_arg[shut] = 0
+                S[o_match + shut] = opener
+                S[o_else + shut] = -1
+                cell = o_match + opener if closer == C_END else o_else + opener
+                if stamp[cell] != epoch:  # first write since the latest branch point: log the old value
+                    stamp[cell] = epoch
+                    log_address[nlog] = cell
+                    log_value[nlog] = S[cell]
+                    nlog += 1
+                S[cell] = shut
+                if closer == C_END:
+                    code_op[shut] = OP_END
+                    nopen -= 1
+                    resume_kind = -1           # the instruction at pc goes on with its block closed
+                else:
+                    code_op[shut] = OP_ELSE    # the if part ends: go on finding the if's end
+                ncode += 2
+                spans[nspans, 0] = d
+                spans[nspans, 1] = k
+                nspans += 1
+                mult = mult * closed_table[else_closes, room_open, room_defs, ell, k % per]
+                position = d + ell
+                d_pos = position
+                for j in range(d + 1, d + ell):
+                    class_pos[j] = -2
+                length = d + ell
                 break
             length -= 1
 
@@ -953,7 +1280,8 @@ class FlatWorker:
     """One thread's flat machine, undo log, child machine for eval, and tallies."""
 
     def __init__(self, language: Language, max_bits: int, max_steps: int, output_bits: int, trie_bits: int,
-                 leaf_capacity: int, collapse: bool = False, target: str | None = None):
+                 leaf_capacity: int, collapse: bool = False, target: str | None = None, counted: bool = False,
+                 expansion_capacity: int = 1 << 12):
         kernel = kernel_for(language)
         self.trie, self.has_operand, self.limits = kernel.trie, kernel.has_operand, kernel.limits
         self.child_limits = self.limits.copy()
@@ -984,6 +1312,56 @@ class FlatWorker:
         self.agreement = np.zeros((5, len(target) + 2 if target is not None else 0), dtype=np.int64)
         self.silent_trie = np.zeros(2 << trie_bits, dtype=np.int64)
         self.leaf_silent = np.zeros(leaf_capacity, dtype=np.uint8)
+        self.counted = bool(counted)
+        if self.counted:
+            tables = block_tables(language, max_bits)
+            self.closed_table, self.faulted_table, self.closable = tables.closed, tables.faulted, tables.closable
+            self.next_class = tables.next_class
+        else:
+            self.closed_table = np.zeros((2, 1, 1, max_bits + 1, 8), dtype=np.int64)
+            self.faulted_table = np.zeros((2, 1, 1, max_bits + 1, 3), dtype=np.int64)
+            self.next_class = np.zeros((2, 1, 1, 1), dtype=np.int64)
+            self.closable = np.zeros((2, 1, 3, 1), dtype=np.uint8)
+        self.class_pos = np.full(max_bits + 1, -1, dtype=np.int64)
+        self.class_ctx = np.zeros((max_bits + 1, 4), dtype=np.int64)
+        self.spans = np.zeros((max_spans(max_bits), 2), dtype=np.int64)
+        self.expansions = np.zeros((expansion_capacity + 1, NRECORD + 2 * max_spans(max_bits)), dtype=np.int64)
+        self.walk_spans = np.full(max_bits + 1, -1, dtype=np.int64)
+        self.resume = np.zeros(P_RECORD + self.expansions.shape[1], dtype=np.int64)
+        self.expanded = 0
+
+    def _run(self, program, root_length, split_depth, roots, buffers, keep, walk) -> list:
+        """One run of the kernel (paused and resumed whenever its record buffer fills); returns
+        the entries into counted blocks it recorded."""
+        self.class_pos[:] = -1
+        self.resume[P_PAUSED] = 0
+        recorded = []
+        while True:
+            self.expansions[0, 0] = 0
+            self._kernel(program, root_length, split_depth, roots, buffers, keep, walk)
+            rows = int(self.expansions[0, 0])
+            recorded += [row.copy() for row in self.expansions[1:rows + 1]]
+            if not self.resume[P_PAUSED]:
+                return recorded
+            recorded.append(self.resume[P_RECORD:].copy())
+
+    def _kernel(self, program, root_length, split_depth, roots, buffers, keep, walk) -> None:
+        c = self.child
+        _flat_subtree(self.trie, self.has_operand, self.limits, self.child_limits, self.min_leaf, self.min_end,
+                      self.params, program, root_length, self.max_bits, self.max_steps, self.output_bits,
+                      self.trie_bits, split_depth, roots, self.collapse, self.S, self.stamp, self.log_address,
+                      self.log_value, self.saved, self.code_op, self.code_arg, self.defs, self.out, self.epochs,
+                      self.child_program, c.regs, c.stack, c.memory, c.code, c.open_blocks, c.defs, c.calls, c.loops,
+                      c.child_bits, c.out, c.g, self.trie_mass, self.length_mass, self.length_count, self.totals,
+                      *(buffers[name] for name in LEAF_FIELDS), self.target, self.agreement, self.silent_trie,
+                      self.leaf_silent if keep else self.leaf_silent[:0], self.counted, self.closed_table,
+                      self.faulted_table, self.next_class, self.closable, self.class_pos, self.class_ctx, self.spans, self.expansions,
+                      walk, self.walk_spans, self.resume)
+        error = int(self.totals[T_ERROR])
+        if error:
+            raise RuntimeError({1: "flat enumerator: undo log overflow (a bug: it is bounded by construction)",
+                                3: "flat enumerator: an expansion walk left its recorded path (a bug)",
+                                4: "flat enumerator: a counted block in a context without tables (a bug)"}[error])
 
     def subtree(self, prefix: str, split_depth: int = -1, keep: bool = True) -> dict:
         """Enumerate every program extending ``prefix`` into this worker's tallies (as the
@@ -995,18 +1373,24 @@ class FlatWorker:
         roots = np.zeros((1 << max(split_depth, 0)) + 1, dtype=np.int64)
         self.totals[T_KEPT] = 0
         self.totals[T_OVERFLOW] = 0
+        keep = keep and not self.counted   # a leaf of a counted class stands for many programs: none kept
         buffers = self.leaf_buffers if keep else {name: array[:0] for name, array in self.leaf_buffers.items()}
-        c = self.child
-        _flat_subtree(self.trie, self.has_operand, self.limits, self.child_limits, self.min_leaf, self.min_end,
-                      self.params, program, len(prefix), self.max_bits, self.max_steps, self.output_bits,
-                      self.trie_bits, split_depth, roots, self.collapse, self.S, self.stamp, self.log_address,
-                      self.log_value, self.saved, self.code_op, self.code_arg, self.defs, self.out, self.epochs,
-                      self.child_program, c.regs, c.stack, c.memory, c.code, c.open_blocks, c.defs, c.calls, c.loops,
-                      c.child_bits, c.out, c.g, self.trie_mass, self.length_mass, self.length_count, self.totals,
-                      *(buffers[name] for name in LEAF_FIELDS), self.target, self.agreement, self.silent_trie,
-                      self.leaf_silent if keep else self.leaf_silent[:0])
-        if self.totals[T_ERROR]:
-            raise RuntimeError("flat enumerator: undo log overflow (a bug: it is bounded by construction)")
+        pending = self._run(program, len(prefix), split_depth, roots, buffers, keep, np.zeros(NWALK, dtype=np.int64))
+        # entries into counted blocks: each walked block by block, newest first (a walk may record more)
+        while pending:
+            row = pending.pop()
+            spans = [(int(row[NRECORD + 2 * i]), int(row[NRECORD + 2 * i + 1])) for i in range(int(row[R_SPANS]))]
+            called = int(row[R_CALLED])
+            self.walk_spans[:] = -1
+            for i, (depth, klass) in enumerate(spans):
+                if i != called:
+                    self.walk_spans[depth] = klass
+            walk = np.array([1, spans[called][0], spans[called][1], row[R_CALL_LENGTH], row[R_CALL_STEPS],
+                             row[R_PROGRAM]], dtype=np.int64)
+            program[:] = 0
+            pending += self._run(program, 0, -1, roots, buffers, keep, walk)
+            self.expanded += 1
+        self.walk_spans[:] = -1
         kept = int(self.totals[T_KEPT])
         return {"overflow": bool(self.totals[T_OVERFLOW]) or not keep,
                 "leaves": {name: array[:kept].copy() for name, array in buffers.items()},
@@ -1014,10 +1398,12 @@ class FlatWorker:
                 "roots": [format(int(bits), f"0{split_depth}b") for bits in roots[1:roots[0] + 1]]}
 
 
-def flat_worker_memory(language: Language, max_bits: int, output_bits: int, keep_leaves: int) -> int:
+def flat_worker_memory(language: Language, max_bits: int, output_bits: int, keep_leaves: int,
+                       counted: bool = False) -> int:
     """Bytes of the arrays one flat enumeration worker allocates (its state, stamps and undo log,
-    saved registers, decoded code, the child machine for eval, tallies and leaf buffer), computed
-    from the shapes without allocating."""
+    saved registers, decoded code, the child machine for eval, tallies and leaf buffer; with
+    ``counted``, the block tables (shared by a process's workers, counted per worker) and the
+    record buffer), computed from the shapes without allocating."""
     from toyinduction.engine.enumeration import MAX_TRIE_BITS
     from toyinduction.machines.toy.kernel import LIMIT_ORDER
 
@@ -1035,20 +1421,27 @@ def flat_worker_memory(language: Language, max_bits: int, output_bits: int, keep
     trie_bits = min(output_bits, MAX_TRIE_BITS)
     tallies = (len(BUCKETS) + 1) * (2 << trie_bits) * 8 + len(BUCKETS) * 2 * (max_bits + 1) * 8 + NTOTALS * 8
     leaves = (len(LEAF_FIELDS) * 8 + 1) * (min(keep_leaves, 1 << 20) + 1)   # and a silent flag per leaf
+    if counted:
+        from toyinduction.machines.toy.bodies import block_tables_nbytes
+
+        records = 8 * ((1 << 12) + 2) * (NRECORD + 2 * max_spans(max_bits) + P_RECORD)
+        return state + child + tallies + block_tables_nbytes(language, max_bits) + records
     return state + child + tallies + leaves
 
 
 def enumerate_chunk_flat(spec: dict, max_bits: int, max_steps: int, output_bits: int, trie_bits: int, capacity: int,
                          roots: list, split_depth: int = -1, collapse: bool = False,
-                         target: str | None = None) -> dict:
+                         target: str | None = None, counted: bool = False) -> dict:
     """One task of the flat enumerator: the subtrees below ``roots``, as the snapshot
     enumerator's ``enumerate_chunk`` returns them (the same tallies and leaves), plus
     ``tree_leaves``, the silent mass by output (``silent_index``/``silent_value``, nonzero cells;
     ``silent_leaves`` flags the kept leaves) and, with a ``target`` sequence, its ``agreement``
-    tally (see :func:`_flat_subtree`). A pure function of its arguments (threads, dask, checkpoints)."""
+    tally (see :func:`_flat_subtree`). With ``counted``, blocks read but not run are counted by
+    class (:mod:`toyinduction.machines.toy.bodies`): the same tallies, no leaves kept. A pure
+    function of its arguments (threads, dask, checkpoints)."""
     language = language_from_json(spec)
     worker = FlatWorker(language, max_bits, max_steps, output_bits, trie_bits, min(capacity, 1 << 20) + 1, collapse,
-                        target)
+                        target, counted)
     kept, overflow, new_roots, silent = [], False, [], []
     for root in roots:
         part = worker.subtree(root, split_depth, keep=not overflow)
