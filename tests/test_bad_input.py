@@ -39,6 +39,8 @@ TABLE = [
      "Invalid value for '--states'"),
     ("a Turing machine enumerated by bits", ["enumerate", "--machine", "tm", "--store", "{store}"], 1,
      "tm is not one (Turing machines: toyinduction tm ctm"),
+    ("counted blocks on a machine without them", ["enumerate", "--machine", "blc", "--max-bits", "8", "--counted",
+                                                  "--store", "{store}"], 1, "blc has none"),
     ("cutoff too long for tm", ["tm", "ctm", "--states", "2", "--max-steps", "5000"], 2, "Invalid value"),
     ("malformed machine", ["tm", "run", "1RB2LB_1LA1RZ"], 1, "is not like 1RB, 0LZ or ---"),
     ("machine with a missing state", ["tm", "run", "1RB1LC_1LA1RZ"], 1, "goes to state C"),

@@ -319,8 +319,9 @@ def golf(file, machine_name, engines, proposals, seconds, seed, output_bits, rol
 @machine_option("variants")
 @click.option("--quick", is_flag=True, help="Ten times smaller interpreter workloads.")
 @click.option("--enumeration", is_flag=True,
-              help="Also: every program up to 24, 32, 36 and 40 bits, 1,000 steps each (minutes), the flat "
-                   "enumerator against the snapshot one (up to 32 bits) in the same run; --quick: 20, 24, 28 bits.")
+              help="Also: every program up to 24, 32, 36 and 40 bits, 1,000 steps each (minutes): the flat "
+                   "enumerator (plain, with collapse, with counted blocks) against the snapshot one (up to 32 bits) in "
+                   "the same run; --quick: 20, 24, 28 bits.")
 @click.option("--enumeration-bits", default=None, help="Comma-separated lengths for --enumeration (e.g. 32,36).")
 @click.option("--tm", "turing", is_flag=True, help="Also: D(4), all 4-state machines with cutoff 107.")
 @click.option("--d5", is_flag=True, help="Also: D(5), all 5-state machines with cutoff 500 (minutes).")

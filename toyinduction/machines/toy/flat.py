@@ -1328,22 +1328,61 @@ class FlatWorker:
         self.expansions = np.zeros((expansion_capacity + 1, NRECORD + 2 * max_spans(max_bits)), dtype=np.int64)
         self.walk_spans = np.full(max_bits + 1, -1, dtype=np.int64)
         self.resume = np.zeros(P_RECORD + self.expansions.shape[1], dtype=np.int64)
-        self.expanded = 0
+        self._expanded = np.zeros(1, dtype=np.int64)
+        self._helper_worker = None
+        self.language, self.target_text = language, target
 
     def _run(self, program, root_length, split_depth, roots, buffers, keep, walk) -> list:
-        """One run of the kernel (paused and resumed whenever its record buffer fills); returns
-        the entries into counted blocks it recorded."""
+        """One run of the kernel; returns the entries into counted blocks it recorded in its last
+        stretch. Whenever its record buffer fills, it pauses, a helper worker (its own machine,
+        these tallies) walks the records so far, and it goes on: pending records stay bounded."""
         self.class_pos[:] = -1
         self.resume[P_PAUSED] = 0
-        recorded = []
         while True:
             self.expansions[0, 0] = 0
             self._kernel(program, root_length, split_depth, roots, buffers, keep, walk)
             rows = int(self.expansions[0, 0])
-            recorded += [row.copy() for row in self.expansions[1:rows + 1]]
+            recorded = [row.copy() for row in self.expansions[1:rows + 1]]
             if not self.resume[P_PAUSED]:
                 return recorded
             recorded.append(self.resume[P_RECORD:].copy())
+            self._helper().walk(recorded)
+
+    def _helper(self) -> "FlatWorker":
+        if self._helper_worker is None:
+            helper = FlatWorker(self.language, self.max_bits, self.max_steps, self.output_bits, self.trie_bits, 1,
+                                self.collapse, self.target_text, True, self.expansions.shape[0] - 1)
+            for name in ("trie_mass", "length_mass", "length_count", "totals", "agreement", "silent_trie",
+                         "_expanded"):
+                setattr(helper, name, getattr(self, name))
+            self._helper_worker = helper
+        return self._helper_worker
+
+    @property
+    def expanded(self) -> int:
+        """Entries into counted blocks walked so far (by this worker and its helpers)."""
+        return int(self._expanded[0])
+
+    def walk(self, recorded: list) -> None:
+        """Walk recorded entries into counted blocks (see _flat_subtree), newest first; the
+        entries a walk records join the queue."""
+        program = np.zeros(self.max_bits + 1, dtype=np.uint8)
+        roots = np.zeros(2, dtype=np.int64)
+        buffers = {name: array[:0] for name, array in self.leaf_buffers.items()}
+        while recorded:
+            row = recorded.pop()
+            spans = [(int(row[NRECORD + 2 * i]), int(row[NRECORD + 2 * i + 1])) for i in range(int(row[R_SPANS]))]
+            called = int(row[R_CALLED])
+            self.walk_spans[:] = -1
+            for i, (depth, klass) in enumerate(spans):
+                if i != called:
+                    self.walk_spans[depth] = klass
+            walk = np.array([1, spans[called][0], spans[called][1], row[R_CALL_LENGTH], row[R_CALL_STEPS],
+                             row[R_PROGRAM]], dtype=np.int64)
+            program[:] = 0
+            recorded += self._run(program, 0, -1, roots, buffers, False, walk)
+            self._expanded[0] += 1
+        self.walk_spans[:] = -1
 
     def _kernel(self, program, root_length, split_depth, roots, buffers, keep, walk) -> None:
         c = self.child
@@ -1375,22 +1414,8 @@ class FlatWorker:
         self.totals[T_OVERFLOW] = 0
         keep = keep and not self.counted   # a leaf of a counted class stands for many programs: none kept
         buffers = self.leaf_buffers if keep else {name: array[:0] for name, array in self.leaf_buffers.items()}
-        pending = self._run(program, len(prefix), split_depth, roots, buffers, keep, np.zeros(NWALK, dtype=np.int64))
-        # entries into counted blocks: each walked block by block, newest first (a walk may record more)
-        while pending:
-            row = pending.pop()
-            spans = [(int(row[NRECORD + 2 * i]), int(row[NRECORD + 2 * i + 1])) for i in range(int(row[R_SPANS]))]
-            called = int(row[R_CALLED])
-            self.walk_spans[:] = -1
-            for i, (depth, klass) in enumerate(spans):
-                if i != called:
-                    self.walk_spans[depth] = klass
-            walk = np.array([1, spans[called][0], spans[called][1], row[R_CALL_LENGTH], row[R_CALL_STEPS],
-                             row[R_PROGRAM]], dtype=np.int64)
-            program[:] = 0
-            pending += self._run(program, 0, -1, roots, buffers, keep, walk)
-            self.expanded += 1
-        self.walk_spans[:] = -1
+        # entries into counted blocks are walked block by block once the run is done
+        self.walk(self._run(program, len(prefix), split_depth, roots, buffers, keep, np.zeros(NWALK, dtype=np.int64)))
         kept = int(self.totals[T_KEPT])
         return {"overflow": bool(self.totals[T_OVERFLOW]) or not keep,
                 "leaves": {name: array[:kept].copy() for name, array in buffers.items()},
