@@ -70,4 +70,13 @@ for language in (TOY, tiny, _composites, variant("tight-flat", _composites, limi
             deep = enumerate_chunk_flat(language.to_json(), 16, max_steps, 10, 10, 1000, shallow["roots"], -1, collapse,
                                         target)
             count += shallow["tree_leaves"] + deep["tree_leaves"]
+# counted blocks: the dynamic program's tables, class iterators, records, pauses (a record buffer
+# of two), helper workers and walks
+from toyinduction.machines.toy.flat import FlatWorker  # noqa: E402
+
+for language in (TOY, tiny, _composites, variant("tight-counted", _composites, limits=tiny.limits)):
+    worker = FlatWorker(language, 19, 300, 10, 10, 1, collapse=True, target="0110", counted=True, expansion_capacity=2)
+    worker.subtree("")
+    assert worker.expanded > 0
+    count += int(worker.totals[0])
 print(f"checked {count} runs with bounds checking on")

@@ -34,11 +34,26 @@ and steps. It is recorded as one tree leaf carrying all of them: the tallies (ma
 counts per length, steps) and kept leaves are exactly those of the plain walk; only
 ``tree_leaves``, the leaves actually visited, is smaller.
 
+*Counted blocks* (``counted``): where the machine must find the end of a block it does not run
+(a def's body, a skipped if part, rep 0, a skipped else part, the rest of a loop left by brk),
+what follows runs once per class of such blocks (length, closer, nested defs, flags), the node
+carrying the class's size as a multiplicity; the block is decoded as two entries, OP_COUNTED
+(entering it, by a call or a loop coming round, is recorded and ends the node) and its closer.
+Blocks that fault or do not close within L bits are counted as leaves at the block's start. The
+class sizes come from :mod:`toyinduction.machines.toy.bodies`. A recorded entry is *walked*: the
+recorded path is replayed bit for bit, the entered block's class enumerated block by block, the
+other counted blocks on the path applied as their class again, and from the entry on the run
+is the plain one (with the steps up to the entry already counted). A branch point's depth can
+hold a class iterator (``class_pos`` >= 0) or no branch at all (-2: bits of a counted block, or
+a walk's recorded path).
+
 Bounds (numba does not check them): every index into ``S`` is an offset of a region plus an
 index the interpreter has checked against that region's limit (the language limits size the
 regions, the code capacity bounds decoded code); the undo log records each cell at most once per
 branch point on the current path, so it holds at most (cells) x (max_bits + 2) entries; ``saved``
-has a row per depth; the kept-leaf buffers are checked before every write.
+has a row per depth; the kept-leaf buffers are checked before every write; the counted blocks'
+tables are indexed by lengths <= L, depths and nested defs checked against their shape, at most
+max_spans(L) blocks are counted on a path (checked), and a record that does not fit pauses the run.
 """
 
 from __future__ import annotations
@@ -1184,6 +1199,9 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                 # and its closer, matched to the opener; its defs number subroutines that start
                 # at OP_COUNTED (entries at and above ncode and ndefs are dead below d: no log)
                 place = ncode
+                if place + 2 > capacity:    # cannot happen (a block of >= 4 bits takes 2 entries)
+                    totals[T_ERROR] = 4
+                    return tree_leaves
                 code_op[place] = OP_COUNTED
                 code_arg[place] = nspans
                 S[o_match + place] = -1
@@ -1400,7 +1418,8 @@ class FlatWorker:
         if error:
             raise RuntimeError({1: "flat enumerator: undo log overflow (a bug: it is bounded by construction)",
                                 3: "flat enumerator: an expansion walk left its recorded path (a bug)",
-                                4: "flat enumerator: a counted block in a context without tables (a bug)"}[error])
+                                4: "flat enumerator: a counted block in a context without tables, or beyond the "
+                                   "code capacity (a bug)"}[error])
 
     def subtree(self, prefix: str, split_depth: int = -1, keep: bool = True) -> dict:
         """Enumerate every program extending ``prefix`` into this worker's tallies (as the
