@@ -80,6 +80,7 @@ def test_counted_blocks_change_only_the_tree(language, max_bits, max_steps, outp
     plain = run(language, max_bits, max_steps, output_bits, False)
     counted = run(language, max_bits, max_steps, output_bits, True)
     assert_same_tallies(plain, counted)
+    assert int(counted.length_mass.sum()) == int(counted.trie_mass.sum()) == 1 << max_bits   # the buckets sum to 1
     assert counted.totals[T_TREE_LEAVES] <= plain.totals[T_TREE_LEAVES]
     if max_bits >= 20:
         assert counted.totals[T_CLASSES] > 0 and counted.expanded > 0    # classes run, entries walked
@@ -137,3 +138,33 @@ def test_enumerate_counted_on_the_command_line(tmp_path):
     refused = CliRunner().invoke(main, ["enumerate", "--machine", "blc", "--max-bits", "8", "--counted"])
     assert refused.exit_code == 1 and refused.output == (
         "Error: --counted is the toy machines' flat enumerator's; blc has none\n")
+
+
+def test_counted_blocks_on_random_variants():
+    """Thirty seeded random variants (codes from random weights, instructions dropped, limits from
+    1 to 64, composites with blocks inside, record buffers of 1 to 4,096) at 18–24 bits: every
+    tally the plain walk's."""
+    import random
+
+    rng = random.Random(15)
+    bodies = ["over over lt if swap end drop", "dup if 1 out else 0 out end", "1 rep out end", "loop 0 brk end",
+              "0 if ret end", "dup add"]
+    walked = 0
+    for case in range(30):
+        weights = None if rng.random() < 0.5 else {m: rng.choice([1, 2, 4, 8]) for m in TOY.symbols}
+        drop = tuple(rng.sample([m for m in TOY.symbols if m != "end"], rng.randint(0, 4))) if weights else ()
+        limits = {"stack_depth": rng.choice([2, 8, 256]), "memory_cells": rng.choice([1, 256]),
+                  "call_depth": rng.choice([1, 2, 64]), "loop_depth": rng.choice([1, 2, 64]),
+                  "block_nesting": rng.choice([1, 2, 3, 64]), "max_subroutines": rng.choice([1, 2, 64]),
+                  "eval_depth": rng.choice([0, 1, 3])}
+        composites = {f"c{i}": {"body": rng.choice(bodies), "weight": rng.choice([1, 4])}
+                      for i in range(rng.randint(0, 2))}
+        language = variant(f"random-{case}", drop=drop,
+                           weights=weights and {m: w for m, w in weights.items() if m not in drop},
+                           limits=limits, composites=composites or None)
+        max_bits, max_steps = rng.randint(18, 24), rng.choice([10, 100, 1000])
+        plain = run(language, max_bits, max_steps, 8, False)
+        counted = run(language, max_bits, max_steps, 8, True, expansion_capacity=rng.choice([1, 5, 4096]))
+        assert_same_tallies(plain, counted)
+        walked += counted.expanded
+    assert walked > 100

@@ -187,14 +187,17 @@ def test_the_worker_estimate_is_what_a_worker_allocates(max_bits, output_bits, k
 
 
 @pytest.mark.parametrize("max_bits, output_bits, keep_leaves", [(1, 1, 0), (12, 8, 1000), (62, 1 << 16, 1 << 28)])
-def test_the_flat_worker_estimate_is_what_a_flat_worker_allocates(max_bits, output_bits, keep_leaves):
-    """(Within the few shared kernel tables a worker refers to but does not allocate.)"""
+@pytest.mark.parametrize("counted", [False, True])
+def test_the_flat_worker_estimate_is_what_a_flat_worker_allocates(max_bits, output_bits, keep_leaves, counted):
+    """(Within the few shared kernel tables a worker refers to but does not allocate; counted, the
+    block tables, shared by a process's workers, are counted with each.)"""
     for language in (TOY, Language(name="big", codewords=dict(TOY.codewords),
                                    limits=dict(TOY.limits, memory_cells=4096, eval_depth=0))):
-        worker = FlatWorker(language, max_bits, 10, output_bits, min(output_bits, 16), min(keep_leaves, 1 << 20) + 1)
+        worker = FlatWorker(language, max_bits, 10, output_bits, min(output_bits, 16), min(keep_leaves, 1 << 20) + 1,
+                            counted=counted)
         arrays = [v for obj in (worker, worker.child) for v in vars(obj).values() if isinstance(v, np.ndarray)]
         allocated = sum(a.nbytes for a in arrays) + sum(a.nbytes for a in worker.leaf_buffers.values())
-        assert 0 <= allocated - flat_worker_memory(language, max_bits, output_bits, keep_leaves) <= 4096
+        assert 0 <= allocated - flat_worker_memory(language, max_bits, output_bits, keep_leaves, counted) <= 4096
 
 
 @pytest.mark.parametrize("kernel, estimate", [("flat", flat_worker_memory), ("snapshot", worker_memory)])

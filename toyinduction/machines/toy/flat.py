@@ -1325,6 +1325,7 @@ class FlatWorker:
         self.length_mass = np.zeros((len(BUCKETS), max_bits + 1), dtype=np.int64)
         self.length_count = np.zeros((len(BUCKETS), max_bits + 1), dtype=np.int64)
         self.totals = np.zeros(NTOTALS, dtype=np.int64)
+        leaf_capacity = 1 if counted else leaf_capacity     # a counted run keeps no leaves
         self.leaf_buffers = {name: np.zeros(leaf_capacity, dtype=np.int64) for name in LEAF_FIELDS}
         self.target = np.array([int(bit) for bit in target or ""], dtype=np.int64)
         self.agreement = np.zeros((5, len(target) + 2 if target is not None else 0), dtype=np.int64)
@@ -1343,7 +1344,8 @@ class FlatWorker:
         self.class_pos = np.full(max_bits + 1, -1, dtype=np.int64)
         self.class_ctx = np.zeros((max_bits + 1, 4), dtype=np.int64)
         self.spans = np.zeros((max_spans(max_bits), 2), dtype=np.int64)
-        self.expansions = np.zeros((expansion_capacity + 1, NRECORD + 2 * max_spans(max_bits)), dtype=np.int64)
+        self.expansions = np.zeros((expansion_capacity + 1 if self.counted else 1, NRECORD + 2 * max_spans(max_bits)),
+                                   dtype=np.int64)
         self.walk_spans = np.full(max_bits + 1, -1, dtype=np.int64)
         self.resume = np.zeros(P_RECORD + self.expansions.shape[1], dtype=np.int64)
         self._expanded = np.zeros(1, dtype=np.int64)
@@ -1465,12 +1467,16 @@ def flat_worker_memory(language: Language, max_bits: int, output_bits: int, keep
     trie_bits = min(output_bits, MAX_TRIE_BITS)
     tallies = (len(BUCKETS) + 1) * (2 << trie_bits) * 8 + len(BUCKETS) * 2 * (max_bits + 1) * 8 + NTOTALS * 8
     leaves = (len(LEAF_FIELDS) * 8 + 1) * (min(keep_leaves, 1 << 20) + 1)   # and a silent flag per leaf
+    columns = NRECORD + 2 * max_spans(max_bits)
+    # class iterators (position, context), walk marks, spans, the paused record, the walk count
+    counting = 8 * ((max_bits + 1) * 6 + 2 * max_spans(max_bits) + P_RECORD + columns + 1)
     if counted:
         from toyinduction.machines.toy.bodies import block_tables_nbytes
 
-        records = 8 * ((1 << 12) + 2) * (NRECORD + 2 * max_spans(max_bits) + P_RECORD)
-        return state + child + tallies + block_tables_nbytes(language, max_bits) + records
-    return state + child + tallies + leaves
+        records = 8 * ((1 << 12) + 1) * columns
+        return state + child + tallies + counting + block_tables_nbytes(language, max_bits) + records + 7 * 8 + 1
+    empty_tables = 8 * (2 * (max_bits + 1) * 8 + 2 * (max_bits + 1) * 3 + 2 + columns) + 2 * 3
+    return state + child + tallies + leaves + counting + empty_tables
 
 
 def enumerate_chunk_flat(spec: dict, max_bits: int, max_steps: int, output_bits: int, trie_bits: int, capacity: int,
