@@ -49,6 +49,9 @@ def test_budgets_are_capped_and_heavy_commands_refused():
     assert within_budget(["enumerate", "--max-bits", "-3", "--count", "x"], catalogue) == \
         ["enumerate", "--max-bits", "-3", "--count", "x"]   # bad values stay bad
     assert within_budget(["demo"], catalogue)[-2:] == ["--workers", "0"]
+    # "--" before the command: still that command (a generated "-- bench --d5" ran D(5) for two minutes)
+    assert within_budget(["--", "bench", "--d5"], catalogue)[-2:] == ["--workers", "0"]
+    assert within_budget(["--", "enumerate", "--max-bits", "62"], catalogue) == ["--", "enumerate", "--max-bits", "12"]
     assert within_budget(["enumerate", "--scheduler", "local"], catalogue, in_process=False)[-1] != "local"
 
 

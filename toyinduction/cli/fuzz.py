@@ -361,8 +361,11 @@ def _mutate(rng: random.Random, args: list[str], pools: dict, catalogue: dict) -
 
 
 def _command_of(args: list[str], catalogue: dict) -> str | None:
+    start = 0
+    while start < len(args) and args[start] == "--":   # the group takes "--" and runs what follows
+        start += 1
     for length in (2, 1):
-        path = " ".join(args[:length])
+        path = " ".join(args[start:start + length])
         if path in catalogue:
             return path
     return None
