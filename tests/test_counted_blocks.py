@@ -168,3 +168,92 @@ def test_counted_blocks_on_random_variants():
         assert_same_tallies(plain, counted)
         walked += counted.expanded
     assert walked > 100
+
+
+# ----- blocks that never close ---------------------------------------------------------------------
+def test_the_odds_of_ever_closing_are_a_martingale():
+    """ρ^r·A(c), the bound on ever going on from depth r at trie node c, is the average of its
+    value after the next bit, exactly (end: one down, an opener: one up, else in place; a finished
+    codeword starts the next at the root, or an operand, where A is 1); ρ = 4/7 for toy is the
+    smaller root of ρ = d + sρ + uρ² (the walk's hitting probability)."""
+    from fractions import Fraction
+
+    from toyinduction.machines.toy.bodies import closing_odds
+
+    for language in (TOY, COMPOSITES, LANGUAGES["toy-uniform"]):
+        rho, weight = closing_odds(language)
+        words = {word: symbol for symbol, word in language.codewords.items()}
+        step = {"end": -1, "if": 1, "rep": 1, "loop": 1, "def": 1}
+        prefixes = {word[:i] for word in words for i in range(len(word))}
+        node_of = {}
+        for prefix in prefixes:
+            node = 0
+            for bit in prefix:
+                node = int(language.trie[node, int(bit)])
+            node_of[prefix] = node
+        for prefix in prefixes:
+            for depth in (1, 2, 3):
+                after = []
+                for bit in "01":
+                    longer = prefix + bit
+                    if longer in words:
+                        symbol = words[longer]
+                        moved = depth + (0 if symbol in language.composites else step.get(symbol, 0))
+                        after.append(rho ** moved)
+                    else:
+                        after.append(rho ** depth * weight[node_of[longer]])
+                assert rho ** depth * weight[node_of[prefix]] == sum(after, Fraction(0)) / 2, (language.name, prefix)
+    rho, _ = closing_odds(TOY)
+    down, up = Fraction(1, 16), Fraction(7, 64)
+    assert rho == Fraction(4, 7) == down + (1 - down - up) * rho + up * rho ** 2
+
+
+def test_closing_within_b_bits_stays_below_the_bound():
+    from toyinduction.machines.toy.bodies import BlockTables, closing_odds
+
+    rho, _ = closing_odds(TOY)
+    tables = BlockTables(TOY, 40)
+    closed = tables.closed[0, tables.open_cap, tables.defs_cap]
+    within = [sum(int(closed[ell].sum()) / 2 ** ell for ell in range(b + 1)) for b in (20, 30, 40)]
+    assert within[0] < within[1] < within[2] < rho
+
+
+@pytest.mark.parametrize("language", [TOY, TINY, COMPOSITES, TIGHT_COMPOSITES], ids=lambda language: language.name)
+def test_the_unclosed_blocks_counted_at_their_start_are_the_plain_walks(language):
+    """The blocks of b bits that neither closed nor faulted, by depth and the codeword read part way,
+    are as many as the dynamic program leaves over; and the mass that never writes again is the
+    same whether the enumeration counted blocks or walked them (exact Fractions)."""
+    from toyinduction.induction.exhaustive import never_writing_again
+    from toyinduction.machines.toy.bodies import BlockTables, unclosed_going_on
+    from toyinduction.machines.toy.enumerate import enumerate_programs
+
+    tables = BlockTables(language, 20)
+    for else_closes in (0, 1):
+        for budget in (0, 5, 12, 20):
+            room_open, room_defs = tables.open_cap, tables.defs_cap
+            _, count = unclosed_going_on(tables, else_closes, room_open, room_defs, budget)
+            assert count == 2 ** budget - tables.faulted[else_closes, room_open, room_defs, budget, 1]
+    plain = enumerate_programs(language, 20, 300, 6, keep_leaves=0, target="01101")
+    counted = enumerate_programs(language, 20, 300, 6, keep_leaves=0, target="01101", counted=True)
+    never = never_writing_again(language, plain)
+    assert never == never_writing_again(language, counted) and sum(never) > 0
+    unresolved = plain.agreement[2]
+    assert all(0 <= n <= int(u) for n, u in zip(never, unresolved))
+
+
+def test_blocks_that_never_close_narrow_the_interval_further():
+    """--silent-final counts silent loops and the blocks that never close as final: the first
+    interval of predict 0000 (16 bits, 300 steps) is 0.9516 wide, 0.9489 with silent loops alone,
+    less with both."""
+    from toyinduction.induction.exhaustive import exhaustive_prediction, prediction_from_agreement
+    from toyinduction.machines.toy.enumerate import enumerate_programs
+
+    enumeration = enumerate_programs(TOY, 16, 300, 5, keep_leaves=0, target="0000", counted=True)
+    plain = prediction_from_agreement("0000", enumeration.agreement, 16, 300)
+    loops = prediction_from_agreement("0000", enumeration.agreement, 16, 300, silent=True)
+    both = exhaustive_prediction("toy", "0000", 16, 300, silent=True)
+    widths = [float(p.p_upper[0] - p.p_lower[0]) for p in (plain, loops, both)]
+    assert round(widths[0], 4) == 0.9516 and round(widths[1], 4) == 0.9489 and widths[2] < widths[1]
+    for p in (plain, loops, both):      # the estimate stays inside both intervals
+        assert (p.p_lower <= p.p_coin_lower).all() and (p.p_coin_lower <= p.p_next_one).all()
+        assert (p.p_next_one <= p.p_coin_upper).all() and (p.p_coin_upper <= p.p_upper).all()

@@ -565,7 +565,8 @@ def predict_exhaustively(chosen, bits: str, max_bits: int, max_steps: int, worke
                    "step cap, top hypotheses, continuation or figures, and nothing is stored (no --store).")
 @click.option("--silent-final", is_flag=True,
               help="With --exhaustive: count runs that provably never write again (stopped in a loop that cannot "
-                   "write or leave) as final, so the unresolved weight and the intervals shrink.")
+                   "write or leave; the share of those waiting for a block's end that never comes) as final, so the "
+                   "unresolved weight and the intervals shrink.")
 @workers_option
 @store_option
 @json_option

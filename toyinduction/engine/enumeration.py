@@ -81,6 +81,8 @@ class Enumeration:
     tree_leaves: int | None = None
     agreement: np.ndarray | None = None  # with a target sequence: masses by agreement with it (toy, flat)
     silent_trie: np.ndarray | None = None  # unresolved mass that provably never writes again, by output
+    closing: np.ndarray | None = None        # with a target: length-limit leaves waiting for ends (toy, flat)
+    closing_groups: np.ndarray | None = None  # with a target, counted: unclosed blocks counted at their start
 
     # ----- exact accounting ---------------------------------------------------------------------
     def bucket_mass(self) -> dict:
@@ -167,6 +169,10 @@ def merge_parts(name: str, spec_hash: str, parts, max_bits, max_steps, output_bi
                        tree_leaves=sum(part.get("tree_leaves", part["programs"]) for part in parts),
                        agreement=sum(part["agreement"] for part in parts) if parts and all(
                            "agreement" in part for part in parts) else None,
+                       closing=sum(part["closing"] for part in parts) if parts and all(
+                           "closing" in part for part in parts) else None,
+                       closing_groups=sum(part["closing_groups"] for part in parts) if parts and all(
+                           "closing_groups" in part for part in parts) else None,
                        silent_trie=_dense(parts, "silent", 2 << trie_bits))
 
 

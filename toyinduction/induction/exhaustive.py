@@ -70,11 +70,12 @@ class ExhaustivePrediction:
                 for t in range(len(self.sequence))]
 
 
-def _step(sequence: str, t: int, agreement: np.ndarray, scale: int, silent: bool) -> dict:
+def _step(sequence: str, t: int, agreement: np.ndarray, scale: int, silent: bool, never=None) -> dict:
     """Step t of the mixture (the prediction of bit t+1) from the agreement tally, exactly."""
     A, B, U, NEXT, S = (agreement[row] for row in range(5))
+    unresolved = [Fraction(int(u)) for u in U[:t + 1]]
     if silent:
-        U = U - S
+        unresolved = [u - int(S[k]) - (never[k] if never is not None else 0) for k, u in enumerate(unresolved)]
     n = len(sequence)
     if t < n:
         observed = sum(int(v) for v in A[t + 1:])
@@ -83,28 +84,29 @@ def _step(sequence: str, t: int, agreement: np.ndarray, scale: int, silent: bool
         one, zero = (observed, other) if bit else (other, observed)
     else:
         zero, one = int(NEXT[0]), int(NEXT[1])
-    raw = sum(int(U[k]) for k in range(t + 1))
-    coins = sum(Fraction(int(U[k]), 2 ** (t - k)) for k in range(t + 1))
+    raw = sum(unresolved, Fraction(0))
+    coins = sum((u / 2 ** (t - k) for k, u in enumerate(unresolved)), Fraction(0))
     denominator = one + zero + coins
     bound = one + zero + raw
     return {"p_next_one": (one + coins / 2) / denominator if denominator else Fraction(1, 2),
             "p_coin_lower": Fraction(one) / denominator if denominator else Fraction(0),
             "p_coin_upper": (one + coins) / denominator if denominator else Fraction(1),
-            "p_lower": Fraction(one, bound) if bound else Fraction(0),
-            "p_upper": Fraction(one + raw, bound) if bound else Fraction(1),
-            "unresolved_raw_share": Fraction(raw, bound) if bound else Fraction(1),
-            "resolved": (Fraction(zero, scale), Fraction(one, scale)), "unresolved": Fraction(raw, scale)}
+            "p_lower": Fraction(one) / bound if bound else Fraction(0),
+            "p_upper": (one + raw) / bound if bound else Fraction(1),
+            "unresolved_raw_share": raw / bound if bound else Fraction(1),
+            "resolved": (Fraction(zero, scale), Fraction(one, scale)), "unresolved": raw / scale}
 
 
 def prediction_from_agreement(sequence: str, agreement: np.ndarray, max_bits: int, max_steps: int = 0,
-                              silent: bool = False) -> ExhaustivePrediction:
+                              silent: bool = False, never=None) -> ExhaustivePrediction:
     """The mixture's steps along ``sequence`` from an enumeration's agreement tally (rows A, B, U,
-    NEXT, S in units of 2^-max_bits; see the module doc); ``silent`` counts silent runs as final."""
+    NEXT, S in units of 2^-max_bits; see the module doc); ``silent`` counts silent runs as final,
+    and with ``never`` (per k, a Fraction of U[k]: :func:`never_writing_again`) that mass too."""
     n = len(sequence)
     if agreement.shape[0] != 5 or agreement.shape[1] < n + 2:
         raise ValueError(f"the agreement tally has shape {agreement.shape}; a sequence of {n} bits needs (5, {n + 2})")
     scale = 2 ** max_bits
-    steps = [_step(sequence, t, agreement, scale, silent) for t in range(n + 1)]
+    steps = [_step(sequence, t, agreement, scale, silent, never) for t in range(n + 1)]
 
     def column(name):
         return np.array([float(step[name]) for step in steps[:n]])
@@ -148,9 +150,35 @@ def exhaustive_prediction(machine, sequence: str, max_bits: int, max_steps: int 
     start = time.perf_counter()
     enumeration = enumerate_programs(language, max_bits, max_steps, output_bits, workers=workers, keep_leaves=0,
                                      progress=progress, target=sequence, counted=True)
-    result = prediction_from_agreement(sequence, enumeration.agreement, max_bits, max_steps, silent)
+    never = never_writing_again(language, enumeration) if silent else None
+    result = prediction_from_agreement(sequence, enumeration.agreement, max_bits, max_steps, silent, never)
     result.programs, result.tree_leaves = enumeration.programs, enumeration.tree_leaves
     result.seconds = time.perf_counter() - start
     if sum(int(v) for v in enumeration.agreement[0]) != 2 ** max_bits:   # every leaf is in exactly one A[a]
         raise RuntimeError("the agreement tally does not sum to 1 (a bug)")
     return result
+
+
+def never_writing_again(language, enumeration) -> list:
+    """Per k (as U[k]): the part of the unresolved mass, in units of 2^-L, that waits for a block's
+    end which never comes, so never writes again — exactly the mass the bound of
+    :func:`toyinduction.machines.toy.bodies.closing_odds` gives (a lower bound: faults on the way
+    would stop more runs). From the enumeration's ``closing`` tallies (a target run of the flat
+    enumerator, counted or not: both give the same)."""
+    from toyinduction.machines.toy.bodies import block_tables, closing_odds, unclosed_going_on
+
+    closing, groups = enumeration.closing, enumeration.closing_groups
+    if closing is None:
+        raise ValueError("the enumeration has no closing tally (enumerate with a target, flat kernel)")
+    rho, weight = closing_odds(language)
+    operand = closing.shape[2] - 1
+    never = [Fraction(0)] * closing.shape[0]
+    for k, ends, node in zip(*np.nonzero(closing)):
+        going_on = rho ** int(ends) * (1 if node == operand else weight[int(node)])
+        never[k] += int(closing[k, ends, node]) * (1 - going_on)
+    if groups is not None and groups.size and groups.any():
+        tables = block_tables(language, enumeration.max_bits)
+        for k, else_closes, room_open, room_defs, budget in zip(*np.nonzero(groups)):
+            going_on, count = unclosed_going_on(tables, int(else_closes), int(room_open), int(room_defs), int(budget))
+            never[k] += int(groups[k, else_closes, room_open, room_defs, budget]) * (count - going_on)
+    return never

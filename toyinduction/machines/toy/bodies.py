@@ -30,6 +30,8 @@ one by one) stands beside it for the tests.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 
 from toyinduction._numba import jit
@@ -135,7 +137,11 @@ def _count_blocks(tokens, max_bits, else_closes, room_open, room_defs, max_depth
                                          flags] += weight
                             else:
                                 ways[after, depth, nested, inside, seen] += weight
-    return closed, faulted
+    open_ways = np.zeros((max_bits + 1, max_depth + 2), dtype=np.int64)
+    for used in range(max_bits + 1):
+        for depth in range(1, max_depth + 1):
+            open_ways[used, depth] = ways[used, depth].sum()
+    return closed, faulted, open_ways
 
 
 @jit
@@ -215,11 +221,16 @@ class BlockTables:
                                    np.int64)
         self.faulted[:, :, :, 0, 0] = -1      # a context not computed (the kernel checks)
         self.closable = np.zeros((2, max_bits + 1, self.max_depth + 2, self.max_nested + 1), np.uint8)
+        # open_ways[e, o, s, b, r]: token sequences of b bits left open at depth r (no fault)
+        self.open_ways = np.zeros((2, self.open_cap + 1, self.defs_cap + 1, max_bits + 1, self.max_depth + 2),
+                                  np.int64)
+        self.language, self.max_bits = language, max_bits
         for else_closes in (0, 1):
             for room_open in range(self.open_least, self.open_cap + 1):
                 for room_defs in range(self.defs_least, self.defs_cap + 1):
-                    closed, faulted = _count_blocks(tokens, max_bits, else_closes, room_open, room_defs,
-                                                    self.max_depth, self.max_nested)
+                    closed, faulted, open_ways = _count_blocks(tokens, max_bits, else_closes, room_open, room_defs,
+                                                               self.max_depth, self.max_nested)
+                    self.open_ways[else_closes, room_open, room_defs] = open_ways
                     self.closed[else_closes, room_open, room_defs] = closed
                     self.faulted[else_closes, room_open, room_defs, :, 0] = faulted
                     # settled[b]: strings of b bits that closed or faulted within them
@@ -310,3 +321,111 @@ def count_blocks_reference(language: Language, bits: int, else_closes: bool, roo
         else:
             faulted[event[1]] = faulted.get(event[1], 0) + 1
     return closed, faulted
+
+
+# ----- blocks that never close -----------------------------------------------------------------
+_ODDS: dict = {}
+
+
+def closing_odds(language: Language) -> tuple:
+    """(ρ, A), computed once per language: see :func:`_closing_odds`."""
+    key = (language.name, language.spec_hash)
+    if key not in _ODDS:
+        _ODDS[key] = _closing_odds(language)
+    return _ODDS[key]
+
+
+def _closing_odds(language: Language) -> tuple:
+    """(ρ, A): a machine waiting for e more ``end``s, its decoder at codeword trie node c, ever goes
+    on running with probability at most ρ^e · A[c] (exact Fractions).
+
+    The nesting depth of the codewords read from random bits is a random walk: down one with
+    probability d = P(end), up one with u = P(if, rep, loop or def), else in place (composites are
+    balanced; operands do not count). From depth e it ever reaches 0 with probability (d/u)^e when
+    u > d, else 1: ρ = min(1, d/u). A[c] corrects for a codeword read part way (A at the root, and
+    inside an operand, is 1). Faults (nesting, subroutines) only stop more walks, so these are
+    upper bounds on going on, and 1 - ρ^e · A[c] a lower bound on never writing again."""
+    trie = language.trie
+    down = sum(Fraction(1, 2 ** len(word)) for symbol, word in language.codewords.items() if symbol == "end")
+    up = sum(Fraction(1, 2 ** len(word)) for symbol, word in language.codewords.items()
+             if symbol in ("if", "rep", "loop", "def") and symbol not in language.composites)
+    rho = min(Fraction(1), down / up) if up else Fraction(1)
+    step = {"end": -1, "if": 1, "rep": 1, "loop": 1, "def": 1}
+    weight = {}      # trie node -> A
+    nodes = {}       # trie node -> its depth in bits
+    frontier = [(0, 0)]
+    while frontier:
+        node, depth = frontier.pop()
+        nodes[node] = depth
+        for bit in (0, 1):
+            following = int(trie[node, bit])
+            if following >= 0:
+                frontier.append((following, depth + 1))
+    for node, depth in nodes.items():
+        total = Fraction(0)
+        for symbol, word in language.codewords.items():
+            if _reaches(trie, word, node):
+                delta = 0 if symbol in language.composites else step.get(symbol, 0)
+                total += Fraction(1, 2 ** (len(word) - depth)) * rho ** delta
+        weight[node] = total
+    return rho, weight
+
+
+def _reaches(trie, word: str, node: int) -> bool:
+    """Whether decoding ``word`` passes through trie ``node`` (as an inner node)."""
+    at = 0
+    for bit in word[:-1]:
+        if at == node:
+            return True
+        at = int(trie[at, int(bit)])
+    return at == node
+
+
+def incomplete_strings(language: Language, bits: int) -> list:
+    """For k = 0..bits: (Σ A over the strings of k bits that are a proper beginning of a codeword
+    with its operand, and how many such strings there are); A as in :func:`closing_odds`."""
+    rho, weight = closing_odds(language)
+    trie = language.trie
+    at_depth = {}
+    frontier = [(0, 0)]
+    while frontier:
+        node, depth = frontier.pop()
+        at_depth.setdefault(depth, []).append(node)
+        for bit in (0, 1):
+            if int(trie[node, bit]) >= 0:
+                frontier.append((int(trie[node, bit]), depth + 1))
+    operands = [len(word) for symbol, word in language.codewords.items()
+                if HAS_OPERAND.get(symbol, False) and symbol not in language.composites]
+    rows = []
+    for k in range(bits + 1):
+        nodes = at_depth.get(k, [])
+        count = len(nodes) + sum(_operand_incomplete(k - length) for length in operands if k >= length)
+        total = sum((weight[node] for node in nodes), Fraction(0)) + (count - len(nodes))
+        rows.append((total, count))
+    return rows
+
+
+def _operand_incomplete(bits: int) -> int:
+    """Operand strings of ``bits`` bits that have not ended (z zeros, then 1 and z bits)."""
+    count = 1                                   # all zeros so far
+    for zeros in range(1, bits):
+        rest = bits - zeros - 1
+        if 0 <= rest < zeros:
+            count += 1 << rest
+    return count
+
+
+def unclosed_going_on(tables: BlockTables, else_closes: int, room_open: int, room_defs: int, budget: int) -> tuple:
+    """(Σ over the blocks of ``budget`` bits that neither closed nor faulted of the probability
+    they ever go on — an upper bound, see :func:`closing_odds` — and their number), exactly."""
+    rho, _ = closing_odds(tables.language)
+    partial = incomplete_strings(tables.language, budget)
+    ways = tables.open_ways[else_closes, room_open, room_defs]
+    going_on, count = Fraction(0), 0
+    for used in range(budget + 1):
+        weight, number = partial[budget - used]
+        for depth in range(1, ways.shape[1]):
+            if ways[used, depth]:
+                going_on += int(ways[used, depth]) * rho ** depth * weight
+                count += int(ways[used, depth]) * number
+    return going_on, count

@@ -173,7 +173,7 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                   trie_mass, length_mass, length_count, totals, leaf_bits, leaf_length, leaf_status, leaf_steps,
                   leaf_output, leaf_output_length, sequence, agreement, silent_trie, leaf_silent,
                   counted, closed_table, faulted_table, next_class, closable, class_pos, class_ctx, spans, expansions, walk,
-                  walk_spans, resume):
+                  walk_spans, resume, closing, closing_groups):
     """Enumerate every program extending ``program[:root_length]`` (depth first, 0 before 1) into
     the tallies, exactly as the snapshot enumerator's ``_enumerate_subtree`` does (same leaves,
     same order, same steps; see the module doc). A node at ``split_depth`` that needs a bit is
@@ -1002,6 +1002,12 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                     if unclosed > 0:
                         _tally_leaves(BITS_LIMIT, tnode, max_bits, unclosed * mult, np.int64(1), nout, out, sequence,
                                       agreement, trie_mass, length_mass, length_count, totals)
+                        if closing_groups.shape[0] > 0:   # the same leaves, for bodies.unclosed_going_on
+                            agree = np.int64(0)
+                            while agree < nout and agree < sequence.shape[0] and out[agree] == sequence[agree]:
+                                agree += 1
+                            if nout == agree:
+                                closing_groups[agree, else_closes, room_open, room_defs, budget] += mult
                     tree_leaves += 1
                     class_pos[length] = 0
                     class_ctx[length, K_LAST] = (budget + 1) * per
@@ -1108,6 +1114,17 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                         agreement[U_ROW, agree] += mass
                         if silent:
                             agreement[SILENT_ROW, agree] += mass
+                        if status == BITS_LIMIT and need_kind == K_CLOSE and closing.shape[0] > 0:
+                            # waiting for `ends` ends, the decoder at trie node d_node (or in an
+                            # operand: the last column): see bodies.closing_odds
+                            ends = np.int64(0)
+                            for j in range(nopen - 1, -1, -1):
+                                ends += 1
+                                if S[o_open + j] == need_opener:
+                                    break
+                            column = d_node if d_phase == 0 else closing.shape[2] - 1
+                            if ends < closing.shape[1] and column < closing.shape[2]:
+                                closing[agree, ends, column] += mass
                 kept = totals[T_KEPT]
                 if kept + rows <= keep_capacity:
                     packed = np.int64(0)
@@ -1331,10 +1348,16 @@ class FlatWorker:
         self.agreement = np.zeros((5, len(target) + 2 if target is not None else 0), dtype=np.int64)
         self.silent_trie = np.zeros(2 << trie_bits, dtype=np.int64)
         self.leaf_silent = np.zeros(leaf_capacity, dtype=np.uint8)
+        # with a target: the unresolved leaves waiting for a block's end, by agreement, ends and
+        # decoder node; counted, the unclosed blocks counted at their start, by agreement and context
+        rows = len(target) + 2 if target is not None else 0
+        self.closing = np.zeros((rows, max_bits + 2, self.trie.shape[0] + 1), dtype=np.int64)
+        self.closing_groups = np.zeros((0, 2, 1, 1, 1), dtype=np.int64)
         self.counted = bool(counted)
         if self.counted:
             tables = block_tables(language, max_bits)
             self.closed_table, self.faulted_table, self.closable = tables.closed, tables.faulted, tables.closable
+            self.closing_groups = np.zeros((rows, 2) + tables.closed.shape[1:4], dtype=np.int64)
             self.next_class = tables.next_class
         else:
             self.closed_table = np.zeros((2, 1, 1, max_bits + 1, 8), dtype=np.int64)
@@ -1373,7 +1396,7 @@ class FlatWorker:
             helper = FlatWorker(self.language, self.max_bits, self.max_steps, self.output_bits, self.trie_bits, 1,
                                 self.collapse, self.target_text, True, self.expansions.shape[0] - 1)
             for name in ("trie_mass", "length_mass", "length_count", "totals", "agreement", "silent_trie",
-                         "_expanded"):
+                         "_expanded", "closing", "closing_groups"):
                 setattr(helper, name, getattr(self, name))
             self._helper_worker = helper
         return self._helper_worker
@@ -1415,7 +1438,7 @@ class FlatWorker:
                       *(buffers[name] for name in LEAF_FIELDS), self.target, self.agreement, self.silent_trie,
                       self.leaf_silent if keep else self.leaf_silent[:0], self.counted, self.closed_table,
                       self.faulted_table, self.next_class, self.closable, self.class_pos, self.class_ctx, self.spans, self.expansions,
-                      walk, self.walk_spans, self.resume)
+                      walk, self.walk_spans, self.resume, self.closing, self.closing_groups)
         error = int(self.totals[T_ERROR])
         if error:
             raise RuntimeError({1: "flat enumerator: undo log overflow (a bug: it is bounded by construction)",
@@ -1510,7 +1533,8 @@ def enumerate_chunk_flat(spec: dict, max_bits: int, max_steps: int, output_bits:
             "tree_leaves": int(worker.totals[T_TREE_LEAVES]), "overflow": overflow, "leaves": leaves,
             "roots": new_roots, "silent_index": quiet, "silent_value": worker.silent_trie[quiet],
             "silent_leaves": np.concatenate(silent) if silent and not overflow else np.zeros(0, bool),
-            **({"agreement": worker.agreement} if target is not None else {})}
+            **({"agreement": worker.agreement, "closing": worker.closing, "closing_groups": worker.closing_groups}
+               if target is not None else {})}
 
 
 def flat_chunk_to_arrays(part: dict) -> dict:
