@@ -247,15 +247,20 @@ class BlockTables:
             self.closable[else_closes] = _closable(tokens, max_bits, else_closes, self.max_depth, self.max_nested)
 
 
-_TABLES: dict = {}
+_COMPUTED: dict = {}
+
+
+def _once(compute, language: Language, *arguments):
+    """compute(language, *arguments), computed once per process (languages by name and spec hash)."""
+    key = (compute.__name__, language.name, language.spec_hash, arguments)
+    if key not in _COMPUTED:
+        _COMPUTED[key] = compute(language, *arguments)
+    return _COMPUTED[key]
 
 
 def block_tables(language: Language, max_bits: int) -> BlockTables:
     """:class:`BlockTables` for ``language`` and ``max_bits``, computed once per process."""
-    key = (language.name, language.spec_hash, max_bits)
-    if key not in _TABLES:
-        _TABLES[key] = BlockTables(language, max_bits)
-    return _TABLES[key]
+    return _once(BlockTables, language, max_bits)
 
 
 def count_blocks_reference(language: Language, bits: int, else_closes: bool, room_open: int,
@@ -324,15 +329,9 @@ def count_blocks_reference(language: Language, bits: int, else_closes: bool, roo
 
 
 # ----- blocks that never close -----------------------------------------------------------------
-_ODDS: dict = {}
-
-
 def closing_odds(language: Language) -> tuple:
     """(ρ, A), computed once per language: see :func:`_closing_odds`."""
-    key = (language.name, language.spec_hash)
-    if key not in _ODDS:
-        _ODDS[key] = _closing_odds(language)
-    return _ODDS[key]
+    return _once(_closing_odds, language)
 
 
 def _closing_odds(language: Language) -> tuple:
