@@ -101,11 +101,11 @@ P_PAUSED, P_LENGTH, P_NLOG, P_OPENER, P_START, P_NDEFS, P_NOPEN, P_ELSE, P_RECOR
 
 
 def max_spans(max_bits: int) -> int:
-    """Most counted blocks open on one path (each holds at least one 4-bit closer)."""
+    """Most counted blocks on one path (beyond it, blocks are enumerated one by one)."""
     return max_bits // 4 + 1
 # totals[...] fields (the first four as in the snapshot enumerator)
-T_PROGRAMS, T_STEPS, T_KEPT, T_OVERFLOW, T_TREE_LEAVES, T_ERROR, T_SILENT, T_CLASSES, T_BRANCHES = range(9)
-NTOTALS = 9
+T_PROGRAMS, T_STEPS, T_KEPT, T_OVERFLOW, T_TREE_LEAVES, T_ERROR, T_SILENT, T_CLASSES = range(8)
+NTOTALS = 8
 # Rows of the agreement tally (see _flat_subtree).
 A_ROW, B_ROW, U_ROW, NEXT_ROW, SILENT_ROW = range(5)
 # What a node that needs a bit is waiting for.
@@ -123,9 +123,11 @@ def region_sizes(limits, capacity: int) -> tuple:
 
 
 @jit
-def _block_flags(code_op, S, o_match, start, end):
-    """The flags (bodies.F_LOUD, bodies.F_RET) of decoded code[start:end], the bodies of its defs
-    left out (as the counted blocks' classes have them)."""
+def _block_flags(code_op, code_arg, S, o_match, spans, start, end):
+    """The flags (bodies.F_LOUD: an out, call or brk; bodies.F_RET: a ret) of decoded
+    code[start:end], the bodies of its defs left out (they run only when called, and a call is
+    seen), a counted block by its class's flags: what the silent-run test and the counted blocks'
+    classes read off a block."""
     flags = 0
     index = start
     while index < end:
@@ -133,7 +135,9 @@ def _block_flags(code_op, S, o_match, start, end):
         if op == OP_DEF and S[o_match + index] > index:
             index = S[o_match + index] + 1
             continue
-        if op == OP_OUT or op == OP_CALL or op == OP_BRK:
+        if op == OP_COUNTED:
+            flags |= spans[code_arg[index], 1] % 4
+        elif op == OP_OUT or op == OP_CALL or op == OP_BRK:
             flags |= F_LOUD
         elif op == OP_RET:
             flags |= F_RET
@@ -145,7 +149,10 @@ def _block_flags(code_op, S, o_match, start, end):
 def _tally_leaves(status, tnode, leaf_length, count, mass, nout, out, sequence, agreement, trie_mass, length_mass,
                   length_count, totals):
     """Add ``count`` leaves of ``leaf_length`` bits (``mass`` each), all with this status and
-    output, to the tallies (as _flat_subtree's leaves add themselves; none of them silent)."""
+    output, to the tallies (as _flat_subtree's leaves add themselves, written out there: a call per
+    leaf costs a fifth of the time; none of them silent). Returns the number of leading bits their
+    output shares with the target when they are unresolved and their whole output is that prefix
+    (the U row), else -1."""
     total = count * mass
     trie_mass[status, tnode] += total
     length_mass[status, leaf_length] += total
@@ -162,6 +169,8 @@ def _tally_leaves(status, tnode, leaf_length, count, mass, nout, out, sequence, 
                 agreement[NEXT_ROW, out[agree]] += total
         elif status == STEP_LIMIT or status == BITS_LIMIT:
             agreement[U_ROW, agree] += total
+            return agree
+    return np.int64(-1)
 
 
 @jit
@@ -814,7 +823,7 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                         S[o_match + index] = opener
                         if opener == w_opener and (w_closer != C_ELSE or d_pos != w_close
                                                    or ndefs - w_ndefs != w_nested
-                                                   or _block_flags(code_op, S, o_match, w_start, index) != w_flags):
+                                                   or _block_flags(code_op, code_arg, S, o_match, spans, w_start, index) != w_flags):
                             status = PRUNE   # the walked block closes otherwise than its class
                             break
             elif decoded == OP_END:
@@ -831,7 +840,7 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                     S[o_match + index] = opener
                     if (opener == w_opener and (w_closer == C_END or S[o_else + opener] < 0)
                             and (w_closer != C_END or d_pos != w_close or ndefs - w_ndefs != w_nested
-                                 or _block_flags(code_op, S, o_match, w_start, index) != w_flags)):
+                                 or _block_flags(code_op, code_arg, S, o_match, spans, w_start, index) != w_flags)):
                         status = PRUNE   # the walked block closes otherwise than its class
                         break            # (an if part's class closed by else: the end after is fine)
         # ================= the node's outcome
@@ -1000,14 +1009,10 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                                           out, sequence, agreement, trie_mass, length_mass, length_count, totals)
                     unclosed = (np.int64(1) << budget) - faulted_table[else_closes, room_open, room_defs, budget, 1]
                     if unclosed > 0:
-                        _tally_leaves(BITS_LIMIT, tnode, max_bits, unclosed * mult, np.int64(1), nout, out, sequence,
-                                      agreement, trie_mass, length_mass, length_count, totals)
-                        if closing_groups.shape[0] > 0:   # the same leaves, for bodies.unclosed_going_on
-                            agree = np.int64(0)
-                            while agree < nout and agree < sequence.shape[0] and out[agree] == sequence[agree]:
-                                agree += 1
-                            if nout == agree:
-                                closing_groups[agree, else_closes, room_open, room_defs, budget] += mult
+                        agree = _tally_leaves(BITS_LIMIT, tnode, max_bits, unclosed * mult, np.int64(1), nout, out,
+                                              sequence, agreement, trie_mass, length_mass, length_count, totals)
+                        if agree >= 0 and closing_groups.shape[0] > 0:   # for bodies.unclosed_going_on
+                            closing_groups[agree, else_closes, room_open, room_defs, budget] += mult
                     tree_leaves += 1
                     class_pos[length] = 0
                     class_ctx[length, K_LAST] = (budget + 1) * per
@@ -1050,7 +1055,6 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
             else:
                 continue_run = False
             if continue_run:
-                totals[T_BRANCHES] += 1
                 resume_kind = need_kind
                 resume_opener = need_opener
                 epoch += 1
@@ -1069,22 +1073,8 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                         closer = S[o_match + opener]
                         if S[o_lcount + frame] != -1 or closer < 0:
                             continue   # a rep (it ends), or a loop whose end is not decoded yet
-                        silent = True
-                        index = opener + 1
-                        while index < closer:
-                            op = code_op[index]
-                            if op == OP_DEF and S[o_match + index] > index:   # a body runs only when called
-                                index = S[o_match + index] + 1                 # (and a call is seen)
-                                continue
-                            if op == OP_COUNTED:        # a counted block: its class's flags
-                                flags = spans[code_arg[index], 1] % 4
-                                if flags & F_LOUD or (flags & F_RET and ncalls > 0):
-                                    silent = False
-                                    break
-                            elif op == OP_OUT or op == OP_CALL or op == OP_BRK or (op == OP_RET and ncalls > 0):
-                                silent = False
-                                break
-                            index += 1
+                        flags = _block_flags(code_op, code_arg, S, o_match, spans, opener + 1, closer)
+                        silent = not (flags & F_LOUD or (flags & F_RET and ncalls > 0))
                         if silent:
                             break
                     if silent:
