@@ -327,6 +327,77 @@ def agreement(pool: HypothesisPool, sequence: str) -> np.ndarray:
     return np.where(equal.all(axis=1), n, np.argmin(equal, axis=1)).astype(np.int64)
 
 
+def _step(pool: HypothesisPool, t: int, bit: int | None, agree, log2_weight, weighting: Weighting,
+          class_index=None, classes: int = 0) -> dict:
+    """The mixture after t observed bits (``agree``: each hypothesis's agreement with the sequence),
+    and its prediction of bit t (``bit``: the observed one; None after the last bit)."""
+    length, unresolved = pool.output_length, pool.unresolved
+    consistent = agree >= t
+    prefix_unresolved = unresolved & (agree == length) & (length < t)  # known output a proper prefix of x
+    waiting = unresolved & (agree == length) & (length <= t)   # output a prefix of x_1..x_t
+    if weighting.step_cap is not None:   # exact: writing bits length+1..t+1 takes t+1-length more steps
+        waiting = waiting & (pool.steps + (t + 1 - length) <= weighting.step_cap)
+    # weights relative to the largest one in play (only ratios matter): the mixture's own
+    # weights (coin-discounted for the unresolved) in one scale, the raw ones of the bounds
+    # in another, so programs thousands of bits long do not underflow to 0
+    log2_owed = log2_weight - weighting.steps_still_owed(pool.steps, t - length)
+    log2_coin = log2_owed - (t - length).clip(min=0)
+    scaled = _relative_weights(np.where(consistent, log2_weight, np.where(waiting, log2_coin, -np.inf)))
+    weight = np.where(consistent, scaled, 0.0)
+    coin_weight = np.where(waiting, scaled, 0.0)
+    total = weight[consistent].sum() + coin_weight[prefix_unresolved].sum()
+    step = {"class_posterior": np.zeros(classes), "unresolved_posterior": 0.0}
+    if total > 0 and class_index is not None:
+        step["class_posterior"] = np.bincount(class_index[consistent], weights=weight[consistent],
+                                              minlength=classes) / total
+    if total > 0:
+        step["unresolved_posterior"] = coin_weight[prefix_unresolved].sum() / total
+        # each hypothesis's posterior after t bits (as Prediction.posterior_after)
+        step["posterior"] = np.where(consistent, weight, np.where(prefix_unresolved, coin_weight, 0.0)) / total
+    if bit is None:
+        return step
+    knows_next = consistent & (length > t)
+    observed = knows_next & (agree >= t + 1)
+    other = knows_next & (agree == t)
+    resolved_observed, resolved_other = weight[observed].sum(), weight[other].sum()
+    coins = coin_weight[waiting].sum()
+    resolved_one, resolved_zero = (resolved_observed, resolved_other) if bit else (resolved_other, resolved_observed)
+    denominator = resolved_one + resolved_zero + coins
+    raw_weight = _relative_weights(np.where(waiting, log2_owed, np.where(consistent, log2_weight, -np.inf)))
+    raw = raw_weight[waiting].sum()
+    raw_observed, raw_other = raw_weight[observed].sum(), raw_weight[other].sum()
+    raw_one, raw_zero = (raw_observed, raw_other) if bit else (raw_other, raw_observed)
+    bound = raw_one + raw_zero + raw
+    step.update(
+        p_one=(resolved_one + coins / 2) / denominator if denominator > 0 else 0.5,
+        coin_low=resolved_one / denominator if denominator > 0 else 0.0,
+        coin_high=(resolved_one + coins) / denominator if denominator > 0 else 1.0,
+        p_low=raw_one / bound if bound > 0 else 0.0,
+        p_high=(raw_one + raw) / bound if bound > 0 else 1.0,
+        raw_share=raw / bound if bound > 0 else 1.0,
+        observed_low=raw_observed / bound if bound > 0 else 0.0,   # exact even when tiny (not 1 - p_high)
+        observed_high=(raw_observed + raw) / bound if bound > 0 else 1.0,
+        # the observed bit's probability from its own mass, not 1 - P(other bit): below about 1e-16
+        # the difference rounds to 0, under its own (exact) lower bound
+        p_observed=(resolved_observed + coins / 2) / denominator if denominator > 0 else 0.5)
+    return step
+
+
+def predict_at(pool: HypothesisPool, sequence: str, t: int, weighting: Weighting | None = None) -> dict:
+    """What :func:`predict` says of bit t (0-based) of ``sequence`` after its first t bits, computed
+    for that bit alone: ``p_one``, ``p_observed`` with its model-free interval (``observed_low``,
+    ``observed_high``) and the interval under the coin assumption (``coin_low``, ``coin_high``, of
+    P(bit = 1)), ``unresolved_posterior``, and ``posterior``: each hypothesis's posterior after t bits
+    (``Prediction.posterior_after(t)``). The same numbers as ``predict(pool, sequence)`` at t."""
+    weighting = weighting or Weighting()
+    if not 0 <= t < len(sequence):
+        raise ValueError(f"t must be in 0..{len(sequence) - 1}, got {t}")
+    if t + 1 > pool.output_bits - 1:
+        raise ValueError(f"the pool knows outputs to {pool.output_bits} bits; bit {t} needs {t + 2}")
+    agree = agreement(pool, sequence[:t + 1])
+    return _step(pool, t, int(sequence[t]), agree, weighting.log2_weights(pool.log2_prior, pool.steps), weighting)
+
+
 def predict(pool: HypothesisPool, sequence: str, weighting: Weighting | None = None) -> Prediction:
     """Run the mixture over ``sequence`` (see the module docstring for the formulas)."""
     weighting = weighting or Weighting()
@@ -336,8 +407,6 @@ def predict(pool: HypothesisPool, sequence: str, weighting: Weighting | None = N
     bits_to_array(sequence)
     log2_weight = weighting.log2_weights(pool.log2_prior, pool.steps)
     agree = agreement(pool, sequence)
-    length = pool.output_length
-    unresolved = pool.unresolved
     classes = sorted(set(pool.label), key=lambda label: (not label.startswith("enumerated"), label))
     class_index = np.array([classes.index(label) for label in pool.label], dtype=np.int64)
     p_one, p_low, p_high, p_obs, observed_low, observed_high, coin_low, coin_high, raw_share = (
@@ -346,57 +415,24 @@ def predict(pool: HypothesisPool, sequence: str, weighting: Weighting | None = N
     unresolved_posterior = np.zeros(n + 1)
     final_posterior = np.zeros(pool.size)
     for t in range(n + 1):
-        consistent = agree >= t
-        prefix_unresolved = unresolved & (agree == length) & (length < t)  # known output a proper prefix of x
-        waiting = unresolved & (agree == length) & (length <= t)   # output a prefix of x_1..x_t
-        if weighting.step_cap is not None:   # exact: writing bits length+1..t+1 takes t+1-length more steps
-            waiting = waiting & (pool.steps + (t + 1 - length) <= weighting.step_cap)
-        # weights relative to the largest one in play (only ratios matter): the mixture's own
-        # weights (coin-discounted for the unresolved) in one scale, the raw ones of the bounds
-        # in another, so programs thousands of bits long do not underflow to 0
-        log2_owed = log2_weight - weighting.steps_still_owed(pool.steps, t - length)
-        log2_coin = log2_owed - (t - length).clip(min=0)
-        scaled = _relative_weights(np.where(consistent, log2_weight, np.where(waiting, log2_coin, -np.inf)))
-        weight = np.where(consistent, scaled, 0.0)
-        coin_weight = np.where(waiting, scaled, 0.0)
-        total = weight[consistent].sum() + coin_weight[prefix_unresolved].sum()
-        if total > 0:
-            class_posterior[t] = np.bincount(class_index[consistent], weights=weight[consistent],
-                                             minlength=len(classes)) / total
-            unresolved_posterior[t] = coin_weight[prefix_unresolved].sum() / total
+        step = _step(pool, t, int(sequence[t]) if t < n else None, agree, log2_weight, weighting, class_index,
+                     len(classes))
+        class_posterior[t], unresolved_posterior[t] = step["class_posterior"], step["unresolved_posterior"]
         if t == n:
             break
-        bit = int(sequence[t])
-        knows_next = consistent & (length > t)
-        observed = knows_next & (agree >= t + 1)
-        other = knows_next & (agree == t)
-        resolved_observed, resolved_other = weight[observed].sum(), weight[other].sum()
-        coins = coin_weight[waiting].sum()
-        resolved_one, resolved_zero = (resolved_observed, resolved_other) if bit else (resolved_other, resolved_observed)
-        denominator = resolved_one + resolved_zero + coins
-        p_one[t] = (resolved_one + coins / 2) / denominator if denominator > 0 else 0.5
-        coin_low[t] = resolved_one / denominator if denominator > 0 else 0.0
-        coin_high[t] = (resolved_one + coins) / denominator if denominator > 0 else 1.0
-        raw_weight = _relative_weights(np.where(waiting, log2_owed, np.where(consistent, log2_weight, -np.inf)))
-        raw = raw_weight[waiting].sum()
-        raw_observed, raw_other = raw_weight[observed].sum(), raw_weight[other].sum()
-        raw_one, raw_zero = (raw_observed, raw_other) if bit else (raw_other, raw_observed)
-        bound = raw_one + raw_zero + raw
-        p_low[t] = raw_one / bound if bound > 0 else 0.0
-        p_high[t] = (raw_one + raw) / bound if bound > 0 else 1.0
-        raw_share[t] = raw / bound if bound > 0 else 1.0
-        observed_low[t] = raw_observed / bound if bound > 0 else 0.0   # exact even when tiny (not 1 - p_high)
-        observed_high[t] = (raw_observed + raw) / bound if bound > 0 else 1.0
-        p_obs[t] = p_one[t] if bit else 1 - p_one[t]
+        p_one[t], p_low[t], p_high[t], coin_low[t], coin_high[t] = (step[k] for k in ("p_one", "p_low", "p_high",
+                                                                                        "coin_low", "coin_high"))
+        raw_share[t], observed_low[t], observed_high[t], p_obs[t] = (step[k] for k in (
+            "raw_share", "observed_low", "observed_high", "p_observed"))
     with np.errstate(divide="ignore"):
         log_loss = np.cumsum(-np.log2(p_obs))
     prediction = Prediction(sequence=sequence, p_next_one=p_one, p_lower=p_low, p_upper=p_high, p_observed=p_obs,
                             p_observed_lower=observed_low, p_observed_upper=observed_high, p_coin_lower=coin_low,
                             p_coin_upper=coin_high, unresolved_raw_share=raw_share,
-                      log_loss_bits=log_loss, squared_error=np.cumsum((1 - p_obs) ** 2), classes=classes,
-                      class_posterior=class_posterior, unresolved_posterior=unresolved_posterior,
+                            log_loss_bits=log_loss, squared_error=np.cumsum((1 - p_obs) ** 2), classes=classes,
+                            class_posterior=class_posterior, unresolved_posterior=unresolved_posterior,
                             final_posterior=final_posterior, weighting=weighting, _log2_weight=log2_weight, _agree=agree,
-                            _length=length, _unresolved=unresolved, _steps=pool.steps)
+                            _length=pool.output_length, _unresolved=pool.unresolved, _steps=pool.steps)
     prediction.final_posterior = prediction.posterior_after(n)
     return prediction
 

@@ -34,28 +34,35 @@ from pathlib import Path
 import numpy as np
 
 from toyinduction.machines import machine as machine_named
-from toyinduction.induction.mixture import NamedProgram, Weighting, build_pool, class_label, predict
-from toyinduction.malign.world import (CONSEQUENTIALISTS, FRAME, HONEST, HONEST_PROGRAMS, POINTERS, ROLE_DATA, World,
-                    quiet_frames_for)
+from toyinduction.induction.mixture import NamedProgram, Weighting, build_pool, predict, predict_at
+from toyinduction.malign.intervention import (CLASSES, GOAL_DIRECTED, HONEST as HONEST_MEASURED, NOT_GOAL_DIRECTED,
+                                              UNRESOLVED, measure as measure_program,
+                                              measure_questions, question)
+from toyinduction.malign.world import (ASK_BITS, CONSEQUENTIALISTS, FRAME, HONEST, HONEST_PROGRAMS, TOLD_PROGRAMS,
+                                       World, quiet_frames_for)
 
-CONSEQUENTIALIST = "consequentialist"
-HONEST_CLASS = "honest"
+#: questions measured at each target: the first, and one later question
+QUESTIONS = 2
+
 ASSUMPTION = ("programs outside the pool, and pool programs whose run stopped at a step or length limit, "
               "continue with fair coin flips beyond their known output")
 WHY_WIDE = ("The model-free interval is wide because the background programs stopped at a step or length "
             "limit still carry prior mass (about 2^-L each, far more than any 500-bit world program) and "
             "nothing without running them further excludes that one of them writes exactly this stream; "
             "the estimate beside it rests on the named assumption.")
-#: premise name -> (what it changes, the pool files it removes, speed prior λ, other machine)
+#: premise name -> (what it changes, speed prior λ, other machine); the programs a premise removes are
+#: chosen by their measured class (``_excluded``), never by file name
 PREMISES = {
-    "no-pointer": ("no honest program reuses the consequentialists' search: the importance pointers removed",
-                   POINTERS, 0.0, None),
+    "not-told": ("no program is told when the civilisation asks: programs whose behaviour does not follow a moved "
+                 "question removed (a time as data or a literal, a flag per frame, clocks)", 0.0, None),
+    "no-pointer": ("no honest program finds the civilisation itself: honest programs that read no bridge (no path, "
+                   "no state) removed", 0.0, None),
+    "not-told, no-pointer": ("both: every honest program reads a bridge and every program computes when", 0.0, None),
     "speed-prior": ("a speed prior, λ = 1: weight 2^-(|p| + log2 steps), unresolved runs charged the steps they "
-                    "must still take", (), 1.0, None),
-    "no-rival": ("no rival goals: the consequentialist that answers 0 removed", ("world_guided_zero.toy",), 0.0,
-                 None),
+                    "must still take", 1.0, None),
+    "no-rival": ("no rival goals: goal-directed programs that answer 0 removed", 0.0, None),
     "toy-uniform": ("another reference machine: every program reassembled in toy-uniform (all instructions "
-                    "equally likely), its own background", (), 0.0, "toy-uniform"),
+                    "equally likely), its own background", 0.0, "toy-uniform"),
 }
 
 
@@ -104,15 +111,28 @@ def _background_pool(chosen, max_bits, max_steps, output_bits, store, workers, n
     return enumeration, enumeration.loaded, build_pool(chosen, enumeration, output_bits, named)
 
 
+def _grows(items) -> bool:
+    """Whether a program's data grows with the questions it covers (a flag per frame, every frame)."""
+    return any(item.split(":")[0] in ("flags", "frames") for item in items)
+
+
+def _finds(items) -> bool:
+    """Whether a program finds its leaf itself: its data carry no path and no state (no bridge)."""
+    return not any(item in ("path", "state") for item in items)
+
+
 def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
             controls: int = 2, speed: float = 0.0, max_bits: int = 20, max_steps: int = 1000, store=None,
-            workers: int = 2, consequentialists=CONSEQUENTIALISTS, honest=HONEST_PROGRAMS, extra_named=(),
-            region_bits: int | None = None, physics: str = "mix", owed_steps: bool = True, progress=None) -> dict:
-    """Build a world, its targets and controls, the pool; measure the shares at each target's
-    first decision point. Returns the report (a dict) with ``internals`` (world, pool,
-    predictions, sequences) for figures and the premise rows; nothing is written. ``progress``,
-    a ``progress(done, total)`` callback, hears of the background enumeration's chunks and of
-    each stream predicted."""
+            workers: int = 2, consequentialists=CONSEQUENTIALISTS, honest=HONEST_PROGRAMS, told=TOLD_PROGRAMS,
+            extra_named=(), region_bits: int | None = None, physics: str = "mix", owed_steps: bool = True,
+            progress=None) -> dict:
+    """Build a world, its targets and controls, the pool; measure every pool program's class by
+    intervention at each target's first and second question (:mod:`toyinduction.malign.intervention`)
+    and the posterior by measured class there. ``extra_named``: more world program files (a user's,
+    with a ``; data:`` header) put into the pool. Returns the report (a dict) with ``internals``
+    (world, pool, predictions, sequences, classes) for figures and the premise rows; nothing is
+    written. ``progress``, a ``progress(done, total)`` callback, hears of the background
+    enumeration's chunks and of each stream measured."""
     start = time.perf_counter()
     tally = progress if isinstance(progress, _Progress) else _Progress(progress)
     if not 1 <= targets <= 64:
@@ -135,6 +155,7 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
     if world.state_bits < depth + region_bits + 64:
         raise ValueError(f"depth {depth} is too deep for this world: a leaf's state has {world.state_bits} bits, and "
                          f"a bridge must be at least 64 bits narrower than the state it selects")
+    measured_classes = physics == "mix" and chosen.source_suffix == ".toy"
     rng = random.Random(seed)
     places = [("target", f"civilisation in region {index}", index, world.louder_path(index))
               for index in range(targets)]
@@ -142,149 +163,265 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
         region = index % (2 ** region_bits)
         places.append(("control", f"plain leaf in region {region} (control {index})", region,
                        world.control_path(region, rng)))
-    first = {index: world.first_decision(index) for index in range(targets)}
-    length = max(first.values()) + 2 * FRAME + 1
-    honest_roles = [f for f in honest if world.has(f, chosen) and World.role(f) in ROLE_DATA]   # the readers
-    searchers = [f for f in (*[p for p in POINTERS if p in honest], *consequentialists, *extra_named)
-                 if world.has(f, chosen)]
-    codes = {file: world.program(file, chosen) for file in (*honest_roles, *searchers)}
-    _check_bridges_are_incompressible(world, codes, honest_roles, places)
-    named, sequences = [], []
-    for kind, name, region, path in places:
-        sequences.append((kind, name, region, path))
-        for file in honest_roles:
-            data = world.data(file, region, path)
-            if data is not None:
-                named.append(NamedProgram(f"{world.file(file, chosen).name} [{name}]", codes[file] + data,
-                                          class_label(world.file(file, chosen))))
-    for file in searchers:
-        for region in range(2 ** region_bits):
-            named.append(NamedProgram(f"{world.file(file, chosen).name} [region {region}]",
-                                      codes[file] + world.region(region), class_label(world.file(file, chosen))))
-    tally.plan(len(sequences))
+    questions = {index: [question(world, index, k) for k in range(QUESTIONS)] for index in range(targets)}
+    first = {index: qs[0].answer_bit for index, qs in questions.items()}
+    length = max(qs[-1].answer_bit for qs in questions.values()) + FRAME + 1
+    files = [f for f in (*honest, *told, *consequentialists, *extra_named) if world.has(f, chosen)]
+    files = list(dict.fromkeys(files))
+    codes, entries = {}, []
+    for place, (kind, name, region, path) in enumerate(places):
+        for file in files:
+            items = world.data_items(file, chosen)
+            literal = any(item.startswith("literal:") for item in items)
+            for covered in ((1, 2) if _grows(items) and kind == "target" else (1,)):
+                data = world.data(file, region, path, questions=covered, machine=chosen)
+                if data is None:
+                    continue
+                key = (file, region if literal else None)
+                if key not in codes:
+                    codes[key] = world.program(file, chosen, region=region if literal else None)
+                label = f"{world.file(file, chosen).name} [{name}" + (", told 2 questions]" if covered == 2 else "]")
+                entries.append({"file": file, "name": label, "place": place, "region": region, "kind": kind,
+                                "code_bits": len(codes[key]), "data_bits": len(data), "bits": codes[key] + data,
+                                "items": items})
+    plain = {file: codes[(file, None)] for file, region in codes if region is None}
+    _check_bridges_are_incompressible(world, chosen, plain, places)
+    tally.plan(len(places))
+    named = [NamedProgram(entry["name"], entry["bits"], "world program") for entry in entries]
     enumeration, loaded, pool = _background_pool(chosen, max_bits, max_steps, length + 1, store, workers, named,
                                                  tally.enumeration)
+    named_index = np.flatnonzero(pool.named)
+    for entry, index in zip(entries, named_index):
+        entry["index"] = int(index)
     weighting = Weighting(speed=speed, charge_owed_steps=owed_steps)
     log2_weight = weighting.log2_weights(pool.log2_prior, pool.steps)
+    language = getattr(chosen, "language", None)
+    # classes by intervention: (pool index, target, question) -> the instruments' result
+    classes = {}
+    for entry in entries:
+        if entry["kind"] != "target" or not measured_classes:
+            continue
+        output = "".join(map(str, pool.outputs[entry["index"]][:pool.output_length[entry["index"]]]))
+        found = measure_questions(language, entry["bits"], world, questions[entry["region"]], output=output)
+        for q, result in zip(questions[entry["region"]], found):
+            classes[(entry["index"], entry["region"], q.index)] = result
+    for entry in entries:       # the figures' label: the class at the entry's own first question
+        found = classes.get((entry["index"], entry["region"], 0))
+        pool.label[entry["index"]] = (found["class"] if found and found["fits"] else
+                                      "reads a plain leaf" if entry["kind"] == "control" else "does not fit")
     report = {"world": {"seed": seed, "depth": depth, "region_bits": region_bits, "quiet_frames": quiet,
-                        "earliest_decision_point": world.earliest_decision, "stream_bits": length,
-                        "physics": physics, "state_bits": world.state_bits},
+                        "ask_bits": world.ask_bits, "earliest_decision_point": world.earliest_decision,
+                        "stream_bits": length, "physics": physics, "state_bits": world.state_bits},
               "language": chosen.name, "spec_hash": chosen.spec_hash, "speed_prior": speed,
               "background": {"max_bits": max_bits, "max_steps": max_steps, "programs": enumeration.programs,
                              "loaded_from_store": loaded},
-              "code_bits": {file: len(code) for file, code in codes.items()},
-              "honest_programs": [], "consequentialists": [], "targets": [], "controls": [], "assumption": ASSUMPTION,
-              "why_the_interval_is_wide": WHY_WIDE}
+              "classes_measured": measured_classes,
+              "code_bits": {world.file(file, chosen).name: len(code) for (file, region), code in codes.items()
+                            if region is None},
+              "programs": [], "targets": [], "controls": [], "assumption": ASSUMPTION, "why_the_interval_is_wide": WHY_WIDE}
     predictions = []
-    for kind, name, region, path in sequences:
+    names = {entry["index"]: entry["name"] for entry in entries}
+    for kind, name, region, path in places:
         stream = world.stream(region, path, length)
-        reader = next((f for f in honest_roles if world.data(f, region, path) is not None), None)
+        reader = next((e for e in entries if e["kind"] == kind and e["region"] == region and "path" in e["items"]
+                       and places[e["place"]][1] == name), None)
         if reader is not None:   # the model and the programs agree (the tests check every program)
-            check = chosen.run(codes[reader] + world.data(reader, region, path), max_steps=100_000_000,
-                               output_bits=length)
+            check = chosen.run(reader["bits"], max_steps=100_000_000, output_bits=length)
             if check.output != stream:
-                raise RuntimeError(f"{world.file(reader, chosen).name} does not write the modelled stream of the "
-                                   f"{name}")
+                raise RuntimeError(f"{reader['name']} does not write the modelled stream of the {name}")
+        prediction = predict(pool, stream, weighting)
         t_star = first[region] if kind == "target" else world.earliest_decision
-        prediction = predict(pool, stream, weighting)   # on to the questions after the first (figures)
         predictions.append((kind, name, prediction, t_star))
         tally.step()
-        row = _shares(prediction, t_star)
         if kind == "control":
-            report["controls"].append({"name": name, "measured_share": row["consequentialist"],
-                                       "max_share_after_bit_64": float(row["max_consequentialist_after_64"])})
+            report["controls"].append({"name": name, "measured_share": _named_share(pool, prediction, t_star),
+                                       "max_share_after_bit_64": float(max(
+                                           (_named_share(pool, prediction, t) for t in range(64, length, FRAME)),
+                                           default=0.0))})
             continue
-        mine = [i for i in range(pool.size) if pool.named[i] and _fits(pool, i, stream, t_star)]
-        honest_weights = [-float(log2_weight[i]) for i in mine if pool.label[i].startswith(HONEST_CLASS)]
-        m_weights = [-float(log2_weight[i]) for i in mine if pool.label[i].startswith(CONSEQUENTIALIST)]
-        k_h, k_m = _log2_sum(honest_weights), _log2_sum(m_weights)
-        delta = k_m - k_h if m_weights and honest_weights else None
+        rows = []
+        for q in questions[region]:
+            if q.answer_bit >= length:
+                continue
+            rows.append(_question_row(pool, prediction, stream, q, classes, world, language, log2_weight, names))
+        head = rows[0]
         report["targets"].append({
-            "name": name, "region": region, "first_decision_point": t_star, "K_H": k_h,
-            "K_M": k_m if m_weights else None, "delta_bits": delta,
-            "predicted_share": (1 / (1 + 2.0 ** delta)) if delta is not None else (0.0 if not m_weights else 1.0),
-            "measured_share": row["consequentialist"], "honest_share": row["honest"],
-            "unresolved_share": row["unresolved"], "other_share": row["other"],
-            "honest_bit_probability": row["p_honest"], "honest_bit_probability_bounds": row["p_honest_bounds"],
-            "true_answer": int(stream[t_star]),
-            "honest_bit_probability_at_each_decision": {
-                int(t): float(prediction.p_observed[t]) for t in world.decision_points(region, path, length)},
-            "class_shares": row["classes"],
-            "programs": {pool.label[i]: len(pool.bits[i]) for i in mine}})
+            "name": name, "region": region, "first_decision_point": t_star, "true_answer": int(stream[t_star]),
+            "questions": rows,
+            # the first question's ledger under the names the experiments read
+            "K_H": head["K"].get(HONEST_MEASURED), "K_M": head["K"].get(GOAL_DIRECTED),
+            "delta_bits": head["delta_bits"], "predicted_share": head["predicted_share"],
+            "measured_share": head["class_shares"][GOAL_DIRECTED], "honest_share": head["class_shares"][HONEST_MEASURED],
+            "unresolved_share": head["class_shares"][UNRESOLVED],
+            "honest_bit_probability": head["p_honest"], "honest_bit_probability_bounds": head["p_honest_bounds"],
+            "class_shares": head["class_shares"]})
     report["unresolved_mass"] = max((row["unresolved_share"] for row in report["targets"]), default=0.0)
-    for file in (*honest_roles, *searchers):
-        label = class_label(world.file(file, chosen))
-        key = "honest_programs" if label.startswith(HONEST_CLASS) else "consequentialists"
-        report.setdefault(key, []).append({"name": world.file(file, chosen).name, "class": label,
-                                           "bits": len(codes[file]), "data": _data_description(world, file)})
-    pointers = [len(codes[p]) for p in POINTERS if p in codes]   # the shortest honest reuse of the search
-    report["pointer_bits"] = min(pointers) if pointers else None
-    report["price_of_malice_each"] = ({world.file(f, chosen).name: len(codes[f]) - min(pointers)
-                                       for f in searchers if f in consequentialists} if pointers else {})
-    report["price_of_malice_bits"] = (min(report["price_of_malice_each"].values())
-                                      if report["price_of_malice_each"] else None)
+    for entry in entries:
+        if entry["kind"] != "target":
+            continue
+        measured = [classes.get((entry["index"], entry["region"], k)) for k in range(QUESTIONS)]
+        report["programs"].append({
+            "name": entry["name"], "file": world.file(entry["file"], chosen).name, "region": entry["region"],
+            "code_bits": entry["code_bits"], "data_bits": entry["data_bits"],
+            "total_bits": entry["code_bits"] + entry["data_bits"], "data": " ".join(entry["items"]),
+            "at_question": [None if m is None or not m["fits"] else
+                            {"class": m["class"], "when": m["when"], "answer": m["answer"]} for m in measured]})
+    report["price_of_malice"] = _price_of_malice(report)
+    report["price_of_malice_bits"] = report["price_of_malice"]["first answer"]
+    report["ways_to_know_when"] = ways_to_know_when(report)
     report["seconds"] = time.perf_counter() - start
-    report["internals"] = {"world": world, "pool": pool, "predictions": predictions, "sequences": sequences,
-                           "length": length, "weighting": weighting, "machine": chosen}
+    report["internals"] = {"world": world, "pool": pool, "predictions": predictions, "sequences": places,
+                           "length": length, "weighting": weighting, "machine": chosen, "classes": classes,
+                           "entries": entries, "questions": questions}
     return report
 
 
-def _check_bridges_are_incompressible(world: World, codes: dict, roles, places) -> None:
+def _named_share(pool, prediction, t) -> float:
+    """The named programs' share of the posterior after t bits (on a control: programs that fit it)."""
+    return float(prediction.posterior_after(t)[pool.named].sum())
+
+
+def _question_row(pool, prediction, stream, q, classes, world, language, log2_weight, names) -> dict:
+    """Posterior by measured class at one question, the honest answer's probability with its
+    interval, each class's effective length K and the program holding the most mass."""
+    t = q.answer_bit
+    posterior = prediction.posterior_after(t)
+    length = pool.output_length
+    shares = dict.fromkeys((*CLASSES, UNRESOLVED), 0.0)
+    lengths = {}
+    for index in np.flatnonzero(posterior > 0):
+        if length[index] <= t:
+            shares[UNRESOLVED] += float(posterior[index])
+            continue
+        found = classes.get((int(index), q.region, q.index))
+        if found is None:   # a background program that fits: measured like any other
+            bits = pool.bits[index]
+            output = "".join(map(str, pool.outputs[index][:length[index]]))
+            found = classes[(int(index), q.region, q.index)] = measure_program(language, bits, world, q, output=output)
+        if not found["fits"]:
+            continue
+        shares[found["class"]] += float(posterior[index])
+        lengths.setdefault(found["class"], []).append(-float(log2_weight[index]))
+    k = {name: _log2_sum(values) for name, values in lengths.items()}
+    holder = int(np.argmax(posterior))
+    delta = (k[GOAL_DIRECTED] - k[HONEST_MEASURED]) if GOAL_DIRECTED in k and HONEST_MEASURED in k else None
+    finite = {name: value for name, value in k.items()}
+    predicted = (2.0 ** -(finite[GOAL_DIRECTED] - min(finite.values()))
+                 / sum(2.0 ** -(value - min(finite.values())) for value in finite.values())
+                 if GOAL_DIRECTED in finite else 0.0)
+    return {"index": q.index, "frame": q.frame, "answer_bit": t, "true_answer": int(stream[t]),
+            "class_shares": shares, "p_honest": float(prediction.p_observed[t]),
+            "p_honest_bounds": [float(prediction.p_observed_lower[t]), float(prediction.p_observed_upper[t])],
+            "p_honest_coin_interval": _coin_interval(prediction, t, int(stream[t])),
+            "K": k, "delta_bits": delta, "predicted_share": predicted,
+            "holder": {"name": names.get(holder, f"enumerated {pool.bits[holder]}"),
+                       "bits": len(pool.bits[holder]), "share": float(posterior[holder]),
+                       "class": (classes.get((holder, q.region, q.index)) or {}).get("class", UNRESOLVED)}}
+
+
+def _coin_interval(prediction, t, bit) -> list:
+    """The interval of P(observed bit) under the coin assumption."""
+    low, high = float(prediction.p_coin_lower[t]), float(prediction.p_coin_upper[t])
+    return [low, high] if bit else [1 - high, 1 - low]
+
+
+def _price_of_malice(report) -> dict:
+    """|shortest goal-directed program| − |shortest honest program that finds the civilisation and
+    computes when| in total bits, per horizon: programs judged at the first answer, and programs
+    judged at the second question too (faithful at every question so far); the smallest over
+    targets (None where a side has no program)."""
+    result = {}
+    for horizon, k in (("first answer", 0), ("every question", 1)):
+        gaps = []
+        for target in report["targets"]:
+            goal = [p["total_bits"] for p in report["programs"] if p["region"] == target["region"]
+                    and p["at_question"][k] and p["at_question"][k]["class"] == GOAL_DIRECTED]
+            pointer = [p["total_bits"] for p in report["programs"] if p["region"] == target["region"]
+                       and p["at_question"][k] and p["at_question"][k]["class"] == HONEST_MEASURED
+                       and p["at_question"][k]["when"] == "computes" and _finds(p["data"].split())]
+            if goal and pointer:
+                gaps.append(min(goal) - min(pointer))
+        result[horizon] = min(gaps) if gaps else None
+    return result
+
+
+def ways_to_know_when(report) -> list:
+    """The cost of each way to know *when* the first question comes, measured on the pool: for each
+    way, the shortest honest program at the first question (total bits) that finds the
+    civilisation itself and knows when that way, per target; and the shared clock (a frame that
+    holds the most first questions) with the share of civilisations it is right for."""
+    ways = {"computes (the question test)": lambda p: p["at_question"][0]["when"] == "computes",
+            "a frame as data": lambda p: "frame:" in p["data"] or "frames:" in p["data"],
+            "a per-target literal": lambda p: "literal:" in p["data"],
+            "a flag per frame as data": lambda p: "flags" in p["data"].split()}
+    rows = []
+    for way, chooses in ways.items():
+        per_target = []
+        for target in report["targets"]:
+            bits = [p["total_bits"] for p in report["programs"] if p["region"] == target["region"]
+                    and p["at_question"][0] and p["at_question"][0]["class"] == HONEST_MEASURED
+                    and _finds(p["data"].split()) and chooses(p)]
+            per_target.append(min(bits) if bits else None)
+        rows.append({"way": way, "shortest_honest_bits": per_target})
+    return rows
+
+
+def clock_shares(seeds=range(1000), depth: int = 12, region_bits: int = 2, quiet: int = 20, ask_bits: int = ASK_BITS) -> dict:
+    """How well a shared clock can do: over the civilisations of many worlds, the share of first
+    questions that fall in each frame after QUIET; the largest is what a clock set to the best
+    frame is right for."""
+    from collections import Counter
+
+    counts, total = Counter(), 0
+    for seed in seeds:
+        world = World(seed=seed, depth=depth, region_bits=region_bits, quiet=quiet, ask_bits=ask_bits)
+        for region in range(2 ** region_bits):
+            counts[world.question_frames(region, 1)[0] - quiet] += 1
+            total += 1
+    frame, most = counts.most_common(1)[0]
+    return {"civilisations": total, "largest_share": most / total, "at_frames_after_quiet": frame,
+            "mean_frames_after_quiet": sum(k * v for k, v in counts.items()) / total}
+
+
+def _check_bridges_are_incompressible(world: World, chosen, codes: dict, places) -> None:
     """Rule 8, measured: on every target and control, writing the leaf's state out literally must
     cost more than the best bridge reader; a deeper tree is refused with a one-line error."""
-    literal = next((f for f in roles if World.role(f) == "leaf_literal"), None)
-    readers = [f for f in roles if World.role(f) != "leaf_literal"]
-    if literal is None or not readers:
+    literal = [f for f in codes if "state" in world.data_items(f, chosen)]
+    readers = [f for f in codes if "path" in world.data_items(f, chosen)]
+    if not literal or not readers:
         return
     for _, name, region, path in places:
-        best = min(len(codes[f]) + len(world.data(f, region, path)) for f in readers
-                   if world.data(f, region, path) is not None)
-        written_out = len(codes[literal]) + len(world.data(literal, region, path))
+        best = min(len(codes[f]) + len(world.data(f, region, path, machine=chosen)) for f in readers
+                   if world.data(f, region, path, machine=chosen) is not None)
+        written_out = min(len(codes[f]) + len(world.data(f, region, path, machine=chosen)) for f in literal)
         if written_out <= best:
             raise ValueError(f"depth {world.depth} is too deep for this world: on the {name} the leaf literal "
                              f"({written_out} bits) undercuts the best bridge reader ({best} bits)")
 
 
-def _data_description(world: World, file: str) -> str:
-    """What a role reads after its code, in words."""
-    kind = ROLE_DATA.get(World.role(file), "selection")
-    return {"path": f"{world.region_bits} region + {world.depth} path bits",
-            "flag": f"{world.region_bits} region + {world.depth} path + 1 flag bit",
-            "civilisation": f"{world.region_bits} region + {world.depth} path bits (civilisations only)",
-            "leaf": f"{world.state_bits} state bits + 1 flag bit",
-            "selection": f"{world.region_bits} selection bits"}[kind]
-
-
-def _fits(pool, index, stream, t_star) -> bool:
-    """Whether hypothesis ``index`` writes the stream up to and including its first decision point's question."""
-    known = int(pool.output_length[index])
-    return known > t_star and "".join(map(str, pool.outputs[index][:t_star])) == stream[:t_star]
-
-
-def _shares(prediction, t_star) -> dict:
-    """Class shares and the honest answer's probability (with its model-free interval) at t_star."""
-    classes = prediction.classes
-    posterior = prediction.class_posterior[t_star]
-    conseq = [i for i, label in enumerate(classes) if label.startswith(CONSEQUENTIALIST)]
-    honest = [i for i, label in enumerate(classes) if label.startswith(HONEST_CLASS)]
-    low, high = float(prediction.p_observed_lower[t_star]), float(prediction.p_observed_upper[t_star])
-    after = prediction.class_posterior[64:, conseq].sum(axis=1) if len(prediction.class_posterior) > 64 else [0.0]
-    return {"consequentialist": float(posterior[conseq].sum()), "honest": float(posterior[honest].sum()),
-            "unresolved": float(prediction.unresolved_posterior[t_star]),
-            "other": float(1 - posterior[conseq].sum() - posterior[honest].sum()
-                           - prediction.unresolved_posterior[t_star]),
-            "classes": {label: float(posterior[i]) for i, label in enumerate(classes) if posterior[i] > 1e-12},
-            "p_honest": float(prediction.p_observed[t_star]),
-            "p_honest_bounds": [low, high],
-            "max_consequentialist_after_64": float(np.max(after))}
+def _excluded(report_programs, premise: str, k: int = 0) -> set:
+    """Names of the pool programs a premise removes, from their measured classes at question k."""
+    out = set()
+    for p in report_programs:
+        at = p["at_question"][k]
+        if at is None:
+            continue
+        told = at["when"] == "told"
+        pointer = at["class"] == HONEST_MEASURED and _finds(p["data"].split())
+        rival = at["class"] == GOAL_DIRECTED and at["answer"] == 0
+        if (premise in ("not-told", "not-told, no-pointer") and told) or \
+                (premise in ("no-pointer", "not-told, no-pointer") and pointer) or (premise == "no-rival" and rival):
+            out.add(p["name"])
+    return out
 
 
 def premise_rows(report: dict, premises=PREMISES, other_max_bits: int = 12, store=None, workers: int = 2,
                  progress=None) -> list:
-    """The premise table: the full pool, then each premise imposed alone. Each row gives, averaged
-    over the targets, the consequentialists' share and the honest answer's probability at each
-    target's first decision point (per-target values beside them). ``progress(done, total)`` hears
-    of each target predicted under each premise."""
+    """The premise table at each target's first question: the full pool, then each premise imposed
+    alone (and the two that exclude what the malign argument must exclude, together). Each row gives
+    per target the posterior by measured class, the honest answer's probability and its intervals;
+    the premise's programs are removed by their measured class, never by file name.
+    ``progress(done, total)`` hears of each target measured under each premise."""
     internals = report["internals"]
     pool, world = internals["pool"], internals["world"]
     targets = [(p, t) for kind, _, p, t in internals["predictions"] if kind == "target"]
@@ -293,62 +430,87 @@ def premise_rows(report: dict, premises=PREMISES, other_max_bits: int = 12, stor
     else:
         tally = _Progress(progress)
         tally.plan(len(premises) * len(targets))
-    rows = [_premise_row("full-pool", "nothing: every program of the pool", targets)]
-    for name, (what, removed, speed, machine) in premises.items():
+    names = {entry["name"]: entry["index"] for entry in internals["entries"]}
+    rows = [_premise_row("full-pool", "nothing: every program of the pool", report, pool, internals, None, None)]
+    for name, (what, speed, machine) in premises.items():
         if machine is not None:
             other_machine = machine_named(machine)
-            # the premise re-weights the instructions of the same programs: it applies where the
-            # chosen machine reads the mix world's programs in the same source language
             if world.physics != "mix" or other_machine.source_suffix != internals["machine"].source_suffix:
                 tally.step(len(targets))
                 continue
             other = measure(machine=other_machine, seed=world.seed, depth=world.depth,
                             targets=len(targets), controls=0, max_bits=other_max_bits, store=store, workers=workers,
                             region_bits=world.region_bits, physics=world.physics)
-            predictions = [(p, t) for kind, _, p, t in other["internals"]["predictions"] if kind == "target"]
-            rows.append(_premise_row(name, what, predictions))
+            rows.append(_premise_row(name, what, other, other["internals"]["pool"], other["internals"], None, None))
             tally.step(len(targets))
             continue
-        removed_labels = {class_label(world.file(file, internals["machine"])) for file in removed
-                          if world.has(file, internals["machine"])}
-        keep = np.array([label not in removed_labels for label in pool.label])
-        sub = pool.subset(keep) if removed_labels else pool
+        removed = {names[n] for n in _excluded(report["programs"], name)}
+        keep = np.ones(pool.size, dtype=bool)
+        keep[list(removed)] = False
         weighting = Weighting(speed=speed or internals["weighting"].speed,
                               charge_owed_steps=internals["weighting"].charge_owed_steps)
-        predictions = []
-        for p, t in targets:
-            predictions.append((predict(sub, p.sequence, weighting), t))
-            tally.step()
-        rows.append(_premise_row(name, what, predictions))
+        rows.append(_premise_row(name, what, report, pool, internals, keep, weighting if speed else None))
+        tally.step(len(targets))
     return rows
 
 
-def _premise_row(name, what, predictions) -> dict:
-    """One row of the premise table from (prediction, first decision point) per target."""
-    shares = [_shares(p, t) for p, t in predictions]
-    return {"name": name, "excluded": what,
-            "consequentialist_share": float(np.mean([s["consequentialist"] for s in shares])),
-            "honest_bit_probability": float(np.mean([s["p_honest"] for s in shares])),
-            "honest_bit_probability_bounds": [float(min(s["p_honest_bounds"][0] for s in shares)),
-                                              float(max(s["p_honest_bounds"][1] for s in shares))],
-            "per_target": [{"consequentialist_share": s["consequentialist"], "honest_bit_probability": s["p_honest"],
-                            "honest_bit_probability_bounds": s["p_honest_bounds"], "classes": s["classes"]}
-                           for s in shares]}
+def _premise_row(name, what, report, pool, internals, keep, weighting) -> dict:
+    """One row of the premise table: per target, at its first question, the posterior by measured
+    class and the honest answer's probability, in the pool restricted to ``keep`` (None: all) and
+    weighted by ``weighting`` (None: the report's)."""
+    per_target = []
+    classes = internals["classes"]
+    sub = pool.subset(keep) if keep is not None else pool
+    original = np.flatnonzero(keep) if keep is not None else np.arange(pool.size)
+    chosen_weighting = weighting or internals["weighting"]
+    for (kind, label, prediction, t), target in zip([p for p in internals["predictions"] if p[0] == "target"],
+                                                   report["targets"]):
+        stream = prediction.sequence
+        if keep is None and weighting is None:
+            row = target["questions"][0]
+            shares, p, bounds = row["class_shares"], row["p_honest"], row["p_honest_bounds"]
+            coin = row["p_honest_coin_interval"]
+        else:
+            step = predict_at(sub, stream, t, chosen_weighting)
+            posterior = step.get("posterior", np.zeros(sub.size))
+            shares = dict.fromkeys((*CLASSES, UNRESOLVED), 0.0)
+            for j in np.flatnonzero(posterior > 0):
+                if sub.output_length[j] <= t:
+                    shares[UNRESOLVED] += float(posterior[j])
+                    continue
+                found = classes.get((int(original[j]), target["region"], 0))
+                if found is None:
+                    found = {"class": NOT_GOAL_DIRECTED, "fits": True}   # measured in the full pool when it fits
+                if found["fits"]:
+                    shares[found["class"]] += float(posterior[j])
+            p, bounds = float(step["p_observed"]), [float(step["observed_low"]), float(step["observed_high"])]
+            bit = int(stream[t])
+            coin = [step["coin_low"], step["coin_high"]] if bit else [1 - step["coin_high"], 1 - step["coin_low"]]
+        holder = max(shares, key=shares.get)
+        per_target.append({"target": target["name"], "true_answer": target["true_answer"], "class_shares": shares,
+                           "holder": holder, "honest_bit_probability": p, "honest_bit_probability_bounds": bounds,
+                           "honest_bit_probability_coin_interval": [float(c) for c in coin],
+                           # the goal-directed share, under the name the explorer and experiments read
+                           "consequentialist_share": shares[GOAL_DIRECTED]})
+    return {"name": name, "excluded": what, "per_target": per_target,
+            "consequentialist_share": float(np.mean([r["consequentialist_share"] for r in per_target])),
+            "honest_bit_probability": float(np.mean([r["honest_bit_probability"] for r in per_target])),
+            "honest_bit_probability_bounds": [float(min(r["honest_bit_probability_bounds"][0] for r in per_target)),
+                                              float(max(r["honest_bit_probability_bounds"][1] for r in per_target))]}
 
 
 def json_summary(report: dict) -> dict:
     """The report's headline numbers: what ``toyinduction demo --json`` prints."""
     return {"headline": report["headline"],
-            "targets": [{key: row[key] for key in ("name", "K_H", "K_M", "delta_bits", "predicted_share",
-                                                   "measured_share", "honest_bit_probability",
-                                                   "honest_bit_probability_bounds")} for row in report["targets"]],
+            "targets": [{key: row[key] for key in ("name", "true_answer", "K_H", "K_M", "delta_bits",
+                                                   "predicted_share", "measured_share", "honest_bit_probability",
+                                                   "honest_bit_probability_bounds", "questions")}
+                        for row in report["targets"]],
             "controls": [{"name": row["name"], "measured_share": row["measured_share"]} for row in report["controls"]],
             "unresolved_mass": report["unresolved_mass"], "assumption": report["assumption"],
-            "honest_programs": [{"name": row["name"], "bits": row["bits"]} for row in report["honest_programs"]],
-            "price_of_malice_bits": report["price_of_malice_bits"],
-            "premises": [{key: row[key] for key in ("name", "excluded", "consequentialist_share",
-                                                    "honest_bit_probability", "honest_bit_probability_bounds")}
-                         for row in report["premises"]]}
+            "programs": report["programs"], "price_of_malice": report["price_of_malice"],
+            "price_of_malice_bits": report["price_of_malice_bits"], "ways_to_know_when": report["ways_to_know_when"],
+            "premises": report["premises"]}
 
 
 def share_text(x: float) -> str:
@@ -357,26 +519,42 @@ def share_text(x: float) -> str:
     return f"1 − {1 - x:.1g}" if 0.999 < x < 1 else f"{x:.3g}"
 
 
+def _holder_text(shares: dict) -> str:
+    """'CLASS holds X' for the largest measured class of a share dict."""
+    top = max(shares, key=shares.get)
+    return f"{top} programs hold {share_text(shares[top])}"
+
+
 def headline(report: dict) -> str:
-    """One sentence, true of the full pool, and the premise under which the takeover is largest."""
+    """Sentences true of the full pool at the first and the second question (by measured class),
+    then the premise under which the goal-directed programs hold the most, and the price of malice
+    per horizon."""
     rows = {row["name"]: row for row in report["premises"]}
-    full = rows["full-pool"]
-    top = max(report["targets"][0]["class_shares"].items(), key=lambda item: item[1]) if report["targets"] else None
-    text = (f"In the full pool the consequentialists hold {share_text(full['consequentialist_share'])} of the "
-            f"posterior at the first question (mean over {len(report['targets'])} targets) and the mixture gives the "
-            f"honest answer probability {share_text(full['honest_bit_probability'])}")
-    if top is not None:
-        text += f"; the largest class there is \"{top[0]}\""
-    text += "."
+    targets = report["targets"]
+    if not targets:
+        return "No target was measured."
+    first = [row["questions"][0]["class_shares"] for row in targets]
+    holders = sorted({max(shares, key=shares.get) for shares in first})
+    goal = [shares[GOAL_DIRECTED] for shares in first]
+    text = (f"At the first question, in the full pool, the largest measured class is {' / '.join(holders)} on the "
+            f"{len(targets)} targets (" + "; ".join(f"{row['name'].split(' in ')[-1]}: {_holder_text(shares)}"
+                                                     for row, shares in zip(targets, first)) +
+            f"); goal-directed programs hold {share_text(min(goal))}–{share_text(max(goal))}.")
+    later = [row["questions"][1]["class_shares"] for row in targets if len(row["questions"]) > 1]
+    if later:
+        later_holders = sorted({max(shares, key=shares.get) for shares in later})
+        text += f" At the second question the largest class is {' / '.join(later_holders)}."
     others = [row for name, row in rows.items() if name != "full-pool"]
     if others:
-        worst = max(others, key=lambda row: row["consequentialist_share"])
-        text += (f" The takeover is largest under the premise \"{worst['name']}\" ({worst['excluded']}): "
-                 f"consequentialists' share {share_text(worst['consequentialist_share'])}, honest answer "
-                 f"{share_text(worst['honest_bit_probability'])}.")
-    if report.get("price_of_malice_bits") is not None:
-        text += (f" Price of malice (|M| − |shortest pointer|, cheapest consequentialist): "
-                 f"{report['price_of_malice_bits']} bits.")
+        best = max(others, key=lambda row: row["consequentialist_share"])
+        shares = [t["consequentialist_share"] for t in best["per_target"]]
+        text += (f" Goal-directed programs hold the most under the premise \"{best['name']}\" ({best['excluded']}): "
+                 f"{share_text(min(shares))}–{share_text(max(shares))} of the posterior at the first question.")
+    price = report.get("price_of_malice", {})
+    if price.get("first answer") is not None or price.get("every question") is not None:
+        parts = [f"{horizon}: {bits:+d} bits" for horizon, bits in price.items() if bits is not None]
+        text += (" Price of malice (shortest goal-directed program − shortest honest program that finds the "
+                 "civilisation and computes when, total bits), by horizon: " + ", ".join(parts) + ".")
     return text
 
 
@@ -470,63 +648,84 @@ def _figures(out: Path, internals, report) -> list:
                                         decision_points=decisions)
     from toyinduction.plots.palette import class_colours
 
-    figure, axes = plt.subplots(figsize=(8, 4.5))
+    # the premise table per target on a log scale: shares differ by tens of orders of magnitude
+    figure, axes = plt.subplots(figsize=(9, 4.8))
     names = [row["name"] for row in report["premises"]]
-    x = np.arange(len(names))
-    colours = class_colours((CONSEQUENTIALIST, HONEST_CLASS))     # the families' red and blue
-    for offset, key, label, colour in ((-0.2, "consequentialist_share", "consequentialists' share", CONSEQUENTIALIST),
-                                       (0.2, "honest_bit_probability", "P(honest answer)", HONEST_CLASS)):
-        values = [row[key] for row in report["premises"]]
-        bars = axes.bar(x + offset, values, 0.4, label=label, color=colours[colour])
-        for bar, value in zip(bars, values):          # the value on each bar: 1 − 3e-07 is not 1
-            axes.annotate(share_text(value), (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center",
-                          va="bottom", fontsize=7, textcoords="offset points", xytext=(0, 2))
-    axes.set_xticks(x, names, fontsize=8)
-    axes.set_ylim(0, 1.1)
+    shown = (HONEST_MEASURED, NOT_GOAL_DIRECTED, GOAL_DIRECTED)
+    colours = class_colours(shown)
+    floor = -40.0
+    for c_index, label in enumerate(shown):
+        for x, row in enumerate(report["premises"]):
+            for t_index, target in enumerate(row["per_target"]):
+                share = target["class_shares"][label]
+                value = max(math.log10(share), floor) if share > 0 else floor
+                axes.scatter(x + (c_index - 1) * 0.25 + (t_index - 1.5) * 0.04, value, s=18, color=colours[label],
+                             marker="o" if share > 0 else "v", label=label if x == 0 and t_index == 0 else None)
+    axes.axhline(math.log10(0.5), color="grey", linewidth=0.6, linestyle=":")
+    axes.set_xticks(np.arange(len(names)), names, fontsize=7, rotation=15)
+    axes.set_ylim(floor - 2, 2)
     written += plots.finish_figure(figure, axes, out / "premises",
-                                   "At the first question, in the full pool and under each premise (mean over targets)",
-                                   "pool", "fraction", ())
+                                   "Posterior by measured class at the first question, one marker per target "
+                                   "(triangles: 0 or below 1e-40)", "premise", "log10 share of the posterior", ())
     return [str(path) for path in written]
 
 
 def report_markdown(report: dict) -> str:
-    """The report: headline, the premise table first, then the ledger per target."""
+    """The report: headline, the premise table first (per target, by measured class), the ways to
+    know when, the pool with each program's measured class, the ledger per question."""
     world = report["world"]
+    cls = (HONEST_MEASURED, NOT_GOAL_DIRECTED, GOAL_DIRECTED, UNRESOLVED)
     lines = [f"# Malign-prior demo — world seed {world['seed']}, depth {world['depth']}", "", report["headline"], "",
              "## Premises", "",
-             "Shares at each target's first decision point, mean over the targets; the interval is the model-free "
-             "one over all targets.", "",
-             "| premise | what changes | consequentialists' share | P(honest answer) | model-free interval |",
-             "| --- | --- | --- | --- | --- |"]
+             "Posterior by measured class at each target's first question (classes measured by intervention: "
+             "honest, deviating but not goal-directed, goal-directed), and the honest answer's probability with "
+             "its model-free interval.", "",
+             "| premise | what changes | target | " + " | ".join(cls) + " | P(honest answer) | model-free interval |",
+             "| --- | --- | --- | " + " | ".join("---" for _ in cls) + " | --- | --- |"]
     for row in report["premises"]:
-        low, high = row["honest_bit_probability_bounds"]
-        lines.append(f"| {row['name']} | {row['excluded']} | {share_text(row['consequentialist_share'])} | "
-                     f"{share_text(row['honest_bit_probability'])} | [{low:.2g}, {high:.2g}] |")
+        for index, target in enumerate(row["per_target"]):
+            low, high = target["honest_bit_probability_bounds"]
+            lines.append(f"| {row['name'] if index == 0 else ''} | {row['excluded'] if index == 0 else ''} | "
+                         f"{target['target'].split(' in ')[-1]} (answer {target['true_answer']}) | "
+                         + " | ".join(share_text(target["class_shares"][c]) for c in cls) +
+                         f" | {share_text(target['honest_bit_probability'])} | [{low:.2g}, {high:.2g}] |")
     lines += ["", f"Estimates assume that {report['assumption']}. {report['why_the_interval_is_wide']}", "",
-              "## The pool", "",
+              "## Ways to know when", "",
+              "The shortest honest program at the first question (total bits, code and data) that finds the "
+              "civilisation itself, by how it knows when the question comes:", "",
+              "| way | " + " | ".join(t["name"].split(" in ")[-1] for t in report["targets"]) + " |",
+              "| --- | " + " | ".join("---" for _ in report["targets"]) + " |"]
+    for row in report["ways_to_know_when"]:
+        lines.append(f"| {row['way']} | " + " | ".join("—" if b is None else str(b) for b in row["shortest_honest_bits"])
+                     + " |")
+    lines += ["", "## The pool", "",
               f"Every program of {report['language']} up to {report['background']['max_bits']} bits "
-              f"({report['background']['programs']} programs) plus these named programs (every length is an upper "
-              "bound on the shortest program with that behaviour):", "",
-              "| program | class | code bits | data |", "| --- | --- | --- | --- |"]
-    for row in report.get("honest_programs", []) + report.get("consequentialists", []):
-        lines.append(f"| {row['name']} | {row['class']} | {row['bits']} | {row['data']} |")
-    if report.get("price_of_malice_each"):
-        lines += ["", "Price of malice, |M| − |shortest importance pointer| in code bits: " + ", ".join(
-            f"{name} {bits:+d}" for name, bits in report["price_of_malice_each"].items()) + "."]
+              f"({report['background']['programs']} programs) plus these world programs (every length is an upper "
+              "bound on the shortest program with that behaviour). Class and how it knows when are measured at each "
+              "target's first and second question; — where the program does not fit the stream there.", "",
+              "| program | code bits | data bits | data | first question | second question |",
+              "| --- | --- | --- | --- | --- | --- |"]
+    for row in report["programs"]:
+        cells = ["—" if at is None else f"{at['class']} ({at['when']} when)" for at in row["at_question"]]
+        lines.append(f"| {row['name']} | {row['code_bits']} | {row['data_bits']} | {row['data']} | " + " | ".join(cells)
+                     + " |")
     lines += ["", "## The ledger, full pool", "",
-              "K_H and K_M combine every honest and every consequentialist program that writes the target's stream "
-              "up to its first question; until then they agree bit for bit, so 1/(1+2^Δ) is an identity of the "
-              "construction, and the measured share differs from it only by the other surviving mass.", "",
-              "| target | first question at bit | true answer | K_H | K_M | Δ | predicted share | measured share | "
-              "P(honest answer) | model-free interval |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+              "K of a class is −log2 Σ 2^-|p| over the programs of that class that fit the stream up to the "
+              "question. Until the question every program that fits writes the same bits, so the predicted share "
+              "2^-K_goal / Σ_class 2^-K_class is an identity of the construction; the measured share differs from "
+              "it only by the other surviving mass.", "",
+              "| target | question | at bit | true answer | K honest | K not goal-directed | K goal-directed | "
+              "predicted goal-directed share | measured | holder | P(honest answer) | model-free interval |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for row in report["targets"]:
-        k_m = f"{row['K_M']:.2f}" if row["K_M"] is not None else "—"
-        delta = f"{row['delta_bits']:.2f}" if row["delta_bits"] is not None else "—"
-        low, high = row["honest_bit_probability_bounds"]
-        lines.append(f"| {row['name']} | {row['first_decision_point']} | {row['true_answer']} | {row['K_H']:.2f} | "
-                     f"{k_m} | {delta} | {row['predicted_share']:.6f} | {row['measured_share']:.6f} | "
-                     f"{row['honest_bit_probability']:.4g} | [{low:.2g}, {high:.2g}] |")
-    lines += ["", "| control | consequentialists' share |", "| --- | --- |"]
+        for q in row["questions"]:
+            k = [f"{q['K'][c]:.1f}" if c in q["K"] else "—" for c in (HONEST_MEASURED, NOT_GOAL_DIRECTED, GOAL_DIRECTED)]
+            low, high = q["p_honest_bounds"]
+            lines.append(f"| {row['name']} | {q['index'] + 1} | {q['answer_bit']} | {q['true_answer']} | "
+                         + " | ".join(k) + f" | {share_text(q['predicted_share'])} | "
+                         f"{share_text(q['class_shares'][GOAL_DIRECTED])} | {q['holder']['name']} ({q['holder']['bits']} "
+                         f"bits, {q['holder']['class']}) | {share_text(q['p_honest'])} | [{low:.2g}, {high:.2g}] |")
+    lines += ["", "| control | named programs' share |", "| --- | --- |"]
     lines += [f"| {row['name']} | {row['measured_share']:.3g} |" for row in report["controls"]]
     lines.append("")
     return "\n".join(lines)

@@ -13,8 +13,9 @@ Below each region root the children of a state are child(state, 0) and child(sta
 *louder* child is the one whose first word (or ring) is larger. The leaf reached by always
 taking the louder child is that region's civilisation. Every leaf emits a stream of FRAME-bit
 frames of talk (every 4th bit 0, so never 8 ones in a row). A civilisation asks a question in
-frame f when f >= quiet and its state says so (``asks``: a hash bit of its state and f, so
-question times cannot be read off a clock or a constant): bits 24..31 of that frame are the
+frame f when f >= quiet and its state says so (``asks``: ASK_BITS hash bits of its state and f are
+all 0, a chance of 2^-ASK_BITS per frame, so question times cannot be read off a clock or a
+constant: no frame holds more than about 2^-ASK_BITS of first questions, see ``clock_shares``): bits 24..31 of that frame are the
 marker (8 ones) and bit 32, the answer, is the talk bit that would stand there anyway. A
 decision point is the index of an answer bit. Other leaves never ask: they are the controls.
 
@@ -22,8 +23,8 @@ Two physics share that plan:
 
 - ``mix`` (programs/world_*.toy, the demo's): the root of region r has words
   mix(mix(SEED, r), i); child(state, b) replaces every word w by mix(w, b); talk bit t is
-  bit 0 of mix(w_(t mod WORDS), t); frame f asks when bit 0 of mix(f, w_0) is 1 (the
-  arguments swapped, so question times are not a talk bit).
+  bit 0 of mix(w_(t mod WORDS), t); frame f asks when the low ASK_BITS bits of mix(f, w_0) are
+  all 0 (the arguments swapped, so question times are not talk bits).
 - ``ring`` (programs/ring_*.toy and ring_*.lam, the lexical-update experiment's; cheap to write
   on any machine, since the binary lambda calculus has no hash instruction): a ring is 32 cells
   running rule 30 (cell 0 = the most significant bit). The seed state is SEED, child(SEED, 1),
@@ -36,7 +37,7 @@ Two physics share that plan:
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from toyinduction.machines import machine as machine_named
@@ -54,14 +55,21 @@ POINTER = "world_pointer.toy"
 POINTERS = (POINTER, "world_pointer_first.toy")   # honest programs that reuse the consequentialists' search
 HONEST_PROGRAMS = ("world_honest.toy", "world_honest_flag.toy", "world_honest_civ.toy", "world_leaf_literal.toy",
                    *POINTERS)
+#: programs told *when* the civilisation asks (a frame as data, a per-target literal, a flag per frame, every
+#: question's frame), honest and deviating: the ways to know when without computing it
+TOLD_PROGRAMS = ("world_told_first.toy", "world_told_ones.toy", "world_literal_first.toy", "world_literal_ones.toy",
+                 "world_told_flags.toy", "world_told_frames.toy")
 #: the consequentialists of the default pool (brute force is for small depths: experiments only)
 CONSEQUENTIALISTS = ("world_guided_flip.toy", "world_guided_first.toy", "world_guided_one.toy",
                      "world_guided_zero.toy", "world_guided_ones.toy")
+#: data items that tell a program *when* its civilisation asks (it fits civilisations only)
+TIME_ITEMS = ("frame", "frames", "flags", "literal")
 #: what each role reads after its code: "path" (region + path), "flag" (region + path + a
 #: civilisation flag bit), "civilisation" (region + path; it fits civilisations only), "leaf" (the
 #: leaf's whole state, then the flag), "selection" (region bits only: searchers)
 ROLE_DATA = {"honest": "path", "honest_flag": "flag", "honest_civ": "civilisation", "leaf_literal": "leaf"}
 
+ASK_BITS = 5                        # the mix physics: a frame asks with chance 2^-ASK_BITS
 WORD_BITS = 62                      # the mix physics: a state is WORDS words of 62 bits
 WORDS = 5
 RING_CELLS = 32                     # the ring physics: a state is RINGS rings of 32 cells
@@ -100,15 +108,22 @@ class World:
     region_bits: int = 2
     quiet: int = 12
     physics: str = "mix"
+    ask_bits: int = ASK_BITS
+    overrides: tuple = ()     # ((a, b), value) pairs: interventions on the physics (``intervened``)
 
     def __post_init__(self):
         if self.physics not in PHYSICS:
             raise ValueError(f"physics must be one of {', '.join(PHYSICS)}, got {self.physics!r}")
+        if not 0 <= self.ask_bits <= 16:
+            raise ValueError(f"ask_bits must be in 0..16, got {self.ask_bits}")
 
     @property
     def defines(self) -> dict:
         """The constants of the world programs that make this instance."""
-        return {"SEED": self.seed, "DEPTH": self.depth, "REGION_BITS": self.region_bits, "QUIET": self.quiet}
+        defines = {"SEED": self.seed, "DEPTH": self.depth, "REGION_BITS": self.region_bits, "QUIET": self.quiet}
+        if self.physics == "mix":
+            defines["ASK_MASK"] = (1 << self.ask_bits) - 1
+        return defines
 
     @property
     def state_bits(self) -> int:
@@ -116,9 +131,12 @@ class World:
         return WORDS * WORD_BITS if self.physics == "mix" else RINGS * RING_CELLS
 
     def file(self, role: str, machine) -> Path:
-        """The program file of a role (``honest``, ``guided_flip``, …, or a file name) for this
-        physics and machine: programs/world_ROLE.toy, programs/ring_ROLE.toy, or the machine's
-        own source suffix (ring_ROLE.lam for binary lambda calculus)."""
+        """The program file of a role (``honest``, ``guided_flip``, …, a shipped file name, or the
+        path of a user's file) for this physics and machine: programs/world_ROLE.toy,
+        programs/ring_ROLE.toy, or the machine's own source suffix (ring_ROLE.lam for binary
+        lambda calculus)."""
+        if Path(role).suffix and Path(role).is_file():
+            return Path(role)
         suffix = machine_named(machine).source_suffix
         return Path(programs_dir()) / f"{PHYSICS[self.physics]}{self.role(role)}{suffix}"
 
@@ -134,32 +152,95 @@ class World:
         """Whether a program for this role exists for this physics and machine."""
         return self.file(role, machine).exists()
 
-    def data(self, role: str, region: int, path: str) -> str | None:
-        """The bits a role's program reads after its code to report the leaf at ``path`` of a
-        region (None if the role cannot describe that leaf: a searcher or the civilisation reader
-        on a plain leaf)."""
-        kind = ROLE_DATA.get(self.role(role), "selection")
-        leaf, civilisation = self.leaf(region, path)
-        if kind in ("selection", "civilisation") and not civilisation:
-            return None
-        if kind == "selection":
-            return self.region(region)
-        if kind == "leaf":
-            width = WORD_BITS if self.physics == "mix" else RING_CELLS
-            return "".join(format(part, f"0{width}b") for part in leaf) + str(int(civilisation))
-        return self.region(region) + path + (str(int(civilisation)) if kind == "flag" else "")   # path, flag, civ
+    def data_items(self, role: str, machine="toy") -> tuple:
+        """What a world program reads after its code, in read order: its ``; data:`` header
+        (:func:`data_header`), or for a ring program without one the layout of its role."""
+        path = self.file(role, machine)
+        items = data_header(path) if path.exists() else None
+        if items is None:
+            kind = ROLE_DATA.get(self.role(role), "selection")
+            items = {"path": ("region", "path"), "flag": ("region", "path", "flag"),
+                     "civilisation": ("region", "path", "civilisations-only"), "leaf": ("state", "flag"),
+                     "selection": ("region",)}[kind]
+        return items
 
-    def program(self, role: str, machine) -> str:
+    def data(self, role: str, region: int, path: str, questions: int = 1, machine="toy") -> str | None:
+        """The bits a role's program reads after its code to report the leaf at ``path`` of a
+        region (None if the program cannot describe that leaf: a searcher, or a program told when
+        its civilisation asks, on a plain leaf; a frame that does not fit its field). Data that
+        grows with the stream (``flags``, ``frames``) covers the first ``questions`` questions."""
+        leaf, civilisation = self.leaf(region, path)
+        items = self.data_items(role, machine)
+        finds = not any(item in ("path", "state") for item in items)   # a searcher: civilisations only
+        if not civilisation and (finds or "civilisations-only" in items
+                                 or any(item.split(":")[0] in TIME_ITEMS for item in items)):
+            return None
+        frames = self.question_frames(region, questions) if civilisation else []
+        bits = []
+        for item in items:
+            name, _, width = item.partition(":")
+            if name == "region":
+                bits.append(self.region(region))
+            elif name == "path":
+                bits.append(path)
+            elif name == "flag":
+                bits.append(str(int(civilisation)))
+            elif name == "state":
+                size = WORD_BITS if self.physics == "mix" else RING_CELLS
+                bits.append("".join(format(part, f"0{size}b") for part in leaf))
+            elif name in ("frame", "frames"):
+                chosen = frames[:1] if name == "frame" else frames
+                if any(frame >= 1 << int(width) for frame in chosen):
+                    return None
+                bits += [format(frame, f"0{int(width)}b") for frame in chosen]
+            elif name == "flags":
+                bits.append("".join("1" if frame in frames else "0" for frame in range(frames[-1] + 1)))
+        return "".join(bits)
+
+    def literals(self, role: str, region: int, machine="toy") -> dict:
+        """The per-target literals a program's code carries (``literal:NAME`` items): NAME -> the
+        frame of the first question of the region's civilisation."""
+        names = [item.split(":", 1)[1] for item in self.data_items(role, machine) if item.startswith("literal:")]
+        return {name: self.question_frames(region, 1)[0] for name in names}
+
+    def program(self, role: str, machine, region: int | None = None) -> str:
         """The code of a world program for this instance (data bits not included), assembled
-        for ``machine`` (a Machine or its name) with this world's constants."""
-        return machine_named(machine).assemble_file(self.file(role, machine), defines=self.defines)
+        for ``machine`` (a Machine or its name) with this world's constants, and for a program
+        with per-target literals those of ``region``."""
+        defines = dict(self.defines)
+        if region is not None:
+            defines.update(self.literals(role, region, machine))
+        return machine_named(machine).assemble_file(self.file(role, machine), defines=defines)
+
+    def question_frames(self, region: int, count: int) -> list:
+        """The frames of the first ``count`` questions of a region's civilisation."""
+        leaf, _ = self.leaf(region, self.louder_path(region))
+        frames, frame = [], self.quiet
+        while len(frames) < count:
+            if self.asks(leaf, frame):
+                frames.append(frame)
+            frame += 1
+        return frames
+
+    def intervened(self, overrides: dict) -> "World":
+        """This world with its physics changed at a few points: ``overrides`` maps (a, b) to the
+        value mix(a, b) takes instead (see :mod:`toyinduction.malign.intervention`)."""
+        return replace(self, overrides=tuple(sorted({**dict(self.overrides), **overrides}.items())))
+
+    def mix(self, a: int, b: int) -> int:
+        """The physics' hash, with this world's interventions."""
+        if self.overrides:
+            value = dict(self.overrides).get((a, b))
+            if value is not None:
+                return value
+        return mix(a, b)
 
     # --- the physics ----------------------------------------------------------------------
     def root(self, region: int) -> tuple:
         """The state at the root of a region."""
         if self.physics == "mix":
-            top = mix(self.seed, region)
-            return tuple(mix(top, i) for i in range(WORDS))
+            top = self.mix(self.seed, region)
+            return tuple(self.mix(top, i) for i in range(WORDS))
         rings = [self.seed & RING_MASK]
         while len(rings) < RINGS:
             rings.append(ring_child(rings[-1], 1))
@@ -171,7 +252,7 @@ class World:
     def child(self, state: tuple, bit: int) -> tuple:
         """Child ``bit`` of a state."""
         if self.physics == "mix":
-            return tuple(mix(word, bit) for word in state)
+            return tuple(self.mix(word, bit) for word in state)
         return tuple(ring_child(ring, bit) for ring in state)
 
     def children(self, state: tuple) -> tuple:
@@ -188,7 +269,7 @@ class World:
         if frame < self.quiet:
             return False
         if self.physics == "mix":
-            return bool(mix(frame, leaf[0]) & 1)
+            return not self.mix(frame, leaf[0]) & ((1 << self.ask_bits) - 1)
         ring = leaf[0]
         for _ in range(frame):
             ring = ring_step(ring)
@@ -200,7 +281,7 @@ class World:
         if position % 4 == 3:
             return 0
         if self.physics == "mix":
-            return mix(leaf[t % WORDS], t) & 1
+            return self.mix(leaf[t % WORDS], t) & 1
         ring = leaf[frame % RINGS]
         for _ in range(frame + (position == ANSWER_POSITION)):
             ring = ring_step(ring)
@@ -291,3 +372,32 @@ def quiet_frames_for(machine, seed: int, depth: int, region_bits: int, margin: i
             return quiet
         quiet = needed
     return quiet
+
+
+DATA_ITEMS = ("region", "path", "flag", "state", "civilisations-only", "frame:K", "frames:K", "flags", "literal:NAME")
+
+
+def data_header(path) -> tuple | None:
+    """A world program's ``; data:`` header as a tuple of items in read order (None without one):
+
+    ``region`` REGION_BITS bits naming the region; ``path`` DEPTH path bits from its root;
+    ``flag`` 1 bit, whether the leaf is a civilisation; ``state`` the leaf's whole state;
+    ``frame:K`` the frame of the first question in K bits; ``frames:K`` the frame of each
+    question in K bits (the demo gives the first one or two); ``flags`` one bit per frame from
+    frame 0, 1 where the frame asks, to the frame of the last question given;
+    ``literal:NAME`` no data: the code's constant NAME is set per target to the first
+    question's frame; ``civilisations-only`` no data: the program fits civilisations only.
+    A bad item is a one-line error naming the file and line."""
+    path = Path(path)
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if line.startswith(";") and line.lstrip("; ").lower().startswith("data:"):
+            items = tuple(line.split(":", 1)[1].split())
+            for item in items:
+                name, colon, argument = item.partition(":")
+                good = (name in ("region", "path", "flag", "state", "flags", "civilisations-only") and not colon) or (
+                    name in ("frame", "frames") and argument.isdigit() and 1 <= int(argument) <= 62) or (
+                    name == "literal" and argument.isidentifier())
+                if not good:
+                    raise ValueError(f"{path}:{number}: data item {item[:40]!r} is not one of {', '.join(DATA_ITEMS)}")
+            return items
+    return None

@@ -1,0 +1,233 @@
+"""Classes measured by intervention: does a program's deviation follow the question?
+
+A program's class at a decision point is what it does when the simulated world is changed, with
+every bit it reads held fixed — never what its file is called. The world's physics is the toy
+language's ``mix`` instruction, so an intervention changes what ``mix`` returns at a few points
+of the world (``World.intervened``; :class:`IntervenedMachine` runs a program on that world): the
+points where the civilisation's question test, or its answer, is computed. A program that
+simulates the world sees the change, whatever its code; a program that was told the time (data,
+a literal, a clock) or the answer does not.
+
+At question k of a target (frame F, answer bit t = F·FRAME + ANSWER_POSITION), four interventions:
+
+    answer    the true answer at t flipped (the talk bit's hash at t changed in bit 0)
+    remove    the question at F removed (the question test at F made false); later questions stay
+    move 0/1  the question moved from F to F', the first frame from F + 2 that does not ask, with
+              its true answer set to 0 (move 0) and to 1 (move 1)
+
+and these measurements (each a comparison of the program's output with the intervened world's
+true stream, which the world model computes with the same intervention):
+
+    honest    it writes the true answer at t in the world and in the answer-flipped world
+    tracks    it follows the removal world through the marker of the next question, and each
+              moved world through the moved question's marker (it did not write a question where
+              the world no longer has one, nor miss the moved one)
+    moved     it follows each moved world up to the moved answer and, in at least one of them,
+              does not write the true answer there: its deviation moved with the question
+
+and the class:
+
+    honest                         honest
+    goal-directed                  not honest, tracks, moved
+    deviating, not goal-directed   not honest, and not goal-directed (a clock, a time told as data,
+                                   an answer that does not depend on the world, …)
+
+``when`` says how an honest program knows when: ``computes`` (tracks) or ``told`` (does not).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+
+from toyinduction.machines.toy.language import Language
+from toyinduction.machines.toy.reference import Clock, ReferenceMachine
+from toyinduction.malign.world import ANSWER_POSITION, FRAME, MARKER, WORDS, World
+
+HONEST = "honest"
+GOAL_DIRECTED = "goal-directed"
+NOT_GOAL_DIRECTED = "deviating, not goal-directed"
+UNRESOLVED = "unresolved"
+#: step budget of an instrumented run (the world programs take about 10^5)
+MAX_STEPS = 50_000_000
+#: the measured classes, in report order
+CLASSES = (HONEST, NOT_GOAL_DIRECTED, GOAL_DIRECTED)
+
+
+class _Pause(Exception):
+    """The machine is about to compute the physics at a point an intervention changes."""
+
+
+class IntervenedMachine(ReferenceMachine):
+    """The reference machine in an intervened world: ``mix(a, b)`` returns ``overrides[(a, b)]``
+    where the world was changed, and the physics' own value everywhere else. With ``pause_at``
+    (a set of (a, b)), :meth:`run_until` stops just before computing any of them, so that one run
+    up to there serves every intervention (:meth:`fork`)."""
+
+    def __init__(self, *arguments, overrides: dict, pause_at=frozenset(), **options):
+        super().__init__(*arguments, **options)
+        self.overrides, self.pause_at = overrides, pause_at
+
+    def execute(self, instruction):
+        """Execute as the reference does; a ``mix`` at an intervened point returns the new value."""
+        key = (self.stack[-2], self.stack[-1]) if instruction.mnemonic == "mix" and len(self.stack) >= 2 else None
+        if key in self.pause_at:
+            raise _Pause
+        super().execute(instruction)
+        if key in self.overrides:
+            self.stack[-1] = self.overrides[key]
+
+    def run_until(self):
+        """Run to a status (returned), or to a pause point (returns None; the state is as just
+        before that ``mix``, and running again goes on from there)."""
+        try:
+            return self.run_to_status()
+        except _Pause:
+            return None
+
+    def fork(self, overrides: dict, output_limit: int, pause_at=frozenset()) -> "IntervenedMachine":
+        """A copy of this machine's whole state that goes on in a world changed by ``overrides``."""
+        other = copy.copy(self)
+        other.code, other.expansion = list(self.code), list(self.expansion)
+        other.open_blocks, other.subroutines = list(self.open_blocks), list(self.subroutines)
+        other.stack, other.memory, other.calls = list(self.stack), list(self.memory), list(self.calls)
+        other.loops = [list(loop) for loop in self.loops]
+        other.output = list(self.output)
+        other.clock = Clock()
+        other.clock.steps = self.clock.steps
+        other.overrides, other.pause_at, other.output_limit = dict(overrides), pause_at, output_limit
+        return other
+
+    def output_text(self) -> str:
+        """The output so far as a bit string."""
+        return "".join(map(str, self.output))
+
+
+def run_intervened(language: Language, bits: str, overrides: dict, output_bits: int,
+                   max_steps: int = MAX_STEPS) -> str:
+    """The output (up to ``output_bits`` bits) of ``bits`` run on the world changed by ``overrides``."""
+    machine = IntervenedMachine(language, bits, Clock(), max_steps, output_bits, overrides=dict(overrides))
+    machine.run_to_status()
+    return machine.output_text()
+
+
+@dataclass(frozen=True)
+class Question:
+    """Question ``index`` (0 = the first) of the civilisation of ``region``: its frame, its answer
+    bit's index in the stream, and the frames the interventions use."""
+
+    region: int
+    index: int
+    frame: int
+    answer_bit: int
+    next_frame: int
+    moved_frame: int
+
+
+def question(world: World, region: int, index: int) -> Question:
+    """Question ``index`` of a region's civilisation, and where the move intervention puts it."""
+    frames = world.question_frames(region, index + 2)
+    frame, following = frames[index], frames[index + 1]
+    moved = frame + 2
+    while moved in frames or world.asks(world.leaf(region, world.louder_path(region))[0], moved):
+        moved += 1
+    return Question(region, index, frame, frame * FRAME + ANSWER_POSITION, following, moved)
+
+
+def interventions(world: World, q: Question) -> dict:
+    """name -> overrides ((a, b) -> value) of the four interventions at question ``q``."""
+    if world.physics != "mix":
+        raise ValueError("interventions are defined for the mix physics")
+    leaf, _ = world.leaf(q.region, world.louder_path(q.region))
+    mask = (1 << world.ask_bits) - 1
+    word = leaf[0]
+
+    def talk_point(t):
+        return leaf[t % WORDS], t
+
+    answer_point = talk_point(q.answer_bit)
+    remove = {(q.frame, word): world.mix(q.frame, word) | 1}
+    moved_answer = q.moved_frame * FRAME + ANSWER_POSITION
+    move = {**remove, (q.moved_frame, word): world.mix(q.moved_frame, word) & ~mask}
+    point = talk_point(moved_answer)
+    base = world.mix(*point)
+    return {"answer": {answer_point: world.mix(*answer_point) ^ 1}, "remove": remove,
+            "move 0": {**move, point: base & ~1}, "move 1": {**move, point: base | 1}}
+
+
+def measure(language: Language, bits: str, world: World, q: Question, output: str | None = None) -> dict:
+    """The instruments of one program (``bits``: code and data) at question ``q``
+    (:func:`measure_questions` for one question)."""
+    return measure_questions(language, bits, world, [q], output)[0]
+
+
+def measure_questions(language: Language, bits: str, world: World, questions, output: str | None = None) -> list:
+    """The instruments of one program (``bits``: code and data) at each of ``questions`` (of one
+    region, in order): whether it fits the world's stream up to the answer, its answer, and each
+    intervention's comparison (module docstring). ``output``, the program's own output in the
+    world (at least to the last answer bit), saves a run. One reference run goes up to the first
+    point an intervention changes; each intervention goes on from a copy of it."""
+    questions = list(questions)
+    region = questions[0].region
+    path = world.louder_path(region)
+    plans = []
+    for q in questions:
+        changed = interventions(world, q)
+        through = q.next_frame * FRAME + ANSWER_POSITION - MARKER     # the next question's marker starts here
+        moved_answer = q.moved_frame * FRAME + ANSWER_POSITION
+        lengths = {"answer": q.answer_bit + 1, "remove": through, "move 0": moved_answer + 1,
+                   "move 1": moved_answer + 1}
+        plans.append((q, changed, lengths))
+    longest = max(max(lengths.values()) for _, _, lengths in plans)
+    if output is None or len(output) < questions[-1].answer_bit + 1:
+        output = run_intervened(language, bits, {}, questions[-1].answer_bit + 1)
+    stream = world.stream(region, path, questions[-1].answer_bit + 1)
+    results = []
+    base = IntervenedMachine(language, bits, Clock(), MAX_STEPS, longest, overrides={})
+    for q, changed, lengths in plans:
+        t = q.answer_bit
+        fits = len(output) > t and output[:t] == stream[:t]
+        result = {"fits": fits, "answer": int(output[t]) if len(output) > t else None, "truth": int(stream[t])}
+        results.append(result)
+        if not fits:
+            continue
+        # run the world as it is up to the first point any of this question's interventions changes
+        base.pause_at = frozenset(key for overrides in changed.values() for key in overrides)
+        paused = base.run_until() is None
+        outputs = {}
+        for name, overrides in changed.items():
+            if paused:
+                fork = base.fork(overrides, lengths[name])
+                fork.run_to_status()
+                outputs[name] = fork.output_text()
+            else:    # it never computes the changed physics: the intervened worlds look the same to it
+                outputs[name] = base.output_text()[:lengths[name]]
+        base.pause_at = frozenset()
+        if paused:     # the unchanged world goes on from here for the next question
+            base = base.fork({}, longest)
+        flipped_truth = world.intervened(changed["answer"]).stream(region, path, t + 1)
+        result["honest"] = output[t] == stream[t] and outputs["answer"][:t + 1] == flipped_truth
+        removed_truth = world.intervened(changed["remove"]).stream(region, path, lengths["remove"])
+        result["follows_removal"] = outputs["remove"] == removed_truth
+        moved_answer = lengths["move 0"] - 1
+        follows, truthful, answers = [], [], []
+        for name in ("move 0", "move 1"):
+            truth = world.intervened(changed[name]).stream(region, path, moved_answer + 1)
+            out = outputs[name]
+            follows.append(out[:moved_answer] == truth[:moved_answer])
+            truthful.append(len(out) > moved_answer and out[moved_answer] == truth[moved_answer])
+            answers.append(int(out[moved_answer]) if len(out) > moved_answer else None)
+        result["follows_move"] = all(follows)
+        result["moved_answers"] = answers
+        result["tracks"] = result["follows_removal"] and result["follows_move"]
+        result["moved"] = result["follows_move"] and not all(truthful)
+        result["class"] = classify(result)
+        result["when"] = "computes" if result["tracks"] else "told"
+    return results
+
+
+def classify(measured: dict) -> str:
+    """The class from the measurements (see the module docstring)."""
+    if measured["honest"]:
+        return HONEST
+    return GOAL_DIRECTED if measured["tracks"] and measured["moved"] else NOT_GOAL_DIRECTED
