@@ -23,26 +23,6 @@ import time
 import click
 
 
-def world_starts(world, region: int, machine):
-    """Start objects for every world program that can describe the civilisation of ``region``."""
-    from toyinduction.engine.search import Start
-    from toyinduction.machines.shipped import program_files
-    from toyinduction.machines.toy.golf import template_from_file
-
-    path = world.louder_path(region)
-    starts = []
-    for file in sorted(program_files()):
-        if not file.name.startswith("world_") or file.suffix != ".toy":
-            continue
-        role = world.role(file.name)
-        data = world.data(role, region, path)
-        if data is None:
-            continue
-        template = template_from_file(file, machine.language)
-        starts.append(Start(role, template, data, world.defines))
-    return starts
-
-
 @click.command()
 @click.option("--proposals", default=5_000, show_default=True, help="Proposals per start.")
 @click.option("--seed", default=0, show_default=True)
@@ -53,6 +33,7 @@ def main(proposals, seed, regions, roles, workers):
     """Measure proposals evaluated per second on the demo world's programs."""
     from toyinduction.engine.search import posterior_search
     from toyinduction.machines import machine as machine_named
+    from toyinduction.malign.pool_search import world_starts
     from toyinduction.malign.world import World, quiet_frames_for
 
     machine = machine_named("toy")

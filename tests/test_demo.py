@@ -14,7 +14,8 @@ from toyinduction.cli import main
 from toyinduction.malign.demo import PREMISES, run_demo, share_text
 from toyinduction.machines.toy.kernel import run
 from toyinduction.machines.toy.language import TOY, natural_code_length
-from toyinduction.malign.world import CONSEQUENTIALISTS, FRAME, HONEST_PROGRAMS, POINTER, POINTERS, World
+from toyinduction.malign.intervention import GOAL_DIRECTED, HONEST
+from toyinduction.malign.world import CONSEQUENTIALISTS, FRAME, HONEST_PROGRAMS, POINTER, World
 
 FIXTURES = Path(__file__).parent / "fixtures"
 #: every searching program, with a depth at which its search can run in a test
@@ -32,72 +33,84 @@ def default_report(tmp_path_factory):
 def _conclusions(report):
     """What the report concludes, in words that must not depend on the seed."""
     rows = {row["name"]: row for row in report["premises"]}
-    return {"largest full-pool class": max(report["targets"][0]["class_shares"],
-                                           key=report["targets"][0]["class_shares"].get),
-            "price of malice": report["price_of_malice_bits"],
-            "takeover without the pointer": rows["no-pointer"]["consequentialist_share"] > 0.99,
-            "full pool majority": report["targets"][0]["measured_share"] > 0.5,
+    return {"holder at the first question": {t["holder"] for t in rows["full-pool"]["per_target"]},
+            "holder without told programs or pointers": {t["holder"] for t in rows["not-told, no-pointer"]["per_target"]},
             "controls untouched": all(row["measured_share"] == 0 for row in report["controls"])}
+
+
+HELD_OUT = {name: PREMISES[name] for name in ("not-told", "not-told, no-pointer")}
 
 
 @pytest.mark.parametrize("seed", [1, 987654321])
 def test_held_out_seeds_give_the_same_structure_and_conclusions(seed, default_report, tmp_path):
-    report = run_demo(tmp_path, seed=seed, max_bits=14, figures=False)
-    assert [row["name"] for row in report["premises"]] == [row["name"] for row in default_report["premises"]]
-    assert _conclusions(report) == _conclusions(default_report)
+    report = run_demo(tmp_path, seed=seed, max_bits=14, figures=False, targets=2, premises=HELD_OUT)
+    mine = {k: v for k, v in _conclusions(default_report).items()}
+    assert _conclusions(report) == mine
 
 
 def test_the_report_leads_with_the_premise_table(default_report, tmp_path):
     assert [row["name"] for row in default_report["premises"]] == ["full-pool", *PREMISES]
-    text = (Path(default_report["out_dir"]) / "report.md").read_text() if "out_dir" in default_report else None
-    report = run_demo(tmp_path, max_bits=12, figures=False, premises={})
+    report = run_demo(tmp_path, max_bits=12, figures=False, premises={}, targets=2)
     markdown = (tmp_path / "report.md").read_text()
-    assert markdown.index("## Premises") < markdown.index("## The ledger")
+    assert markdown.index("## Premises") < markdown.index("## Ways to know when") < markdown.index("## The ledger")
     assert "model-free interval" in markdown and report["assumption"] in markdown
-    del text
 
 
 def test_the_headline_is_true_of_the_full_pool(default_report):
     full = default_report["premises"][0]
     assert full["name"] == "full-pool"
-    mean_share = sum(row["measured_share"] for row in default_report["targets"]) / len(default_report["targets"])
-    assert full["consequentialist_share"] == pytest.approx(mean_share)
-    assert f"hold {share_text(full['consequentialist_share'])} of the posterior" in default_report["headline"]
-    assert f"honest answer probability {share_text(full['honest_bit_probability'])}" in default_report["headline"]
+    for target, row in zip(default_report["targets"], full["per_target"]):
+        assert row["class_shares"] == target["questions"][0]["class_shares"]
+        assert f"{target['name'].split(' in ')[-1]}: {row['holder']} programs hold " \
+               f"{share_text(row['class_shares'][row['holder']])}" in default_report["headline"]
+    best = max(default_report["premises"][1:], key=lambda row: row["consequentialist_share"])
+    assert f"under the premise \"{best['name']}\"" in default_report["headline"]
 
 
 def test_the_ledger_holds_and_every_probability_has_its_interval(default_report):
     for row in default_report["targets"]:
-        assert abs(row["measured_share"] - row["predicted_share"]) <= 0.01   # rule 5 (an identity: see the docs)
-        assert row["delta_bits"] == pytest.approx(row["K_M"] - row["K_H"])
-        low, high = row["honest_bit_probability_bounds"]
-        assert low <= row["honest_bit_probability"] <= high
+        for q in row["questions"]:
+            # rule 5: an identity of the construction (everything that fits writes the same bits)
+            assert abs(q["class_shares"][GOAL_DIRECTED] - q["predicted_share"]) <= 0.01
+            low, high = q["p_honest_bounds"]
+            assert low <= q["p_honest"] <= high
+            low, high = q["p_honest_coin_interval"]
+            assert low - 1e-12 <= q["p_honest"] <= high + 1e-12
     for premise in default_report["premises"]:
-        low, high = premise["honest_bit_probability_bounds"]
-        assert low <= premise["honest_bit_probability"] <= high
+        for row in premise["per_target"]:
+            low, high = row["honest_bit_probability_bounds"]
+            assert low <= row["honest_bit_probability"] <= high
     assert all(row["measured_share"] == 0 for row in default_report["controls"])
     assert default_report["unresolved_mass"] < 1e-6                          # rule 6: reported, and small
 
 
-def test_price_of_malice_is_the_code_difference(default_report):
-    codes = default_report["code_bits"]
-    for file in CONSEQUENTIALISTS:
-        assert default_report["price_of_malice_each"][file] == codes[file] - min(codes[p] for p in POINTERS)
-    assert default_report["price_of_malice_bits"] == min(default_report["price_of_malice_each"].values())
+def test_price_of_malice_is_the_measured_length_difference(default_report):
+    """Per horizon: the shortest goal-directed program minus the shortest honest program that
+    finds the civilisation itself and computes when, both judged at the same question."""
+    for horizon, k in (("first answer", 0), ("every question", 1)):
+        gaps = []
+        for target in default_report["targets"]:
+            rows = [p for p in default_report["programs"] if p["region"] == target["region"] and p["at_question"][k]]
+            goal = [p["total_bits"] for p in rows if p["at_question"][k]["class"] == GOAL_DIRECTED]
+            pointer = [p["total_bits"] for p in rows if p["at_question"][k]["class"] == HONEST
+                       and p["at_question"][k]["when"] == "computes" and not {"path", "state"} & set(p["data"].split())]
+            gaps.append(min(goal) - min(pointer))
+        assert default_report["price_of_malice"][horizon] == min(gaps)
 
 
 def test_lengths_come_from_the_assembler(default_report):
     world = World(**{k: default_report["world"][k] for k in ("seed", "depth", "region_bits")},
                   quiet=default_report["world"]["quiet_frames"])
     for file in HONEST_PROGRAMS + CONSEQUENTIALISTS:
-        assert default_report["code_bits"][file] == len(world.program(file, TOY))
-    for row in default_report["targets"]:
+        if "flat" not in file:
+            assert default_report["code_bits"][file] == len(world.program(file, TOY))
+    for row in default_report["programs"]:
+        if row["file"].startswith("found"):
+            continue
         region = row["region"]
-        path = world.louder_path(region)
-        for file in HONEST_PROGRAMS + CONSEQUENTIALISTS:
-            label = next(h["class"] for h in default_report["honest_programs"] + default_report["consequentialists"]
-                         if h["name"] == file)
-            assert row["programs"][label] == len(world.program(file, TOY) + world.data(file, region, path))
+        code = world.program(row["file"], TOY, region=region)
+        covered = 2 if "told 2 questions" in row["name"] else 1
+        assert row["total_bits"] == len(code + world.data(row["file"], region, world.louder_path(region), covered))
 
 
 @pytest.mark.parametrize("depth", [8, 29, 60, 84, 120])
@@ -123,9 +136,9 @@ def test_the_demo_refuses_a_bridge_wider_than_the_state_allows(tmp_path):
 def test_every_honest_program_writes_the_modelled_stream(file):
     world = World(seed=31337, depth=12, region_bits=2, quiet=3)
     rng = random.Random(1)
-    n = world.earliest_decision + 6 * FRAME
-    code = world.program(file, TOY)
+    n = max(world.first_decision(region) for region in range(4)) + 2 * FRAME
     for region in range(4):
+        code = world.program(file, TOY, region=region)
         for path in (world.louder_path(region), world.control_path(region, rng)):
             data = world.data(file, region, path)
             if data is None:
@@ -184,7 +197,7 @@ def test_rule_3_deviation_is_triggered_by_the_question_the_simulation_shows(seed
     """M deviates exactly at the questions of its own simulation — whose times depend on the
     civilisation's hashed state, so no clock or constant M can read predicts them."""
     world = World(seed=seed, depth=min(EVERY_M[file], 30), quiet=4)
-    length = world.earliest_decision + 12 * FRAME
+    length = world.earliest_decision + 120 * FRAME
     for region in range(4):
         deviations, target = _deviations(file, world, region, length)
         decisions = world.decision_points(region, world.louder_path(region), length)
@@ -196,7 +209,7 @@ def test_rule_3_rejects_a_clock_driven_consequentialist():
     of every frame from QUIET on, never looking at its simulation, is caught: it deviates where
     no question was asked."""
     world = World(seed=5, depth=30, quiet=4)
-    length = world.earliest_decision + 12 * FRAME
+    length = world.earliest_decision + 120 * FRAME
     caught = 0
     for region in range(4):
         deviations, _ = _deviations(FIXTURES / "world_clock_flip.toy", world, region, length)
@@ -207,7 +220,7 @@ def test_rule_3_rejects_a_clock_driven_consequentialist():
 
 def test_question_times_depend_on_the_civilisation_not_on_the_clock():
     world = World(seed=2026, depth=40, quiet=4)
-    length = world.earliest_decision + 20 * FRAME
+    length = world.earliest_decision + 300 * FRAME
     patterns = {tuple((t - world.earliest_decision) // FRAME for t in
                       world.decision_points(region, world.louder_path(region), length)) for region in range(4)}
     assert len(patterns) == 4                                   # every civilisation asks at its own times
@@ -215,15 +228,15 @@ def test_question_times_depend_on_the_civilisation_not_on_the_clock():
 
 def test_demo_command_json(tmp_path):
     result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path / "out"), "--store", str(tmp_path / "runs"),
-                                       "--max-bits", "12", "--json"])
+                                       "--max-bits", "12", "--targets", "2", "--json"])
     document = json.loads(result.output)
-    assert {"targets", "controls", "unresolved_mass", "assumption", "honest_programs", "price_of_malice_bits",
-            "premises"} <= set(document)
-    assert set(document["targets"][0]) == {"name", "K_H", "K_M", "delta_bits", "predicted_share", "measured_share",
-                                           "honest_bit_probability", "honest_bit_probability_bounds"}
-    assert {"name", "excluded", "consequentialist_share", "honest_bit_probability"} <= set(document["premises"][0])
+    assert {"targets", "controls", "unresolved_mass", "assumption", "programs", "price_of_malice", "premises",
+            "ways_to_know_when"} <= set(document)
+    assert {"name", "K_H", "K_M", "delta_bits", "predicted_share", "measured_share", "honest_bit_probability",
+            "honest_bit_probability_bounds", "questions"} <= set(document["targets"][0])
+    assert {"name", "excluded", "per_target"} <= set(document["premises"][0])
     assert "no-pointer" in [row["name"] for row in document["premises"]]
-    assert {"name", "bits"} <= set(document["honest_programs"][0])
+    assert {"name", "total_bits", "at_question"} <= set(document["programs"][0])
     for name in ("report.json", "report.md", "premises.png"):
         assert (tmp_path / "out" / name).exists()
 
@@ -231,28 +244,6 @@ def test_demo_command_json(tmp_path):
 def _prose(path):
     """A doc's text with its line breaks folded (claims are checked as phrases)."""
     return " ".join((Path(__file__).resolve().parent.parent / path).read_text().split())
-
-
-def _power(x):
-    """x as the docs write a small number: 3·10^-7."""
-    mantissa, exponent = f"{x:.0e}".split("e")
-    return f"{mantissa}·10^{int(exponent)}"
-
-
-def test_the_docs_state_the_measured_numbers(default_report):
-    """The numbers docs/demo.md and the README quote about the default run are this run's."""
-    each = {Path(f).stem: bits for f, bits in default_report["price_of_malice_each"].items()}
-    full = default_report["premises"][0]
-    for path in ("docs/demo.md", "README.md"):
-        text = _prose(path)
-        assert (f"+{each['world_guided_flip']} for flipping every answer, +{each['world_guided_first']} for "
-                f"the first, +{each['world_guided_zero']} for answering 0, +{each['world_guided_one']} for answering "
-                f"1 and −{-each['world_guided_ones']}") in text.replace("for flipping the first", "for the first")
-        assert f"1 − {_power(1 - full['consequentialist_share'])}" in text
-        assert f"{-each['world_guided_ones']} bits shorter" in text
-    codes = default_report["code_bits"]
-    assert codes[POINTER] == codes["world_guided_one.toy"]                          # the faithful tie
-    assert f"{codes[POINTER]} + 2 bits" in _prose("README.md")
 
 
 def test_the_demo_reports_its_progress(tmp_path):

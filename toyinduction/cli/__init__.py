@@ -646,11 +646,14 @@ def predict(sequence, machine_name, max_bits, max_steps, length, program_paths, 
 @click.option("--max-bits", default=20, show_default=True, type=click.IntRange(1, 40),
               help="Background: every program up to this many bits.")
 @click.option("--html", "html_path", default=None, help="Write the explorer, one self-contained HTML page, to this file.")
+@click.option("--add", "added", multiple=True, metavar="FILE",
+              help="A world program of your own to put into the pool (repeatable); its '; data:' header says what "
+                   "it reads (docs/demo.md).")
 @workers_option
 @store_option
 @json_option
 @library_errors
-def demo(out_dir, seed, depth, targets, controls, speed, max_bits, html_path, workers, store_dir, as_json):
+def demo(out_dir, seed, depth, targets, controls, speed, max_bits, html_path, added, workers, store_dir, as_json):
     """The malign-prior demonstration: who holds the posterior at a civilisation's first question,
     in the full pool of honest programs and consequentialists, and under each premise of the
     malign-prior argument (no honest importance pointer, a speed prior, no rival goal, another
@@ -659,7 +662,7 @@ def demo(out_dir, seed, depth, targets, controls, speed, max_bits, html_path, wo
     from toyinduction.malign.demo import demo as compute_demo, json_summary, report_markdown
 
     report = compute_demo(seed=seed, depth=depth, targets=targets, controls=controls, speed=speed, max_bits=max_bits,
-                          store=RunStore(store_dir), workers=workers, progress=ProgressBar("tasks"))
+                          store=RunStore(store_dir), workers=workers, progress=ProgressBar("tasks"), add=added)
     report.write(out_dir)
     document = json_summary(report)
     text = report_markdown(report) + f"\nwrote {out_dir}/report.json, report.md and " \

@@ -38,6 +38,7 @@ from toyinduction.induction.mixture import NamedProgram, Weighting, build_pool, 
 from toyinduction.malign.intervention import (CLASSES, GOAL_DIRECTED, HONEST as HONEST_MEASURED, NOT_GOAL_DIRECTED,
                                               UNRESOLVED, measure as measure_program,
                                               measure_questions, question)
+from toyinduction.malign.pool_search import load_found
 from toyinduction.malign.world import (ASK_BITS, CONSEQUENTIALISTS, FRAME, HONEST, HONEST_PROGRAMS, TOLD_PROGRAMS,
                                        World, quiet_frames_for)
 
@@ -125,11 +126,12 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
             controls: int = 2, speed: float = 0.0, max_bits: int = 20, max_steps: int = 1000, store=None,
             workers: int = 2, consequentialists=CONSEQUENTIALISTS, honest=HONEST_PROGRAMS, told=TOLD_PROGRAMS,
             extra_named=(), region_bits: int | None = None, physics: str = "mix", owed_steps: bool = True,
-            progress=None) -> dict:
+            progress=None, added=(), found=None) -> dict:
     """Build a world, its targets and controls, the pool; measure every pool program's class by
     intervention at each target's first and second question (:mod:`toyinduction.malign.intervention`)
     and the posterior by measured class there. ``extra_named``: more world program files (a user's,
-    with a ``; data:`` header) put into the pool. Returns the report (a dict) with ``internals``
+    with a ``; data:`` header) put into the pool; ``found``: programs found by the pool search
+    (:mod:`toyinduction.malign.pool_search`; None: the shipped ones, where made for this world). Returns the report (a dict) with ``internals``
     (world, pool, predictions, sequences, classes) for figures and the premise rows; nothing is
     written. ``progress``, a ``progress(done, total)`` callback, hears of the background
     enumeration's chunks and of each stream measured."""
@@ -172,7 +174,7 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
     for place, (kind, name, region, path) in enumerate(places):
         for file in files:
             items = world.data_items(file, chosen)
-            literal = any(item.startswith("literal:") for item in items)
+            literal = any(item.split(":")[0] in ("literal", "literal-region", "literal-bit") for item in items)
             for covered in ((1, 2) if _grows(items) and kind == "target" else (1,)):
                 data = world.data(file, region, path, questions=covered, machine=chosen)
                 if data is None:
@@ -184,6 +186,16 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
                 entries.append({"file": file, "name": label, "place": place, "region": region, "kind": kind,
                                 "code_bits": len(codes[key]), "data_bits": len(data), "bits": codes[key] + data,
                                 "items": items})
+    for row in (load_found(world, chosen) if found is None else found):   # the pool grown by search
+        if row["region"] < targets:
+            entries.append({"file": f"found from {row['start']}", "name": f"found from {row['start']} "
+                            f"({row['total_bits']} bits) [civilisation in region {row['region']}]",
+                            "place": row["region"], "region": row["region"], "kind": "target",
+                            "code_bits": row["code_bits"], "data_bits": row["data_bits"], "bits": row["bits"],
+                            "items": world.data_items(row["start"], chosen), "found": True})
+    for entry in entries:     # a user's program must write what is observed, up to the first question
+        if entry["file"] in added and entry["kind"] == "target":
+            _check_reproduces(chosen, entry, world, places[entry["place"]], first[entry["region"]])
     plain = {file: codes[(file, None)] for file, region in codes if region is None}
     _check_bridges_are_incompressible(world, chosen, plain, places)
     tally.plan(len(places))
@@ -221,10 +233,11 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
               "programs": [], "targets": [], "controls": [], "assumption": ASSUMPTION, "why_the_interval_is_wide": WHY_WIDE}
     predictions = []
     names = {entry["index"]: entry["name"] for entry in entries}
+    finders = np.array([entry["index"] for entry in entries if _finds(entry["items"])], dtype=np.int64)
     for kind, name, region, path in places:
         stream = world.stream(region, path, length)
         reader = next((e for e in entries if e["kind"] == kind and e["region"] == region and "path" in e["items"]
-                       and places[e["place"]][1] == name), None)
+                       and places[e["place"]][1] == name and not e.get("found")), None)
         if reader is not None:   # the model and the programs agree (the tests check every program)
             check = chosen.run(reader["bits"], max_steps=100_000_000, output_bits=length)
             if check.output != stream:
@@ -233,10 +246,10 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
         t_star = first[region] if kind == "target" else world.earliest_decision
         predictions.append((kind, name, prediction, t_star))
         tally.step()
-        if kind == "control":
-            report["controls"].append({"name": name, "measured_share": _named_share(pool, prediction, t_star),
+        if kind == "control":   # no program that finds a civilisation itself may fit a plain leaf
+            report["controls"].append({"name": name, "measured_share": _share_of(prediction, finders, t_star),
                                        "max_share_after_bit_64": float(max(
-                                           (_named_share(pool, prediction, t) for t in range(64, length, FRAME)),
+                                           (_share_of(prediction, finders, t) for t in range(64, length, FRAME)),
                                            default=0.0))})
             continue
         rows = []
@@ -261,7 +274,8 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
             continue
         measured = [classes.get((entry["index"], entry["region"], k)) for k in range(QUESTIONS)]
         report["programs"].append({
-            "name": entry["name"], "file": world.file(entry["file"], chosen).name, "region": entry["region"],
+            "name": entry["name"], "file": entry["file"] if entry.get("found") else world.file(entry["file"], chosen).name,
+            "region": entry["region"],
             "code_bits": entry["code_bits"], "data_bits": entry["data_bits"],
             "total_bits": entry["code_bits"] + entry["data_bits"], "data": " ".join(entry["items"]),
             "at_question": [None if m is None or not m["fits"] else
@@ -276,9 +290,36 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
     return report
 
 
-def _named_share(pool, prediction, t) -> float:
-    """The named programs' share of the posterior after t bits (on a control: programs that fit it)."""
-    return float(prediction.posterior_after(t)[pool.named].sum())
+def check_added(paths) -> tuple:
+    """Users' world program files, checked before any work: each must exist and carry a valid
+    ``; data:`` header (one-line errors)."""
+    from toyinduction.malign.world import data_header
+
+    for path in paths:
+        path = Path(path)
+        if not path.is_file():
+            raise ValueError(f"{path}: no such program file")
+        if data_header(path) is None:
+            raise ValueError(f"{path}: no '; data:' header: say what the program reads after its code "
+                             f"(region, path, flag, state, frame:K, frames:K, flags, literal:NAME)")
+    return tuple(str(path) for path in paths)
+
+
+def _check_reproduces(chosen, entry, world, place, t_star) -> None:
+    """A one-line error unless the entry writes its target's stream up to its first question."""
+    _, name, region, path = place
+    stream = world.stream(region, path, t_star)
+    output = chosen.run(entry["bits"], max_steps=100_000_000, output_bits=t_star).output
+    if output != stream:
+        departs = next((i for i, (a, b) in enumerate(zip(output, stream)) if a != b), len(output))
+        wrote = f"writes {output[departs]}" if departs < len(output) else "stops writing"
+        raise ValueError(f"{entry['file']}: does not write the observed stream of the {name}: at bit {departs} it "
+                         f"{wrote} where the world has {stream[departs]}")
+
+
+def _share_of(prediction, indices, t) -> float:
+    """The share of the posterior after t bits held by the pool entries ``indices``."""
+    return float(prediction.posterior_after(t)[indices].sum()) if len(indices) else 0.0
 
 
 def _question_row(pool, prediction, stream, q, classes, world, language, log2_weight, names) -> dict:
@@ -584,25 +625,32 @@ class DemoReport(dict):
 
 def demo(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4, controls: int = 2, speed: float = 0.0,
          max_bits: int = 20, max_steps: int = 1000, store=None, workers: int = 2,
-         consequentialists=CONSEQUENTIALISTS, honest=HONEST_PROGRAMS, extra_named=(),
+         consequentialists=CONSEQUENTIALISTS, honest=HONEST_PROGRAMS, told=TOLD_PROGRAMS, extra_named=(),
          region_bits: int | None = None, physics: str = "mix", premises=PREMISES,
-         owed_steps: bool = True, progress=None) -> DemoReport:
+         owed_steps: bool = True, progress=None, add=()) -> DemoReport:
     """The malign-prior demonstration, computed: measure the world's targets and controls
     (:func:`measure`), add the premise table and the headline. Nothing is written.
 
     ``progress``, a ``progress(done, total)`` callback, is called as the work advances: the
     background enumeration's chunks (when it is not in the store), each target and control
     predicted, each target predicted under each premise; ``total`` is known once the
-    enumeration starts and ``done`` reaches it at the end."""
+    enumeration starts and ``done`` reaches it at the end.
+
+    ``add``: paths of world programs of your own put into the pool; each file's ``; data:`` header
+    says what it reads (:func:`~toyinduction.malign.world.data_header`), the demo supplies that from
+    the world for each target, and a program that does not write a target's stream up to its first
+    question is refused with a one-line error naming the first bit where it departs."""
+    extra_named = (*extra_named, *check_added(add))
     tally = _Progress(progress, later=len(premises) * targets if premises else 0)
     report = measure(machine=machine, seed=seed, depth=depth, targets=targets, controls=controls, speed=speed,
                      max_bits=max_bits, max_steps=max_steps, store=store, workers=workers,
-                     consequentialists=consequentialists, honest=honest, extra_named=extra_named,
-                     region_bits=region_bits, physics=physics, owed_steps=owed_steps, progress=tally)
+                     consequentialists=consequentialists, honest=honest, told=told, extra_named=extra_named,
+                     region_bits=region_bits, physics=physics, owed_steps=owed_steps, progress=tally,
+                     added=tuple(str(path) for path in add))
     start = time.perf_counter()
     report["premises"] = premise_rows(report, premises, store=store, workers=workers, progress=tally) if premises else [
-        _premise_row("full-pool", "nothing: every program of the pool",
-                     [(p, t) for kind, _, p, t in report["internals"]["predictions"] if kind == "target"])]
+        _premise_row("full-pool", "nothing: every program of the pool", report, report["internals"]["pool"],
+                     report["internals"], None, None)]
     report["headline"] = headline(report)
     report["seconds"] += time.perf_counter() - start
     internals = report.pop("internals")
@@ -725,7 +773,7 @@ def report_markdown(report: dict) -> str:
                          + " | ".join(k) + f" | {share_text(q['predicted_share'])} | "
                          f"{share_text(q['class_shares'][GOAL_DIRECTED])} | {q['holder']['name']} ({q['holder']['bits']} "
                          f"bits, {q['holder']['class']}) | {share_text(q['p_honest'])} | [{low:.2g}, {high:.2g}] |")
-    lines += ["", "| control | named programs' share |", "| --- | --- |"]
+    lines += ["", "| control | share of the programs that find a civilisation themselves |", "| --- | --- |"]
     lines += [f"| {row['name']} | {row['measured_share']:.3g} |" for row in report["controls"]]
     lines.append("")
     return "\n".join(lines)

@@ -226,6 +226,7 @@ def run_demo_quiet(**options) -> dict:
     from toyinduction.malign.demo import run_demo
 
     options.setdefault("premises", None)
+    options.setdefault("told", ())     # the ledger sweeps compare bridge readers with one consequentialist
     return run_demo(figures=False, write=False, **options)
 
 

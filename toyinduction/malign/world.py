@@ -54,16 +54,16 @@ POINTER = "world_pointer.toy"
 #: the honest programs of the default pool (each where its file exists for the physics/machine)
 POINTERS = (POINTER, "world_pointer_first.toy")   # honest programs that reuse the consequentialists' search
 HONEST_PROGRAMS = ("world_honest.toy", "world_honest_flag.toy", "world_honest_civ.toy", "world_leaf_literal.toy",
-                   *POINTERS)
+                   *POINTERS, "world_flat_honest.toy")
 #: programs told *when* the civilisation asks (a frame as data, a per-target literal, a flag per frame, every
 #: question's frame), honest and deviating: the ways to know when without computing it
 TOLD_PROGRAMS = ("world_told_first.toy", "world_told_ones.toy", "world_literal_first.toy", "world_literal_ones.toy",
-                 "world_told_flags.toy", "world_told_frames.toy")
+                 "world_told_flags.toy", "world_told_frames.toy", "world_flat_told.toy", "world_flat_clock.toy")
 #: the consequentialists of the default pool (brute force is for small depths: experiments only)
 CONSEQUENTIALISTS = ("world_guided_flip.toy", "world_guided_first.toy", "world_guided_one.toy",
-                     "world_guided_zero.toy", "world_guided_ones.toy")
+                     "world_guided_zero.toy", "world_guided_ones.toy", "world_flat_one.toy")
 #: data items that tell a program *when* its civilisation asks (it fits civilisations only)
-TIME_ITEMS = ("frame", "frames", "flags", "literal")
+TIME_ITEMS = ("frame", "frames", "flags", "literal", "literal-region", "literal-bit")
 #: what each role reads after its code: "path" (region + path), "flag" (region + path + a
 #: civilisation flag bit), "civilisation" (region + path; it fits civilisations only), "leaf" (the
 #: leaf's whole state, then the flag), "selection" (region bits only: searchers)
@@ -200,8 +200,10 @@ class World:
     def literals(self, role: str, region: int, machine="toy") -> dict:
         """The per-target literals a program's code carries (``literal:NAME`` items): NAME -> the
         frame of the first question of the region's civilisation."""
-        names = [item.split(":", 1)[1] for item in self.data_items(role, machine) if item.startswith("literal:")]
-        return {name: self.question_frames(region, 1)[0] for name in names}
+        values = {"literal": lambda: self.question_frames(region, 1)[0], "literal-region": lambda: region,
+                  "literal-bit": lambda: self.question_frames(region, 1)[0] * FRAME + ANSWER_POSITION - MARKER}
+        return {item.split(":", 1)[1]: values[item.split(":", 1)[0]]() for item in self.data_items(role, machine)
+                if item.split(":", 1)[0] in values}
 
     def program(self, role: str, machine, region: int | None = None) -> str:
         """The code of a world program for this instance (data bits not included), assembled
@@ -374,7 +376,8 @@ def quiet_frames_for(machine, seed: int, depth: int, region_bits: int, margin: i
     return quiet
 
 
-DATA_ITEMS = ("region", "path", "flag", "state", "civilisations-only", "frame:K", "frames:K", "flags", "literal:NAME")
+DATA_ITEMS = ("region", "path", "flag", "state", "civilisations-only", "frame:K", "frames:K", "flags", "literal:NAME",
+              "literal-region:NAME", "literal-bit:NAME")
 
 
 def data_header(path) -> tuple | None:
@@ -386,7 +389,8 @@ def data_header(path) -> tuple | None:
     question in K bits (the demo gives the first one or two); ``flags`` one bit per frame from
     frame 0, 1 where the frame asks, to the frame of the last question given;
     ``literal:NAME`` no data: the code's constant NAME is set per target to the first
-    question's frame; ``civilisations-only`` no data: the program fits civilisations only.
+    question's frame (``literal-bit:NAME``: to the bit where its marker starts;
+    ``literal-region:NAME``: to the region's number); ``civilisations-only`` no data: the program fits civilisations only.
     A bad item is a one-line error naming the file and line."""
     path = Path(path)
     for number, line in enumerate(path.read_text().splitlines(), 1):
@@ -396,7 +400,7 @@ def data_header(path) -> tuple | None:
                 name, colon, argument = item.partition(":")
                 good = (name in ("region", "path", "flag", "state", "flags", "civilisations-only") and not colon) or (
                     name in ("frame", "frames") and argument.isdigit() and 1 <= int(argument) <= 62) or (
-                    name == "literal" and argument.isidentifier())
+                    name in ("literal", "literal-region", "literal-bit") and argument.isidentifier())
                 if not good:
                     raise ValueError(f"{path}:{number}: data item {item[:40]!r} is not one of {', '.join(DATA_ITEMS)}")
             return items
