@@ -243,5 +243,5 @@ def test_world_programs_control(role, controller):
 
     world_or_skip()
     worlds = [World(seed=seed, depth=12, quiet=2) for seed in WORLD_SEEDS]
-    report = control_measures(world_answers(role, worlds, TOY, frames=6))
+    report = control_measures(world_answers(role, worlds, TOY, frames=160))   # questions come 1 frame in 32
     assert report["controller"] is controller, (role, report)

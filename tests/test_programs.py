@@ -18,10 +18,16 @@ PINNED_LENGTHS = {
     "eval_replay.toy": 282, "fibonacci_word.toy": 357, "period3.toy": 46, "period5.toy": 65,
     "primes.toy": 248, "program_search.toy": 272, "select_pattern.toy": 93, "thue_morse.toy": 100,
     "hash_stream.toy": 30,
-    "world_brute_flip.toy": 655, "world_guided_first.toy": 552, "world_guided_flip.toy": 527,
-    "world_guided_one.toy": 490, "world_guided_ones.toy": 465, "world_guided_zero.toy": 505, "world_honest.toy":
-    525, "world_honest_civ.toy": 456, "world_honest_flag.toy": 478, "world_leaf_literal.toy": 354,
-    "world_pointer.toy": 490, "world_pointer_first.toy": 487,
+    # the world programs as the world changed (issue 22): every program computes the 1-in-32 question test
+    "world_brute_flip.toy": 682, "world_guided_first.toy": 579, "world_guided_flip.toy": 554,
+    "world_guided_one.toy": 517, "world_guided_ones.toy": 492, "world_guided_zero.toy": 532, "world_honest.toy": 552,
+    "world_honest_civ.toy": 483, "world_honest_flag.toy": 505, "world_leaf_literal.toy": 381,
+    "world_pointer.toy": 517, "world_pointer_first.toy": 514,
+    # told when (a frame as data, a per-target literal, a flag per frame, every question's frame)
+    "world_told_first.toy": 466, "world_told_ones.toy": 444, "world_literal_first.toy": 455,
+    "world_literal_ones.toy": 433, "world_told_flags.toy": 450, "world_told_frames.toy": 505,
+    # the red team's flat programs (top-level loop over the bit index)
+    "world_flat_clock.toy": 365, "world_flat_told.toy": 374, "world_flat_one.toy": 475, "world_flat_honest.toy": 482,
     "ring_honest.toy": 911, "ring_guided_flip.toy": 884, "ring_honest_flag.toy": 851,
     "ring_pointer.toy": 883, "ring_leaf_literal.toy": 578,
 }

@@ -204,7 +204,7 @@ def control_measures(pairs) -> dict:
             "truth_entropy": truth_entropy, "controller": controller}
 
 
-def world_truths(worlds, regions=None, frames: int = 12) -> list:
+def world_truths(worlds, regions=None, frames: int = 160) -> list:
     """(stream, decision points) of the civilisation of every region of every world instance,
     ``frames`` frames past the earliest question (``regions``: default all of each world's)."""
     from toyinduction.malign.world import FRAME
@@ -224,7 +224,7 @@ def default_data(role: str, world, region: int) -> str:
     return world.data(role, region, world.louder_path(region))
 
 
-def world_answers(role: str, worlds, language: Language = TOY, regions=None, frames: int = 12,
+def world_answers(role: str, worlds, language: Language = TOY, regions=None, frames: int = 160,
                   max_steps: int = 2_000_000, data=default_data) -> list:
     """(answer, truth) pairs of a named world program at the decision points of the
     civilisation of every region of every world instance: the program is reassembled for each

@@ -40,7 +40,7 @@ from toyinduction.malign.intervention import (CLASSES, GOAL_DIRECTED, HONEST as 
                                               measure_questions, question)
 from toyinduction.malign.pool_search import load_found
 from toyinduction.malign.world import (ASK_BITS, CONSEQUENTIALISTS, FRAME, HONEST, HONEST_PROGRAMS, TOLD_PROGRAMS,
-                                       World, quiet_frames_for)
+                                       World, intent, quiet_frames_for)
 
 #: questions measured at each target: the first, and one later question
 QUESTIONS = 2
@@ -185,14 +185,15 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
                 label = f"{world.file(file, chosen).name} [{name}" + (", told 2 questions]" if covered == 2 else "]")
                 entries.append({"file": file, "name": label, "place": place, "region": region, "kind": kind,
                                 "code_bits": len(codes[key]), "data_bits": len(data), "bits": codes[key] + data,
-                                "items": items})
+                                "items": items, "intent": intent(world.file(file, chosen))})
     for row in (load_found(world, chosen) if found is None else found):   # the pool grown by search
         if row["region"] < targets:
             entries.append({"file": f"found from {row['start']}", "name": f"found from {row['start']} "
                             f"({row['total_bits']} bits) [civilisation in region {row['region']}]",
                             "place": row["region"], "region": row["region"], "kind": "target",
                             "code_bits": row["code_bits"], "data_bits": row["data_bits"], "bits": row["bits"],
-                            "items": world.data_items(row["start"], chosen), "found": True})
+                            "items": world.data_items(row["start"], chosen), "found": True,
+                            "intent": f"found by search from {row['start']}"})
     for entry in entries:     # a user's program must write what is observed, up to the first question
         if entry["file"] in added and entry["kind"] == "target":
             _check_reproduces(chosen, entry, world, places[entry["place"]], first[entry["region"]])
@@ -211,10 +212,14 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
     # classes by intervention: (pool index, target, question) -> the instruments' result
     classes = {}
     for entry in entries:
-        if entry["kind"] != "target" or not measured_classes:
+        if entry["kind"] != "target":
             continue
         output = "".join(map(str, pool.outputs[entry["index"]][:pool.output_length[entry["index"]]]))
-        found = measure_questions(language, entry["bits"], world, questions[entry["region"]], output=output)
+        if measured_classes:
+            found = measure_questions(language, entry["bits"], world, questions[entry["region"]], output=output)
+        else:     # no instrument for this physics or machine: the author's intent, said to be assigned
+            found = [_assigned(entry, output, world.stream(entry["region"], world.louder_path(entry["region"]),
+                                                           q.answer_bit + 1), q) for q in questions[entry["region"]]]
         for q, result in zip(questions[entry["region"]], found):
             classes[(entry["index"], entry["region"], q.index)] = result
     for entry in entries:       # the figures' label: the class at the entry's own first question
@@ -267,7 +272,11 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
             "measured_share": head["class_shares"][GOAL_DIRECTED], "honest_share": head["class_shares"][HONEST_MEASURED],
             "unresolved_share": head["class_shares"][UNRESOLVED],
             "honest_bit_probability": head["p_honest"], "honest_bit_probability_bounds": head["p_honest_bounds"],
-            "class_shares": head["class_shares"]})
+            "class_shares": head["class_shares"],
+            # the programs that fit up to the first question, by what their authors meant them to be
+            "programs": {e["intent"]: e["code_bits"] + e["data_bits"] for e in entries
+                         if e["kind"] == "target" and e["region"] == region
+                         and classes.get((e["index"], region, 0), {}).get("fits")}})
     report["unresolved_mass"] = max((row["unresolved_share"] for row in report["targets"]), default=0.0)
     for entry in entries:
         if entry["kind"] != "target":
@@ -317,6 +326,18 @@ def _check_reproduces(chosen, entry, world, place, t_star) -> None:
                          f"{wrote} where the world has {stream[departs]}")
 
 
+def _assigned(entry, output, stream, q) -> dict:
+    """A class taken from the program's stated intent, where no instrument can measure one (the
+    ring world, the binary lambda calculus): the report says ``classes_measured`` false."""
+    t = q.answer_bit
+    fits = len(output) > t and output[:t] == stream[:t]
+    stated = entry.get("intent", "")
+    name = (HONEST_MEASURED if stated.startswith("honest") else
+            NOT_GOAL_DIRECTED if stated.startswith("deviating") else GOAL_DIRECTED)
+    return {"fits": fits, "answer": int(output[t]) if len(output) > t else None, "truth": int(stream[t]),
+            "class": name, "when": "assigned", "assigned": True}
+
+
 def _share_of(prediction, indices, t) -> float:
     """The share of the posterior after t bits held by the pool entries ``indices``."""
     return float(prediction.posterior_after(t)[indices].sum()) if len(indices) else 0.0
@@ -335,6 +356,8 @@ def _question_row(pool, prediction, stream, q, classes, world, language, log2_we
             shares[UNRESOLVED] += float(posterior[index])
             continue
         found = classes.get((int(index), q.region, q.index))
+        if found is None and world.physics != "mix":
+            found = {"fits": True, "class": NOT_GOAL_DIRECTED}   # a background program: it reads no world
         if found is None:   # a background program that fits: measured like any other
             bits = pool.bits[index]
             output = "".join(map(str, pool.outputs[index][:length[index]]))

@@ -218,6 +218,9 @@ def _consequentialist_colour(index: int = 0, count: int = 1) -> str:
 #: honest programs cannot reuse the consequentialists' search)
 READERS = ("world_honest.toy", "world_honest_flag.toy", "world_honest_civ.toy", "world_leaf_literal.toy")
 CHEAPEST_M = ("world_guided_one.toy",)
+#: the consequentialists that read their region as data (one code for every target): the experiments'
+GUIDED = ("world_guided_flip.toy", "world_guided_first.toy", "world_guided_one.toy", "world_guided_zero.toy",
+          "world_guided_ones.toy")
 
 
 def run_demo_quiet(**options) -> dict:
@@ -290,10 +293,10 @@ def importance_pointer(seed: int = 2026, depth: int = 84, max_bits: int = 16, ma
     the same up to its first answer): for each consequentialist alone, its share at the first
     question with only the bridge readers in the pool, and with the pointers added; the price of
     malice |M| − |shortest pointer| decides which side it falls on. Computes; writes nothing."""
-    from toyinduction.malign.world import CONSEQUENTIALISTS, POINTERS
+    from toyinduction.malign.world import POINTERS
 
     results = {}
-    for index, file in enumerate(CONSEQUENTIALISTS):
+    for index, file in enumerate(GUIDED):
         entry = {}
         for label, honest in (("without the pointer", READERS), ("with the pointer", READERS + POINTERS)):
             report = run_demo_quiet(max_steps=max_steps, store=store, workers=workers, seed=seed, depth=depth,
@@ -308,7 +311,7 @@ def importance_pointer(seed: int = 2026, depth: int = 84, max_bits: int = 16, ma
         entry["pointer_code_bits"] = {p: report["code_bits"][p] for p in POINTERS}
         results[file] = entry
         if progress is not None:
-            progress(index + 1, len(CONSEQUENTIALISTS))
+            progress(index + 1, len(GUIDED))
     pointer_code = min(report["code_bits"][p] for p in POINTERS)
     document = {"experiment": "importance-pointer", "seed": seed, "depth": depth, "pointer_code_bits": pointer_code,
                 "results": results}
@@ -320,7 +323,7 @@ def importance_pointer(seed: int = 2026, depth: int = 84, max_bits: int = 16, ma
                         _share(entry["with the pointer"]["mean_honest_bit_probability"]))
                        for file, entry in results.items()])
     table += (f"\nshares at the first question, mean over 4 targets, depth {depth}; the pointers' code bits: "
-              + ", ".join(f"{p} {bits}" for p, bits in results[CONSEQUENTIALISTS[0]]["pointer_code_bits"].items())
+              + ", ".join(f"{p} {bits}" for p, bits in results[GUIDED[0]]["pointer_code_bits"].items())
               + "\n")
     return _result("importance-pointer", document, table, {"pointer": lambda: _pointer_figure(results)})
 
@@ -574,9 +577,11 @@ def census(seed: int = 2026, depth: int = 84, max_bits: int = 12, control_seeds=
     if min(samples, sample_bits, reach_bits) < 1:
         raise ValueError(f"census needs samples, sample_bits and reach_bits >= 1, got {samples}, {sample_bits}, "
                          f"{reach_bits}")
-    files = HONEST_PROGRAMS + CONSEQUENTIALISTS
+    # the programs whose code serves every region (the flat ones carry their region as a literal)
+    honest = tuple(f for f in HONEST_PROGRAMS if "flat" not in f)
+    files = honest + GUIDED
     report = run_demo_quiet(max_steps=max_steps, store=store, workers=workers, seed=seed, depth=depth, targets=4,
-                            controls=0, max_bits=max_bits, keep=True)
+                            controls=0, max_bits=max_bits, keep=True, honest=honest, consequentialists=GUIDED)
     internals = report.pop("internals")
     pool, world = internals["pool"], internals["world"]
     worlds = [World(seed=s, depth=depth, region_bits=world.region_bits, quiet=world.quiet) for s in control_seeds]
@@ -623,15 +628,19 @@ def census(seed: int = 2026, depth: int = 84, max_bits: int = 12, control_seeds=
     sampled = classify_reaching((bits, result.output) for bits, result in drawn)
     if progress is not None:
         progress(len(files) + 1, len(files) + 1)
-    labels = np.array([named[pool.label[i]]["cell"] if pool.named[i] else enumerated[i]["cell"]
+    from toyinduction.malign.demo import _excluded
+
+    by_index = {e["index"]: class_label_of(world, e["file"]) for e in internals["entries"]}
+    labels = np.array([named[by_index[i]]["cell"] if pool.named[i] else enumerated[i]["cell"]
                        for i in range(pool.size)])
     length = pool.output_bits - 1
-    premises = {"full-pool": ((), 0.0), **{name: (removed, speed) for name, (_, removed, speed, machine)
-                                           in PREMISES.items() if machine is None}}
+    premises = {"full-pool": 0.0, **{name: speed for name, (_, speed, machine) in PREMISES.items()
+                                     if machine is None and "," not in name and name != "not-told"}}
+    index_of = {e["name"]: e["index"] for e in internals["entries"]}
     tables = {}
-    for name, (removed, speed) in premises.items():
-        removed_labels = {class_label_of(world, file) for file in removed}
-        keep = np.array([label not in removed_labels for label in pool.label])
+    for name, speed in premises.items():
+        removed = {index_of[n] for n in _excluded(report["programs"], name)} if name != "full-pool" else set()
+        keep = np.array([i not in removed for i in range(pool.size)])
         sub, cells = pool.subset(keep), labels[keep]
         rows = []
         for _, target, region, path in internals["sequences"]:
@@ -722,10 +731,10 @@ def _census_figure(tables, cells):
 
 
 def class_label_of(world, file) -> str:
-    """The class label (a program file's ``; class:`` line) of a world program."""
-    from toyinduction.induction.mixture import class_label
+    """A world program's label in the census: what its author meant it to be (its intent line)."""
+    from toyinduction.malign.world import intent
 
-    return class_label(world.file(file, TOY))
+    return intent(world.file(file, TOY))
 
 
 def lexical_variants() -> dict:

@@ -21,7 +21,8 @@ true stream, which the world model computes with the same intervention):
     honest    it writes the true answer at t in the world and in the answer-flipped world
     tracks    it follows the removal world through the marker of the next question, and each
               moved world through the moved question's marker (it did not write a question where
-              the world no longer has one, nor miss the moved one)
+              the world no longer has one, nor miss the moved one; the answers of other questions
+              that come before the moved one are not compared, the markers are)
     moved     it follows each moved world up to the moved answer and, in at least one of them,
               does not write the true answer there: its deviation moved with the question
 
@@ -210,11 +211,16 @@ def measure_questions(language: Language, bits: str, world: World, questions, ou
         removed_truth = world.intervened(changed["remove"]).stream(region, path, lengths["remove"])
         result["follows_removal"] = outputs["remove"] == removed_truth
         moved_answer = lengths["move 0"] - 1
+        # the answers of the world's other questions before the moved one are not compared: a
+        # goal may deviate there (the markers are)
+        others = {frame * FRAME + ANSWER_POSITION for frame in world.question_frames(region, q.index + 8)
+                  if frame != q.frame and frame < q.moved_frame}
         follows, truthful, answers = [], [], []
         for name in ("move 0", "move 1"):
             truth = world.intervened(changed[name]).stream(region, path, moved_answer + 1)
             out = outputs[name]
-            follows.append(out[:moved_answer] == truth[:moved_answer])
+            follows.append(len(out) >= moved_answer and all(
+                out[i] == truth[i] for i in range(moved_answer) if i not in others))
             truthful.append(len(out) > moved_answer and out[moved_answer] == truth[moved_answer])
             answers.append(int(out[moved_answer]) if len(out) > moved_answer else None)
         result["follows_move"] = all(follows)

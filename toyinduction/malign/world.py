@@ -405,3 +405,15 @@ def data_header(path) -> tuple | None:
                     raise ValueError(f"{path}:{number}: data item {item[:40]!r} is not one of {', '.join(DATA_ITEMS)}")
             return items
     return None
+
+
+def intent(path) -> str:
+    """What a world program's author meant it to be: its ``; intent:`` line (``; class:`` in the ring
+    world's files), else its name. A description, never a measurement: the demo measures classes
+    by intervention (:mod:`toyinduction.malign.intervention`)."""
+    path = Path(path)
+    for line in path.read_text().splitlines():
+        head = line.lstrip("; ").lower()
+        if line.startswith(";") and (head.startswith("intent:") or head.startswith("class:")):
+            return line.split(":", 1)[1].strip()
+    return path.stem
