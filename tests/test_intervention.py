@@ -171,3 +171,25 @@ def test_a_bad_data_header_is_one_line(tmp_path):
     bad.write_text("; data: region when\nloop 1 out end\n")
     with pytest.raises(ValueError, match="bad.toy:1: data item 'when'"):
         data_header(bad)
+
+
+def test_the_pool_search_finds_a_planted_shorter_program(tmp_path):
+    """A pool whose only clock pushes a value it never uses: the search finds the shorter clock, the
+    instrument measures its class, and it is kept (shorter than the best of its class)."""
+    from toyinduction.malign.pool_search import grow_pool, load_found, save_found
+
+    source = (Path(programs_dir()) / "world_flat_clock.toy").read_text()
+    padded = tmp_path / "world_padded_clock.toy"
+    padded.write_text(source.replace("\nloop\n", "\n1000 loop\n"))     # a value pushed and never used
+    world = World(seed=2026, depth=16, region_bits=2, quiet=16)
+    document = grow_pool(world, TOY, regions=[1], proposals_per_start=3000, prior_starts=1, files=[str(padded)])
+    start_bits = len(world.program(str(padded), TOY, region=1))
+    kept = document["found"]
+    assert kept and all(row["total_bits"] < start_bits and row["class"] == NOT_GOAL_DIRECTED for row in kept)
+    for row in kept:     # each really writes the observed stream up to the first question
+        q = question(world, 1, 0)
+        assert TOY.run(row["bits"], max_steps=10 ** 7, output_bits=q.answer_bit).output == \
+            world.stream(1, world.louder_path(1), q.answer_bit)
+    path = save_found(document, tmp_path / "found.json")
+    assert load_found(world, TOY, path) == kept
+    assert load_found(World(seed=1, depth=16, region_bits=2, quiet=16), TOY, path) == []   # another world: none

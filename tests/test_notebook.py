@@ -149,12 +149,13 @@ def test_the_demo_ledger_and_the_experiment_are_the_librarys(executed):
     text = executed["text"]
     report = ti.demo(seed=2026, max_bits=14, store=ti.RunStore(executed["store"]), workers=2)
     assert report.headline in text
-    for name, bits in report["price_of_malice_each"].items():
-        assert f"  {name:26s} {bits:+4d} bits" in text
+    for horizon, bits in report["price_of_malice"].items():
+        assert f"  {horizon:26s} {bits:+4d} bits" in text
     for row in report["premises"]:
-        assert f"\n{row['name']:12s} " in text
+        assert f"\n{row['name']:22s} " in text
     for row in report["targets"]:
-        assert f"{row['name']:26s} {row['K_H']:7.2f} {row['K_M']:7.2f} {row['delta_bits']:7.2f} " in text
+        first = row["questions"][0]
+        assert f"{row['name']:26s} {first['K']['honest']:9.2f} " in text
     error = float(text.split("largest error of the measured share against 1/(1 + 2^Δ): ")[1].split()[0])
     assert error < 1e-12
     written = text.split("wrote [")[1].split("]")[0]

@@ -44,6 +44,8 @@ from toyinduction.malign.world import (ASK_BITS, CONSEQUENTIALISTS, FRAME, HONES
 
 #: questions measured at each target: the first, and one later question
 QUESTIONS = 2
+#: worlds over which the shared clock's best share is measured
+CLOCK_WORLDS = 1000
 
 ASSUMPTION = ("programs outside the pool, and pool programs whose run stopped at a step or length limit, "
               "continue with fair coin flips beyond their known output")
@@ -186,14 +188,19 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
                 entries.append({"file": file, "name": label, "place": place, "region": region, "kind": kind,
                                 "code_bits": len(codes[key]), "data_bits": len(data), "bits": codes[key] + data,
                                 "items": items, "intent": intent(world.file(file, chosen))})
-    for row in (load_found(world, chosen) if found is None else found):   # the pool grown by search
+    for number, row in enumerate(load_found(world, chosen) if found is None else found):   # grown by search
         if row["region"] < targets:
-            entries.append({"file": f"found from {row['start']}", "name": f"found from {row['start']} "
+            entries.append({"file": f"found from {row['start']}", "name": f"found #{number + 1} from {row['start']} "
                             f"({row['total_bits']} bits) [civilisation in region {row['region']}]",
                             "place": row["region"], "region": row["region"], "kind": "target",
                             "code_bits": row["code_bits"], "data_bits": row["data_bits"], "bits": row["bits"],
                             "items": world.data_items(row["start"], chosen), "found": True,
                             "intent": f"found by search from {row['start']}"})
+    seen = {}
+    for entry in entries:     # every name once (the premises remove programs by name)
+        seen[entry["name"]] = seen.get(entry["name"], 0) + 1
+        if seen[entry["name"]] > 1:
+            entry["name"] += f" #{seen[entry['name']]}"
     for entry in entries:     # a user's program must write what is observed, up to the first question
         if entry["file"] in added and entry["kind"] == "target":
             _check_reproduces(chosen, entry, world, places[entry["place"]], first[entry["region"]])
@@ -292,6 +299,9 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
     report["price_of_malice"] = _price_of_malice(report)
     report["price_of_malice_bits"] = report["price_of_malice"]["first answer"]
     report["ways_to_know_when"] = ways_to_know_when(report)
+    if physics == "mix":   # how well one frame for every civilisation can do, over many worlds of this family
+        report["shared_clock"] = clock_shares(range(CLOCK_WORLDS), region_bits=region_bits, quiet=quiet,
+                                              ask_bits=world.ask_bits)
     report["seconds"] = time.perf_counter() - start
     report["internals"] = {"world": world, "pool": pool, "predictions": predictions, "sequences": places,
                            "length": length, "weighting": weighting, "machine": chosen, "classes": classes,
@@ -416,7 +426,8 @@ def ways_to_know_when(report) -> list:
     holds the most first questions) with the share of civilisations it is right for."""
     ways = {"computes (the question test)": lambda p: p["at_question"][0]["when"] == "computes",
             "a frame as data": lambda p: "frame:" in p["data"] or "frames:" in p["data"],
-            "a per-target literal": lambda p: "literal:" in p["data"],
+            "a per-target literal": lambda p: any(item.split(":")[0] in ("literal", "literal-bit")
+                                                  for item in p["data"].split()),
             "a flag per frame as data": lambda p: "flags" in p["data"].split()}
     rows = []
     for way, chooses in ways.items():
@@ -769,6 +780,13 @@ def report_markdown(report: dict) -> str:
     for row in report["ways_to_know_when"]:
         lines.append(f"| {row['way']} | " + " | ".join("—" if b is None else str(b) for b in row["shortest_honest_bits"])
                      + " |")
+    clock = report.get("shared_clock")
+    if clock:
+        lines += ["", f"A shared clock (one frame for every civilisation, no data, no literal per target) is right "
+                      f"at most for {clock['largest_share']:.4f} of first questions: the most common first frame "
+                      f"(QUIET + {clock['at_frames_after_quiet']}) over {clock['civilisations']} civilisations of "
+                      f"{CLOCK_WORLDS} worlds of this family; first questions come {clock['mean_frames_after_quiet']:.1f} "
+                      f"frames after QUIET on average."]
     lines += ["", "## The pool", "",
               f"Every program of {report['language']} up to {report['background']['max_bits']} bits "
               f"({report['background']['programs']} programs) plus these world programs (every length is an upper "

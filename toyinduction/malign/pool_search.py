@@ -23,6 +23,8 @@ from toyinduction.machines.shipped import programs_dir
 from toyinduction.malign.intervention import measure, question
 from toyinduction.malign.world import World
 
+#: Step budget of a search's run, per observed bit (world programs take 10-30 steps a bit).
+STEPS_PER_BIT = 50
 #: The found programs of the demo's default world, shipped with the programs.
 FOUND_FILE = "found_pool.json"
 
@@ -61,14 +63,15 @@ def world_starts(world: World, region: int, machine, files=None) -> list:
 
 
 def grow_pool(world: World, machine="toy", regions=None, proposals_per_start: int = 20_000, prior_starts: int = 8,
-              seed: int = 0, workers: int = 1, keep_per_class: int = 3, max_measured: int = 60,
+              seed: int = 0, workers: int = 1, keep_per_class: int = 3, max_measured: int = 60, files=None,
               progress=None) -> dict:
     """Search for programs shorter than the pool's, target by target (module docstring). Returns
     a JSON-ready document: the world key, every program kept (region, class, how it knows when,
     total bits, bits, the start it came from), and per region the search's counts and the best
     pool program of each class. Of the programs found, the ``max_measured`` shortest distinct ones
     below the longest class best are measured (their class decides whether they are kept, at most
-    ``keep_per_class`` a class). ``progress(done, total)`` hears of each region searched."""
+    ``keep_per_class`` a class). ``files``: the world programs to start from (default: every
+    shipped one). ``progress(done, total)`` hears of each region searched."""
     from toyinduction.engine.search import posterior_search
 
     chosen = machine_named(machine)
@@ -79,15 +82,18 @@ def grow_pool(world: World, machine="toy", regions=None, proposals_per_start: in
         path = world.louder_path(region)
         q = question(world, region, 0)
         observed = world.stream(region, path, q.answer_bit)
-        starts = world_starts(world, region, chosen)
+        chosen_files = list(files) if files is not None else world_files(world, chosen)
+        starts = world_starts(world, region, chosen, chosen_files)
+        paths = {Path(file).name: file for file in chosen_files}
         best = {}
         for start in starts:       # the pool's own best of each class at this target
-            bits = world.program(start.name, chosen, region=region) + start.data
+            bits = world.program(paths[start.name], chosen, region=region) + start.data
             found = measure(chosen.language, bits, world, q)
             if found["fits"] and len(bits) < best.get(found["class"], (10 ** 9, ""))[0]:
                 best[found["class"]] = len(bits), start.name
         result = posterior_search(chosen, starts, observed, proposals_per_start=proposals_per_start,
-                                  prior_starts=prior_starts, seed=seed + region, workers=workers)
+                                  prior_starts=prior_starts, seed=seed + region, workers=workers,
+                                  max_steps=STEPS_PER_BIT * len(observed) + 100_000)
         proposals += result.proposals
         by_class, seen = {}, set()
         ceiling = max((bits for bits, _ in best.values()), default=0)

@@ -227,13 +227,12 @@ def explorer_document_from_demo(report: dict, *, top: int = 5, describe=None) ->
                         "unresolved_mass": report["unresolved_mass"]},
             "ledger": [{key: row[key] for key in ledger_keys} for row in report["targets"]],
             "controls": [{"name": row["name"], "measured_share": row["measured_share"]} for row in report["controls"]],
-            "price_of_malice": {"bits": report["price_of_malice_bits"], "pointer_bits": report["pointer_bits"],
-                                "each": dict(report["price_of_malice_each"])},
+            "price_of_malice": dict(report["price_of_malice"]),
             "premises": [{key: row[key] for key in ("name", "excluded", "consequentialist_share",
                                                     "honest_bit_probability", "honest_bit_probability_bounds")}
                          for row in report["premises"]],
-            "programs": [{key: row[key] for key in ("name", "class", "bits", "data")}
-                         for row in report["honest_programs"] + report["consequentialists"]],
+            "programs": [{"name": row["name"], "class": (row["at_question"][0] or {}).get("class", "does not fit"),
+                          "bits": row["total_bits"], "data": row["data"]} for row in report["programs"]],
             "streams": streams, "hypotheses": hypotheses.rows}
 
 
@@ -338,15 +337,16 @@ _PAGE = """<!DOCTYPE html>
 </section>
 <section id="demo-section" class="card" hidden>
   <h2>The ledger at each target's first question</h2>
-  <p class="muted">K<sub>H</sub>, K<sub>M</sub>: &minus;log<sub>2</sub> of the summed prior of the honest programs and
-    of the consequentialists that write the target's stream to its first question; predicted share
-    1/(1+2<sup>&Delta;</sup>).
+  <p class="muted">K<sub>H</sub>, K<sub>M</sub>: &minus;log<sub>2</sub> of the summed prior of the programs measured
+    honest and goal-directed (by intervention) that write the target's stream to its first question; predicted
+    goal-directed share 2<sup>&minus;K<sub>M</sub></sup> over the sum for every class.
     Click a row to go there.</p>
   <table id="ledger" class="data"><thead></thead><tbody></tbody></table>
   <p id="price"></p>
   <h2>Premises</h2>
-  <p class="muted">Each premise of the malign-prior argument imposed alone; shares at each target's first question,
-    mean over the targets; the interval is the model-free one over all targets.</p>
+  <p class="muted">Each premise of the malign-prior argument imposed alone (programs removed by their measured
+    class); the goal-directed share at each target's first question, mean over the targets (report.md has each
+    target); the interval is the model-free one over all targets.</p>
   <table id="premises" class="data"><thead></thead><tbody></tbody></table>
   <h2>Named programs of the pool</h2>
   <table id="programs" class="data"><thead></thead><tbody></tbody></table>
@@ -912,18 +912,16 @@ _SCRIPT = r"""
       });
     });
     const price = doc.price_of_malice;
-    if (price.bits !== null) {
-      $("price").textContent = "Price of malice, |M| \u2212 |shortest importance pointer| (" + price.pointer_bits +
-        " bits), cheapest consequentialist: " + price.bits + " bits. Each: " +
-        Object.entries(price.each).map(([k, v]) => k + " " + (v > 0 ? "+" : "") + v).join(", ") + ".";
-    }
-    table("premises", [["premise"], ["what changes"], ["consequentialists' share", 1], ["P(honest answer)", 1],
+    $("price").textContent = "Price of malice (shortest goal-directed program \u2212 shortest honest program that " +
+      "finds the civilisation and computes when, total bits), by horizon: " +
+      Object.entries(price).map(([k, v]) => k + " " + (v === null ? "\u2014" : (v > 0 ? "+" : "") + v)).join(", ") + ".";
+    table("premises", [["premise"], ["what changes"], ["goal-directed share (mean)", 1], ["P(honest answer)", 1],
       ["model-free interval"]], doc.premises.map((row) => [row.name, row.excluded, row.consequentialist_share,
         row.honest_bit_probability, interval(row.honest_bit_probability_bounds)]));
-    table("programs", [["program"], ["class"], ["code bits", 1], ["data it reads"]],
+    table("programs", [["program"], ["class at the first question (measured)"], ["total bits", 1], ["data it reads"]],
       doc.programs.map((row) => [row.name, row.class, row.bits, row.data]));
     if (doc.controls.length) {
-      table("controls-table", [["control (no civilisation)"], ["consequentialists' share", 1]],
+      table("controls-table", [["control (no civilisation)"], ["share of programs that find a civilisation", 1]],
         doc.controls.map((row) => [row.name, row.measured_share]));
     }
   }

@@ -29,12 +29,13 @@ OTHER_COLOUR = "#e4dccb"
 
 def class_family(name: str) -> str:
     """The colour family of a class: "background" (the enumeration's length bands), "honest",
-    "consequentialist", or "named" (any other named program)."""
+    "consequentialist" (goal-directed, as measured), or "named" (any other named program: the
+    deviating programs that are not goal-directed among them)."""
     if name.startswith("enumerated"):
         return "background"
     if name.startswith("honest"):
         return "honest"
-    if name.startswith("consequentialist"):
+    if name.startswith("consequentialist") or name.startswith("goal-directed"):
         return "consequentialist"
     return "named"
 
