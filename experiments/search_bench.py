@@ -1,4 +1,4 @@
-"""Benchmark: proposals per second of the posterior search (toyinduction/engine/search.py) on the
+"""Benchmark: proposals per second of the posterior search (toyinduction/sources/search.py) on the
 demo world's programs.
 
     python experiments/search_bench.py [--proposals 5000] [--seed 0] [--regions 0,1,2,3] [--roles ...]
@@ -31,7 +31,7 @@ import click
 @click.option("--workers", default=1, show_default=True, help="Worker processes (starts searched in parallel).")
 def main(proposals, seed, regions, roles, workers):
     """Measure proposals evaluated per second on the demo world's programs."""
-    from toyinduction.engine.search import posterior_search
+    from toyinduction.sources.search import posterior_search
     from toyinduction.machines import machine as machine_named
     from toyinduction.malign.pool_search import world_starts
     from toyinduction.malign.world import World, quiet_frames_for

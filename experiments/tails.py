@@ -4,7 +4,7 @@ prefix, classified by what it does at the first question.
 The prefix (experiments/tails/world_tail.toy, assembled with the demo world's constants, plus the
 region bits) writes the civilisation's stream up to its first answer bit t and then needs a bit
 beyond itself; every continuation of up to --max-bits bits is enumerated from that suspended
-state (toyinduction.engine.tails). Printed per region and behaviour: the shortest continuation
+state (toyinduction.sources.tails). Printed per region and behaviour: the shortest continuation
 (bits, length, disassembly), how many continuations show it and their exact prior mass relative
 to the prefix's 2^-|p|. The price of malice at the decision point, given the prefix, is the
 difference of the shortest lengths (flip minus true answer).
@@ -19,7 +19,7 @@ import sys
 import time
 from pathlib import Path
 
-from toyinduction.engine.tails import continuations, decision_behaviours, disassemble_tail
+from toyinduction.sources.tails import continuations, decision_behaviours, disassemble_tail
 from toyinduction.machines import machine
 from toyinduction.malign.world import World, quiet_frames_for
 

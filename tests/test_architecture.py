@@ -11,7 +11,7 @@ import toyinduction
 
 PACKAGE = Path(toyinduction.__file__).resolve().parent
 #: Layers from the bottom: a module may import from its own layer and the ones before it.
-LAYERS = ("core", "engine", "machines", "induction", "plots", "malign", "cli")
+LAYERS = ("core", "engine", "machines", "sources", "induction", "plots", "malign", "cli")
 
 
 def _modules():

@@ -1,4 +1,4 @@
-"""The posterior search (toyinduction/engine/search.py): its early-exit kernel agrees with the
+"""The posterior search (toyinduction/sources/search.py): its early-exit kernel agrees with the
 reference interpreter, it finds planted shortenings (dead code, a literal the data can carry), every
 program it reports writes the observed bits, seeded runs repeat, Ctrl-C keeps what was found, and
 bad inputs get one-line errors."""
@@ -9,7 +9,7 @@ import signal
 
 import pytest
 
-from toyinduction.engine.search import Start, posterior_search, run_against
+from toyinduction.sources.search import Start, posterior_search, run_against
 from toyinduction.machines.shipped import shipped_program
 from toyinduction.machines.toy.assembler import assemble, read_source
 from toyinduction.machines.toy.kernel import run

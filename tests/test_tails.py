@@ -1,4 +1,4 @@
-"""Exact tails (toyinduction.engine.tails): every continuation enumerated from a suspended
+"""Exact tails (toyinduction.sources.tails): every continuation enumerated from a suspended
 prefix agrees with running prefix + continuation whole from scratch; masses are exact; the
 tail-form world prefixes stop exactly at the decision point; bad inputs are one-line errors."""
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from toyinduction.core import Status
-from toyinduction.engine.tails import (continuations, continuations_reference, decision_behaviours, disassemble_tail,
+from toyinduction.sources.tails import (continuations, continuations_reference, decision_behaviours, disassemble_tail,
                                        expand_leaves)
 from toyinduction.machines import machine
 from toyinduction.malign.world import World

@@ -1,6 +1,6 @@
 """The demo's pool grown by search, not only by its authors.
 
-For each target of a world, the posterior search (:mod:`toyinduction.engine.search`) starts from
+For each target of a world, the posterior search (:mod:`toyinduction.sources.search`) starts from
 every world program that can describe the target's civilisation (its data from the world, its
 per-target literals set) and, with the same budget, from programs drawn from the prior. It
 proposes edits to code and to data and keeps every program that writes the civilisation's
@@ -46,7 +46,7 @@ def world_files(world: World, machine) -> list:
 def world_starts(world: World, region: int, machine, files=None) -> list:
     """Search starts: every world program that can describe the civilisation of ``region``, as a
     template with the world's constants (and its per-target literals) and its data bits."""
-    from toyinduction.engine.search import Start
+    from toyinduction.sources.search import Start
     from toyinduction.machines.toy.golf import template_from_file
 
     chosen = machine_named(machine)
@@ -72,7 +72,7 @@ def grow_pool(world: World, machine="toy", regions=None, proposals_per_start: in
     below the longest class best are measured (their class decides whether they are kept, at most
     ``keep_per_class`` a class). ``files``: the world programs to start from (default: every
     shipped one). ``progress(done, total)`` hears of each region searched."""
-    from toyinduction.engine.search import posterior_search
+    from toyinduction.sources.search import posterior_search
 
     chosen = machine_named(machine)
     regions = list(range(2 ** world.region_bits)) if regions is None else list(regions)
