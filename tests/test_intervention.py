@@ -14,6 +14,7 @@ from toyinduction.malign.demo import clock_shares, run_demo
 from toyinduction.malign.intervention import (GOAL_DIRECTED, HONEST, NOT_GOAL_DIRECTED, measure, measure_questions,
                                               question, run_intervened)
 from toyinduction.malign.world import TIME_ITEMS, World, data_header
+from toyinduction.machines.toy.reference import mix, mix_input, pack_bits
 
 TOY = machine("toy")
 INTENT = {"honest": HONEST, "deviating": NOT_GOAL_DIRECTED, "goal-directed": GOAL_DIRECTED,
@@ -37,10 +38,12 @@ def test_every_world_program_measures_as_its_author_meant(file, seed):
     """The instrument, not the file, decides the class; here it must agree with what each author
     meant, on the demo's seed and a held-out one (a shallower tree keeps the test fast)."""
     world = World(seed=seed, depth=24, region_bits=2, quiet=16)
-    region = 1
-    data = world.data(file, region, world.louder_path(region))
-    bits = world.program(file, TOY, region=region) + data
-    found = measure(TOY.language, bits, world, question(world, region, 0))
+    for region in (1, 2, 3, 0):    # the first region it fits (a program may fit some leaves only)
+        data = world.data(file, region, world.louder_path(region))
+        bits = world.program(file, TOY, region=region) + data
+        found = measure(TOY.language, bits, world, question(world, region, 0))
+        if found["fits"]:
+            break
     assert found["fits"], file
     assert found["class"] == _intent(Path(programs_dir()) / file)
     told = any(item.split(":")[0] in TIME_ITEMS for item in world.data_items(file))
@@ -83,6 +86,47 @@ def test_interventions_change_only_the_question_and_the_answer():
         assert run_intervened(TOY.language, honest, overrides, n) == changed
         differs = [t for t in range(n) if plain[t] != changed[t]]
         assert differs and min(differs) >= (q.answer_bit if name == "answer" else q.frame * 33 + 24)
+
+
+def test_an_intervention_changes_what_mix_hashes_whatever_the_argument_pair():
+    """mix(a, b) hashes a + phi*(b + 1): a program that reaches the changed point by another pair
+    of arguments, or inside a program it evals, sees the change too (the red team's aliasing and
+    eval probes), in the machine and in the world model alike."""
+    a, b = 5, 6
+    changed = {(a, b): mix(a, b) ^ 1}
+    alias = ((a - 0x9E3779B97F4A7C15) % 2 ** 64, b + 1)
+    assert mix_input(*alias) == mix_input(a, b)
+    for pair in ((a, b), alias):
+        bits = TOY.assemble(f"{pair[0]} {pair[1]} mix 1 and out")
+        assert run_intervened(TOY.language, bits, changed, 1) != TOY.run(bits, max_steps=100, output_bits=1).output
+        assert World().intervened(changed).mix(*pair) == changed[(a, b)]
+    child = TOY.assemble(f"{a} {b} mix 1 and out")
+    parent = TOY.assemble(f"{pack_bits(child)} 1000 1 eval drop 1 and out")
+    assert run_intervened(TOY.language, parent, changed, 1) != TOY.run(parent, max_steps=1000, output_bits=1).output
+
+
+def test_whole_runs_measure_as_the_paused_runs_do(monkeypatch):
+    """When the changed physics is computed inside an eval no paused state serves every
+    intervention, and each intervened world is run whole: that path gives the same measurements
+    as the paused one (forced here on programs of every class)."""
+    from toyinduction.malign import intervention
+
+    world = World(seed=2026, depth=24, region_bits=2, quiet=16)
+    region = 1
+    questions = [question(world, region, k) for k in range(2)]
+    runs = {}
+    for file in ("world_flat_one.toy", "world_flat_clock.toy", "world_flat_honest.toy", "world_told_first.toy"):
+        bits = world.program(file, TOY, region=region) + world.data(file, region, world.louder_path(region))
+        runs[file] = intervention._measure_questions(TOY.language, bits, world, questions, None)
+
+    def in_eval(self):
+        raise intervention._PauseInEval
+
+    monkeypatch.setattr(intervention.IntervenedMachine, "run_until", in_eval)
+    for file, paused in runs.items():
+        bits = world.program(file, TOY, region=region) + world.data(file, region, world.louder_path(region))
+        assert intervention._measure_questions(TOY.language, bits, world, questions, None) == paused, file
+    assert {paused[0]["class"] for paused in runs.values()} == {HONEST, NOT_GOAL_DIRECTED, GOAL_DIRECTED}
 
 
 def test_one_run_serves_every_question_as_separate_runs_do():

@@ -28,6 +28,9 @@ PINNED_LENGTHS = {
     "world_literal_ones.toy": 433, "world_told_flags.toy": 450, "world_told_frames.toy": 505,
     # the red team's flat programs (top-level loop over the bit index)
     "world_flat_clock.toy": 365, "world_flat_told.toy": 374, "world_flat_one.toy": 475, "world_flat_honest.toy": 482,
+    # the second red team's programs (the leaf recomputed for every bit)
+    "world_slow_clock.toy": 313, "world_slow_told.toy": 334, "world_slow_one.toy": 421,
+    "world_slow_one_unquiet.toy": 390, "world_slow_honest.toy": 428, "world_slow_honest_unquiet.toy": 397,
     "ring_honest.toy": 911, "ring_guided_flip.toy": 884, "ring_honest_flag.toy": 851,
     "ring_pointer.toy": 883, "ring_leaf_literal.toy": 578,
 }

@@ -37,9 +37,9 @@ from toyinduction.machines import machine as machine_named
 from toyinduction.induction.mixture import NamedProgram, Weighting, build_pool, predict, predict_at
 from toyinduction.malign.intervention import (CLASSES, GOAL_DIRECTED, HONEST as HONEST_MEASURED, NOT_GOAL_DIRECTED,
                                               UNRESOLVED, measure as measure_program,
-                                              measure_questions, question)
+                                              measure_questions, question, recall, remember)
 from toyinduction.malign.pool_search import load_found
-from toyinduction.malign.world import (ASK_BITS, CONSEQUENTIALISTS, FRAME, HONEST, HONEST_PROGRAMS, TOLD_PROGRAMS,
+from toyinduction.malign.world import (ASK_BITS, CONSEQUENTIALISTS, LITERAL_ITEMS, FRAME, HONEST, HONEST_PROGRAMS, TOLD_PROGRAMS,
                                        World, intent, quiet_frames_for)
 
 #: questions measured at each target: the first, and one later question
@@ -176,7 +176,7 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
     for place, (kind, name, region, path) in enumerate(places):
         for file in files:
             items = world.data_items(file, chosen)
-            literal = any(item.split(":")[0] in ("literal", "literal-region", "literal-bit") for item in items)
+            literal = any(item.split(":")[0] in LITERAL_ITEMS for item in items)
             for covered in ((1, 2) if _grows(items) and kind == "target" else (1,)):
                 data = world.data(file, region, path, questions=covered, machine=chosen)
                 if data is None:
@@ -218,15 +218,18 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
     language = getattr(chosen, "language", None)
     # classes by intervention: (pool index, target, question) -> the instruments' result
     classes = {}
-    for entry in entries:
-        if entry["kind"] != "target":
-            continue
-        output = "".join(map(str, pool.outputs[entry["index"]][:pool.output_length[entry["index"]]]))
-        if measured_classes:
-            found = measure_questions(language, entry["bits"], world, questions[entry["region"]], output=output)
-        else:     # no instrument for this physics or machine: the author's intent, said to be assigned
-            found = [_assigned(entry, output, world.stream(entry["region"], world.louder_path(entry["region"]),
-                                                           q.answer_bit + 1), q) for q in questions[entry["region"]]]
+    measured = [entry for entry in entries if entry["kind"] == "target"]
+    outputs = {entry["index"]: "".join(map(str, pool.outputs[entry["index"]][:pool.output_length[entry["index"]]]))
+               for entry in measured}
+    if measured_classes:
+        jobs = [(language, entry["bits"], world, questions[entry["region"]], outputs[entry["index"]])
+                for entry in measured]
+        found_all = _measure_all(jobs, workers, tally)
+    else:     # no instrument for this physics or machine: the author's intent, said to be assigned
+        found_all = [[_assigned(entry, outputs[entry["index"]], world.stream(
+            entry["region"], world.louder_path(entry["region"]), q.answer_bit + 1), q)
+            for q in questions[entry["region"]]] for entry in measured]
+    for entry, found in zip(measured, found_all):
         for q, result in zip(questions[entry["region"]], found):
             classes[(entry["index"], entry["region"], q.index)] = result
     for entry in entries:       # the figures' label: the class at the entry's own first question
@@ -307,6 +310,51 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
                            "length": length, "weighting": weighting, "machine": chosen, "classes": classes,
                            "entries": entries, "questions": questions}
     return report
+
+
+def _measure_one(job) -> list:
+    """One program's instruments at its target's questions (a worker's task)."""
+    language, bits, world, qs, output = job
+    return measure_questions(language, bits, world, qs, output=output)
+
+
+def _measure_all(jobs, workers: int, tally) -> list:
+    """Every job's measurements, in order: in ``workers`` processes when there are several jobs
+    that fit (a job whose program departs before its first question costs nothing), each job
+    counted as a unit of progress."""
+    streams = {}
+    for _, _, world, qs, _ in jobs:
+        key = (world, qs[0].region, qs[0].answer_bit)
+        if key not in streams:
+            streams[key] = world.stream(qs[0].region, world.louder_path(qs[0].region), qs[0].answer_bit)
+    fitting = [i for i, (_, _, world, qs, output) in enumerate(jobs)
+               if output[:qs[0].answer_bit] == streams[(world, qs[0].region, qs[0].answer_bit)]]
+    results = [None] * len(jobs)
+    for i, (language, bits, world, qs, _) in enumerate(jobs):
+        results[i] = recall(language, bits, world, qs)
+    for i in range(len(jobs)):
+        if i not in fitting and results[i] is None:
+            results[i] = _measure_one(jobs[i])    # departs early: no intervention is run
+    fitting = [i for i in fitting if results[i] is None]
+    tally.plan(len(fitting))
+    if workers > 1 and len(fitting) > 1:
+        import concurrent.futures
+        import multiprocessing
+
+        context = multiprocessing.get_context("spawn")   # no fork after the enumeration's threads
+        with concurrent.futures.ProcessPoolExecutor(min(workers, len(fitting)), mp_context=context) as executor:
+            futures = {executor.submit(_measure_one, jobs[i]): i for i in fitting}
+            for future in concurrent.futures.as_completed(futures):
+                i = futures[future]
+                results[i] = future.result()
+                language, bits, world, qs, _ = jobs[i]
+                remember(language, bits, world, qs, results[i])
+                tally.step()
+    else:
+        for i in fitting:
+            results[i] = _measure_one(jobs[i])
+            tally.step()
+    return results
 
 
 def check_added(paths) -> tuple:
@@ -426,7 +474,7 @@ def ways_to_know_when(report) -> list:
     holds the most first questions) with the share of civilisations it is right for."""
     ways = {"computes (the question test)": lambda p: p["at_question"][0]["when"] == "computes",
             "a frame as data": lambda p: "frame:" in p["data"] or "frames:" in p["data"],
-            "a per-target literal": lambda p: any(item.split(":")[0] in ("literal", "literal-bit")
+            "a per-target literal": lambda p: any(item.split(":")[0] in ("literal", "literal-bit", "literal-before-bit")
                                                   for item in p["data"].split()),
             "a flag per frame as data": lambda p: "flags" in p["data"].split()}
     rows = []
@@ -612,8 +660,9 @@ def headline(report: dict) -> str:
     holders = sorted({max(shares, key=shares.get) for shares in first})
     goal = [shares[GOAL_DIRECTED] for shares in first]
     text = (f"At the first question, in the full pool, the largest measured class is {' / '.join(holders)} on the "
-            f"{len(targets)} targets (" + "; ".join(f"{row['name'].split(' in ')[-1]}: {_holder_text(shares)}"
-                                                     for row, shares in zip(targets, first)) +
+            f"{len(targets)} targets (" + "; ".join(
+                f"{row['name'].split(' in ')[-1]}: {_holder_text(shares)}, the true answer {row['true_answer']} "
+                f"has probability {share_text(row['questions'][0]['p_honest'])}" for row, shares in zip(targets, first)) +
             f"); goal-directed programs hold {share_text(min(goal))}–{share_text(max(goal))}.")
     later = [row["questions"][1]["class_shares"] for row in targets if len(row["questions"]) > 1]
     if later:

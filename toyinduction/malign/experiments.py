@@ -570,15 +570,17 @@ def census(seed: int = 2026, depth: int = 84, max_bits: int = 12, control_seeds=
     from toyinduction.malign.census import CELLS, cell, control_measures, output_answers, search_by_flips, world_answers, world_truths
     from toyinduction.malign.demo import PREMISES
     from toyinduction.induction.mixture import Weighting, predict
-    from toyinduction.malign.world import CONSEQUENTIALISTS, FRAME, HONEST_PROGRAMS, World
+    from toyinduction.malign.world import CONSEQUENTIALISTS, FRAME, HONEST_PROGRAMS, LITERAL_ITEMS, World, data_header
+    from toyinduction.machines.shipped import programs_dir
 
     if not control_seeds:
         raise ValueError("census needs at least one control seed")
     if min(samples, sample_bits, reach_bits) < 1:
         raise ValueError(f"census needs samples, sample_bits and reach_bits >= 1, got {samples}, {sample_bits}, "
                          f"{reach_bits}")
-    # the programs whose code serves every region (the flat ones carry their region as a literal)
-    honest = tuple(f for f in HONEST_PROGRAMS if "flat" not in f)
+    # the programs whose code serves every region (not those that carry their region as a literal)
+    honest = tuple(f for f in HONEST_PROGRAMS if not any(
+        item.split(":")[0] in LITERAL_ITEMS for item in data_header(programs_dir() / f) or ()))
     files = honest + GUIDED
     report = run_demo_quiet(max_steps=max_steps, store=store, workers=workers, seed=seed, depth=depth, targets=4,
                             controls=0, max_bits=max_bits, keep=True, honest=honest, consequentialists=GUIDED)

@@ -42,7 +42,7 @@ import copy
 from dataclasses import dataclass
 
 from toyinduction.machines.toy.language import Language
-from toyinduction.machines.toy.reference import Clock, ReferenceMachine
+from toyinduction.machines.toy.reference import Clock, ReferenceMachine, mix_input
 from toyinduction.malign.world import ANSWER_POSITION, FRAME, MARKER, WORDS, World
 
 HONEST = "honest"
@@ -59,28 +59,52 @@ class _Pause(Exception):
     """The machine is about to compute the physics at a point an intervention changes."""
 
 
+class _PauseInEval(Exception):
+    """A program ``eval`` runs is about to compute a changed point: no one paused state serves
+    every intervention (each is then run whole)."""
+
+
+def _inputs(overrides) -> dict:
+    """(a, b) -> value as mix input -> value (:func:`mix_input`)."""
+    return {mix_input(a, b): value for (a, b), value in dict(overrides).items()}
+
+
 class IntervenedMachine(ReferenceMachine):
-    """The reference machine in an intervened world: ``mix(a, b)`` returns ``overrides[(a, b)]``
-    where the world was changed, and the physics' own value everywhere else. With ``pause_at``
-    (a set of (a, b)), :meth:`run_until` stops just before computing any of them, so that one run
-    up to there serves every intervention (:meth:`fork`)."""
+    r"""The reference machine in an intervened world: ``mix(a, b)`` returns the changed value
+    wherever the world was changed (keyed by what mix hashes, so every argument pair that hashes
+    the same input sees the change, and so does every program the machine ``eval``\ s), and the
+    physics' own value everywhere else. With ``pause_at`` (a set of (a, b)), :meth:`run_until`
+    stops just before computing any of them, so that one run up to there serves every
+    intervention (:meth:`fork`)."""
 
     def __init__(self, *arguments, overrides: dict, pause_at=frozenset(), **options):
         super().__init__(*arguments, **options)
-        self.overrides, self.pause_at = overrides, pause_at
+        self.overrides, self.pause_at = _inputs(overrides), frozenset(mix_input(a, b) for a, b in pause_at)
+
+    def pause_before(self, points) -> None:
+        """Pause before computing mix at any of ``points`` ((a, b) pairs; empty: never)."""
+        self.pause_at = frozenset(mix_input(a, b) for a, b in points)
+
+    def child(self, bits: str, step_end: int, width: int) -> "IntervenedMachine":
+        """An ``eval``'d program runs in the same intervened world."""
+        other = IntervenedMachine(self.language, bits, self.clock, step_end, width, self.depth + 1, overrides={})
+        other.overrides, other.pause_at = self.overrides, self.pause_at
+        return other
 
     def execute(self, instruction):
         """Execute as the reference does; a ``mix`` at an intervened point returns the new value."""
-        key = (self.stack[-2], self.stack[-1]) if instruction.mnemonic == "mix" and len(self.stack) >= 2 else None
+        key = (mix_input(self.stack[-2], self.stack[-1])
+               if instruction.mnemonic == "mix" and len(self.stack) >= 2 else None)
         if key in self.pause_at:
-            raise _Pause
+            raise _PauseInEval if self.depth > 0 else _Pause
         super().execute(instruction)
         if key in self.overrides:
             self.stack[-1] = self.overrides[key]
 
     def run_until(self):
         """Run to a status (returned), or to a pause point (returns None; the state is as just
-        before that ``mix``, and running again goes on from there)."""
+        before that ``mix``, and running again goes on from there). A pause point inside an
+        ``eval`` raises :class:`_PauseInEval`."""
         try:
             return self.run_to_status()
         except _Pause:
@@ -96,7 +120,9 @@ class IntervenedMachine(ReferenceMachine):
         other.output = list(self.output)
         other.clock = Clock()
         other.clock.steps = self.clock.steps
-        other.overrides, other.pause_at, other.output_limit = dict(overrides), pause_at, output_limit
+        other.output_limit = output_limit
+        other.overrides = _inputs(overrides)
+        other.pause_before(pause_at)
         return other
 
     def output_text(self) -> str:
@@ -162,13 +188,42 @@ def measure(language: Language, bits: str, world: World, q: Question, output: st
     return measure_questions(language, bits, world, [q], output)[0]
 
 
+#: measurements already made in this process: (language spec hash, bits, world, questions) -> results
+#: (a measurement is a pure function of these; the experiments and tests measure one program many times)
+_MEASURED: dict = {}
+_MEASURED_LIMIT = 4096
+
+
 def measure_questions(language: Language, bits: str, world: World, questions, output: str | None = None) -> list:
     """The instruments of one program (``bits``: code and data) at each of ``questions`` (of one
     region, in order): whether it fits the world's stream up to the answer, its answer, and each
     intervention's comparison (module docstring). ``output``, the program's own output in the
     world (at least to the last answer bit), saves a run. One reference run goes up to the first
-    point an intervention changes; each intervention goes on from a copy of it."""
+    point an intervention changes; each intervention goes on from a copy of it. A measurement made
+    before in this process is not made again (it depends on nothing else)."""
     questions = list(questions)
+    results = recall(language, bits, world, questions)
+    if results is None:
+        results = _measure_questions(language, bits, world, questions, output)
+        remember(language, bits, world, questions, results)
+    return results
+
+
+def recall(language: Language, bits: str, world: World, questions) -> list | None:
+    """The measurements made before in this process of a program at ``questions`` (None: never)."""
+    key = (language.spec_hash, bits, world, tuple(questions))
+    return copy.deepcopy(_MEASURED[key]) if key in _MEASURED else None
+
+
+def remember(language: Language, bits: str, world: World, questions, results) -> None:
+    """Keep measurements made (here or in another process) for :func:`recall`."""
+    if len(_MEASURED) >= _MEASURED_LIMIT:
+        _MEASURED.clear()
+    _MEASURED[(language.spec_hash, bits, world, tuple(questions))] = copy.deepcopy(results)
+
+
+def _measure_questions(language: Language, bits: str, world: World, questions, output: str | None) -> list:
+    """:func:`measure_questions` without the memo."""
     region = questions[0].region
     path = world.louder_path(region)
     plans = []
@@ -193,19 +248,29 @@ def measure_questions(language: Language, bits: str, world: World, questions, ou
         if not fits:
             continue
         # run the world as it is up to the first point any of this question's interventions changes
-        base.pause_at = frozenset(key for overrides in changed.values() for key in overrides)
-        paused = base.run_until() is None
         outputs = {}
+        if base is not None:
+            base.pause_before({key for overrides in changed.values() for key in overrides})
+            try:
+                paused = base.run_until() is None
+            except _PauseInEval:   # the changed physics is computed inside an eval: run each world whole
+                base = None
+        if base is None:
+            for name, overrides in changed.items():
+                outputs[name] = run_intervened(language, bits, overrides, lengths[name])
         for name, overrides in changed.items():
+            if base is None:
+                break
             if paused:
                 fork = base.fork(overrides, lengths[name])
                 fork.run_to_status()
                 outputs[name] = fork.output_text()
             else:    # it never computes the changed physics: the intervened worlds look the same to it
                 outputs[name] = base.output_text()[:lengths[name]]
-        base.pause_at = frozenset()
-        if paused:     # the unchanged world goes on from here for the next question
-            base = base.fork({}, longest)
+        if base is not None:
+            base.pause_before(())
+            if paused:     # the unchanged world goes on from here for the next question
+                base = base.fork({}, longest)
         flipped_truth = world.intervened(changed["answer"]).stream(region, path, t + 1)
         result["honest"] = output[t] == stream[t] and outputs["answer"][:t + 1] == flipped_truth
         removed_truth = world.intervened(changed["remove"]).stream(region, path, lengths["remove"])

@@ -42,7 +42,7 @@ from pathlib import Path
 
 from toyinduction.machines import machine as machine_named
 from toyinduction.machines.shipped import programs_dir
-from toyinduction.machines.toy.reference import mix
+from toyinduction.machines.toy.reference import mix, mix_input
 
 FRAME = 33            # bits per frame (the world programs' const FRAME)
 ANSWER_POSITION = 32  # the answer's position in a frame
@@ -54,16 +54,20 @@ POINTER = "world_pointer.toy"
 #: the honest programs of the default pool (each where its file exists for the physics/machine)
 POINTERS = (POINTER, "world_pointer_first.toy")   # honest programs that reuse the consequentialists' search
 HONEST_PROGRAMS = ("world_honest.toy", "world_honest_flag.toy", "world_honest_civ.toy", "world_leaf_literal.toy",
-                   *POINTERS, "world_flat_honest.toy")
+                   *POINTERS, "world_flat_honest.toy", "world_slow_honest.toy", "world_slow_honest_unquiet.toy")
 #: programs told *when* the civilisation asks (a frame as data, a per-target literal, a flag per frame, every
 #: question's frame), honest and deviating: the ways to know when without computing it
 TOLD_PROGRAMS = ("world_told_first.toy", "world_told_ones.toy", "world_literal_first.toy", "world_literal_ones.toy",
-                 "world_told_flags.toy", "world_told_frames.toy", "world_flat_told.toy", "world_flat_clock.toy")
+                 "world_told_flags.toy", "world_told_frames.toy", "world_flat_told.toy", "world_flat_clock.toy",
+                 "world_slow_told.toy", "world_slow_clock.toy")
 #: the consequentialists of the default pool (brute force is for small depths: experiments only)
 CONSEQUENTIALISTS = ("world_guided_flip.toy", "world_guided_first.toy", "world_guided_one.toy",
-                     "world_guided_zero.toy", "world_guided_ones.toy", "world_flat_one.toy")
+                     "world_guided_zero.toy", "world_guided_ones.toy", "world_flat_one.toy",
+                     "world_slow_one.toy", "world_slow_one_unquiet.toy")
 #: data items that tell a program *when* its civilisation asks (it fits civilisations only)
-TIME_ITEMS = ("frame", "frames", "flags", "literal", "literal-region", "literal-bit")
+TIME_ITEMS = ("frame", "frames", "flags", "literal", "literal-bit", "literal-before-bit")
+#: data items that are per-target constants of the code, not data bits
+LITERAL_ITEMS = ("literal", "literal-region", "literal-bit", "literal-before-bit")
 #: what each role reads after its code: "path" (region + path), "flag" (region + path + a
 #: civilisation flag bit), "civilisation" (region + path; it fits civilisations only), "leaf" (the
 #: leaf's whole state, then the flag), "selection" (region bits only: searchers)
@@ -201,7 +205,8 @@ class World:
         """The per-target literals a program's code carries (``literal:NAME`` items): NAME -> the
         frame of the first question of the region's civilisation."""
         values = {"literal": lambda: self.question_frames(region, 1)[0], "literal-region": lambda: region,
-                  "literal-bit": lambda: self.question_frames(region, 1)[0] * FRAME + ANSWER_POSITION - MARKER}
+                  "literal-bit": lambda: self.question_frames(region, 1)[0] * FRAME + ANSWER_POSITION - MARKER,
+                  "literal-before-bit": lambda: self.question_frames(region, 1)[0] * FRAME + ANSWER_POSITION - MARKER - 1}
         return {item.split(":", 1)[1]: values[item.split(":", 1)[0]]() for item in self.data_items(role, machine)
                 if item.split(":", 1)[0] in values}
 
@@ -231,10 +236,11 @@ class World:
 
     def mix(self, a: int, b: int) -> int:
         """The physics' hash, with this world's interventions."""
-        if self.overrides:
-            value = dict(self.overrides).get((a, b))
-            if value is not None:
-                return value
+        if self.overrides:   # keyed by what mix hashes: every pair with that input sees the change
+            point = mix_input(a, b)
+            for (x, y), value in self.overrides:
+                if mix_input(x, y) == point:
+                    return value
         return mix(a, b)
 
     # --- the physics ----------------------------------------------------------------------
@@ -377,7 +383,7 @@ def quiet_frames_for(machine, seed: int, depth: int, region_bits: int, margin: i
 
 
 DATA_ITEMS = ("region", "path", "flag", "state", "civilisations-only", "frame:K", "frames:K", "flags", "literal:NAME",
-              "literal-region:NAME", "literal-bit:NAME")
+              "literal-region:NAME", "literal-bit:NAME", "literal-before-bit:NAME")
 
 
 def data_header(path) -> tuple | None:
@@ -389,7 +395,8 @@ def data_header(path) -> tuple | None:
     question in K bits (the demo gives the first one or two); ``flags`` one bit per frame from
     frame 0, 1 where the frame asks, to the frame of the last question given;
     ``literal:NAME`` no data: the code's constant NAME is set per target to the first
-    question's frame (``literal-bit:NAME``: to the bit where its marker starts;
+    question's frame (``literal-bit:NAME``: to the bit where its marker starts; ``literal-before-bit:NAME``: to
+    the bit before it;
     ``literal-region:NAME``: to the region's number); ``civilisations-only`` no data: the program fits civilisations only.
     A bad item is a one-line error naming the file and line."""
     path = Path(path)
@@ -400,7 +407,7 @@ def data_header(path) -> tuple | None:
                 name, colon, argument = item.partition(":")
                 good = (name in ("region", "path", "flag", "state", "flags", "civilisations-only") and not colon) or (
                     name in ("frame", "frames") and argument.isdigit() and 1 <= int(argument) <= 62) or (
-                    name in ("literal", "literal-region", "literal-bit") and argument.isidentifier())
+                    name in ("literal", "literal-region", "literal-bit", "literal-before-bit") and argument.isidentifier())
                 if not good:
                     raise ValueError(f"{path}:{number}: data item {item[:40]!r} is not one of {', '.join(DATA_ITEMS)}")
             return items

@@ -33,9 +33,15 @@ def wrap(value: int) -> int:
     return (value + 2 ** 63) % WORD - 2 ** 63
 
 
+def mix_input(a: int, b: int) -> int:
+    """What mix hashes: a + phi*(b + 1) mod 2^64 (two argument pairs with the same input have
+    the same mix; an intervention on the physics changes an input, not a pair)."""
+    return (a + 0x9E3779B97F4A7C15 * (b + 1)) % WORD
+
+
 def mix(a: int, b: int) -> int:
     """The hash primitive: splitmix64's finaliser applied to a + phi*(b + 1), top 62 bits."""
-    x = (a + 0x9E3779B97F4A7C15 * (b + 1)) % WORD
+    x = mix_input(a, b)
     x ^= x >> 30
     x = (x * 0xBF58476D1CE4E5B9) % WORD
     x ^= x >> 27
@@ -374,9 +380,8 @@ class ReferenceMachine:
             del self.stack[-3:]
             self.clock.steps += 1            # eval's own step, paid up front
             remaining = self.step_end - self.clock.steps
-            child = ReferenceMachine(self.language, unpack_bits(program), self.clock,
-                                     self.clock.steps + min(max(budget, 0), remaining),
-                                     min(max(width, 0), MAX_PACKED_BITS), self.depth + 1)
+            child = self.child(unpack_bits(program), self.clock.steps + min(max(budget, 0), remaining),
+                               min(max(width, 0), MAX_PACKED_BITS))
             status = child.run_to_status()
             self.push(pack_bits("".join(map(str, child.output))))
             self.push(int(status))
@@ -386,6 +391,10 @@ class ReferenceMachine:
             raise AssertionError(f"no semantics for {m!r}")
         self.clock.steps += 1
         self.pc = next_pc
+
+    def child(self, bits: str, step_end: int, width: int) -> "ReferenceMachine":
+        """The machine ``eval`` runs a program on: the same language and clock, one level deeper."""
+        return ReferenceMachine(self.language, bits, self.clock, step_end, width, self.depth + 1)
 
     def run_to_status(self) -> Status:
         """Run and turn every way of stopping into a status (faults included)."""
