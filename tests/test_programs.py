@@ -31,6 +31,13 @@ PINNED_LENGTHS = {
     # the second red team's programs (the leaf recomputed for every bit)
     "world_slow_clock.toy": 313, "world_slow_told.toy": 334, "world_slow_one.toy": 421,
     "world_slow_one_unquiet.toy": 390, "world_slow_honest.toy": 428, "world_slow_honest_unquiet.toy": 397,
+    # the third red team's programs (the leaf stored once; masks found for one target), and the
+    # second's with the third's masks
+    "world_fast_told.toy": 343, "world_fast_clock.toy": 322, "world_fast_clock_zero.toy": 341,
+    "world_fast_one.toy": 404, "world_fast_one_mask1055.toy": 414, "world_fast_honest.toy": 414,
+    "world_fast_honest_mask283.toy": 420, "world_fast_honest_mask1055.toy": 424,
+    "world_slow_one_mask283.toy": 396, "world_slow_one_mask1055.toy": 400, "world_slow_honest_mask283.toy": 403,
+    "world_slow_honest_mask1055.toy": 407,
     "ring_honest.toy": 911, "ring_guided_flip.toy": 884, "ring_honest_flag.toy": 851,
     "ring_pointer.toy": 883, "ring_leaf_literal.toy": 578,
 }

@@ -54,16 +54,20 @@ POINTER = "world_pointer.toy"
 #: the honest programs of the default pool (each where its file exists for the physics/machine)
 POINTERS = (POINTER, "world_pointer_first.toy")   # honest programs that reuse the consequentialists' search
 HONEST_PROGRAMS = ("world_honest.toy", "world_honest_flag.toy", "world_honest_civ.toy", "world_leaf_literal.toy",
-                   *POINTERS, "world_flat_honest.toy", "world_slow_honest.toy", "world_slow_honest_unquiet.toy")
+                   *POINTERS, "world_flat_honest.toy", "world_slow_honest.toy", "world_slow_honest_unquiet.toy",
+                   "world_slow_honest_mask283.toy", "world_slow_honest_mask1055.toy", "world_fast_honest.toy",
+                   "world_fast_honest_mask283.toy", "world_fast_honest_mask1055.toy")
 #: programs told *when* the civilisation asks (a frame as data, a per-target literal, a flag per frame, every
 #: question's frame), honest and deviating: the ways to know when without computing it
 TOLD_PROGRAMS = ("world_told_first.toy", "world_told_ones.toy", "world_literal_first.toy", "world_literal_ones.toy",
                  "world_told_flags.toy", "world_told_frames.toy", "world_flat_told.toy", "world_flat_clock.toy",
-                 "world_slow_told.toy", "world_slow_clock.toy")
+                 "world_slow_told.toy", "world_slow_clock.toy", "world_fast_told.toy", "world_fast_clock.toy",
+                 "world_fast_clock_zero.toy")
 #: the consequentialists of the default pool (brute force is for small depths: experiments only)
 CONSEQUENTIALISTS = ("world_guided_flip.toy", "world_guided_first.toy", "world_guided_one.toy",
                      "world_guided_zero.toy", "world_guided_ones.toy", "world_flat_one.toy",
-                     "world_slow_one.toy", "world_slow_one_unquiet.toy")
+                     "world_slow_one.toy", "world_slow_one_unquiet.toy", "world_slow_one_mask283.toy",
+                     "world_slow_one_mask1055.toy", "world_fast_one.toy", "world_fast_one_mask1055.toy")
 #: data items that tell a program *when* its civilisation asks (it fits civilisations only)
 TIME_ITEMS = ("frame", "frames", "flags", "literal", "literal-bit", "literal-before-bit")
 #: data items that are per-target constants of the code, not data bits
