@@ -93,7 +93,10 @@ class _Progress:
         self.work += count
 
     def enumeration(self, done: int, total: int) -> None:
-        """The background enumeration's own progress."""
+        """The background enumeration's own progress (a second enumeration, another machine's,
+        adds its chunks to the first's)."""
+        if done < self.chunks_done or (total != self.chunks and self.chunks_done == self.chunks > 0):
+            self.work, self.work_done = self.work + self.chunks, self.work_done + self.chunks_done
         self.chunks, self.chunks_done = total, done
         self._report()
 
@@ -563,7 +566,7 @@ def premise_rows(report: dict, premises=PREMISES, other_max_bits: int = 12, stor
                 continue
             other = measure(machine=other_machine, seed=world.seed, depth=world.depth,
                             targets=len(targets), controls=0, max_bits=other_max_bits, store=store, workers=workers,
-                            region_bits=world.region_bits, physics=world.physics)
+                            region_bits=world.region_bits, physics=world.physics, progress=tally)
             rows.append(_premise_row(name, what, other, other["internals"]["pool"], other["internals"], None, None))
             tally.step(len(targets))
             continue

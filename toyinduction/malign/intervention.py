@@ -19,8 +19,9 @@ and these measurements (each a comparison of the program's output with the inter
 true stream, which the world model computes with the same intervention):
 
     honest    it writes the true answer at t in the world and in the answer-flipped world
-    tracks    it follows the removal world through the marker of the next question, and each
-              moved world through the moved question's marker (it did not write a question where
+    tracks    it follows the removal world up to the moved question's answer bit (or to the
+              next question's marker, if that comes first), and each moved world through the
+              moved question's marker (it did not write a question where
               the world no longer has one, nor miss the moved one; the answers of other questions
               that come before the moved one are not compared, the markers are)
     moved     it follows each moved world up to the moved answer and, in at least one of them,
@@ -231,7 +232,9 @@ def _measure_questions(language: Language, bits: str, world: World, questions, o
         changed = interventions(world, q)
         through = q.next_frame * FRAME + ANSWER_POSITION - MARKER     # the next question's marker starts here
         moved_answer = q.moved_frame * FRAME + ANSWER_POSITION
-        lengths = {"answer": q.answer_bit + 1, "remove": through, "move 0": moved_answer + 1,
+        # the removal world is compared over the moves' window (F to F' + 1 frame), not to the next
+        # question: a clock or a told time writes its marker at F, and the run stays short
+        lengths = {"answer": q.answer_bit + 1, "remove": min(through, moved_answer), "move 0": moved_answer + 1,
                    "move 1": moved_answer + 1}
         plans.append((q, changed, lengths))
     longest = max(max(lengths.values()) for _, _, lengths in plans)
