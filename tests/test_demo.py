@@ -15,7 +15,8 @@ from toyinduction.malign.demo import PREMISES, run_demo, share_text
 from toyinduction.machines.toy.kernel import run
 from toyinduction.machines.toy.language import TOY, natural_code_length
 from toyinduction.malign.intervention import GOAL_DIRECTED, HONEST
-from toyinduction.malign.world import CONSEQUENTIALISTS, FRAME, HONEST_PROGRAMS, POINTER, World
+from toyinduction.machines.shipped import programs_dir
+from toyinduction.malign.world import CONSEQUENTIALISTS, FRAME, HONEST_PROGRAMS, LITERAL_ITEMS, POINTER, World, data_header
 
 FIXTURES = Path(__file__).parent / "fixtures"
 #: every searching program, with a depth at which its search can run in a test
@@ -102,7 +103,7 @@ def test_lengths_come_from_the_assembler(default_report):
     world = World(**{k: default_report["world"][k] for k in ("seed", "depth", "region_bits")},
                   quiet=default_report["world"]["quiet_frames"])
     for file in HONEST_PROGRAMS + CONSEQUENTIALISTS:
-        if "flat" not in file:
+        if not _literal(file):     # a program with per-target literals has a code per target (below)
             assert default_report["code_bits"][file] == len(world.program(file, TOY))
     for row in default_report["programs"]:
         if row["file"].startswith("found"):
@@ -132,7 +133,18 @@ def test_the_demo_refuses_a_bridge_wider_than_the_state_allows(tmp_path):
         run_demo(tmp_path, depth=250, max_bits=8, figures=False)
 
 
-@pytest.mark.parametrize("file", sorted(HONEST_PROGRAMS))
+def _literal(file) -> bool:
+    """Whether a world program carries per-target literals (its code differs per target)."""
+    return any(item.split(":")[0] in LITERAL_ITEMS for item in data_header(Path(programs_dir()) / file) or ())
+
+
+def _some_leaves(file) -> bool:
+    """Whether a world program was made to fit some leaves only (no QUIET test, or a mask found
+    for one leaf of the demo world): its ``; fits:`` line says so."""
+    return any(line.startswith("; fits: some leaves") for line in (Path(programs_dir()) / file).read_text().splitlines())
+
+
+@pytest.mark.parametrize("file", sorted(f for f in HONEST_PROGRAMS if not _some_leaves(f)))
 def test_every_honest_program_writes_the_modelled_stream(file):
     world = World(seed=31337, depth=12, region_bits=2, quiet=3)
     rng = random.Random(1)
@@ -248,7 +260,7 @@ def _prose(path):
 
 def test_the_demo_reports_its_progress(tmp_path):
     """ti.demo's progress(done, total): the background enumeration's chunks, every stream, every
-    premise's predictions — one count that only grows and ends at its total — and the same
+    program's class measurement, every premise's predictions — one count that only grows and ends at its total — and the same
     report as without it."""
     import toyinduction as ti
 
@@ -261,5 +273,6 @@ def test_the_demo_reports_its_progress(tmp_path):
     assert total > 3 + 2 * len(PREMISES)               # chunks, then 3 streams (2 targets + 1 control), 2 per premise
     loaded = []                                         # from the store: no chunks, streams and premises only
     again = ti.demo(store=ti.RunStore(tmp_path), progress=lambda d, t: loaded.append((d, t)), **options)
-    assert loaded[-1] == (3 + 2 * len(PREMISES), 3 + 2 * len(PREMISES))
+    measured = len(report["programs"])     # one class measurement a target's program (remembered: no rerun)
+    assert loaded[-1] == (3 + measured + 2 * len(PREMISES),) * 2
     assert again["targets"] == report["targets"] and again["premises"] == report["premises"]

@@ -296,7 +296,8 @@ def test_the_demo_page_shows_the_ledger_and_the_shares_at_each_first_question(de
     streams = {stream["name"]: stream for stream in document["streams"]}
     assert [row["name"] for row in printed["targets"]] == [row["name"] for row in document["ledger"]]
     assert [row["name"] for row in printed["premises"]] == [row["name"] for row in document["premises"]]
-    assert document["price_of_malice"]["bits"] == printed["price_of_malice_bits"]
+    assert document["price_of_malice"] == printed["price_of_malice"]          # per horizon
+    assert document["price_of_malice"]["first answer"] == printed["price_of_malice_bits"]
 
     page, problems = open_page(path)
     for index, (target, reported) in enumerate(zip(printed["targets"], report["targets"])):
@@ -304,7 +305,8 @@ def test_the_demo_page_shows_the_ledger_and_the_shares_at_each_first_question(de
         first = reported["first_decision_point"] + 1                   # t of the first answer bit
         assert stream["first_decision_point"] == first and first in stream["decision_points"]
         row = stream["rows"][first - 1]
-        conseq = sum(m for name, m in zip(stream["classes"], row["masses"]) if name.startswith("consequentialist"))
+        conseq = sum(m for name, m in zip(stream["classes"], row["masses"])
+                     if name.startswith(("consequentialist", "goal-directed")))
         assert math.isclose(conseq, target["measured_share"], rel_tol=1e-12)
         assert row["p_observed"] == target["honest_bit_probability"]
         assert [row["p_observed_lower"], row["p_observed_upper"]] == target["honest_bit_probability_bounds"]

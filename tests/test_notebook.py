@@ -147,7 +147,8 @@ def test_the_demo_ledger_and_the_experiment_are_the_librarys(executed):
     import toyinduction as ti
 
     text = executed["text"]
-    report = ti.demo(seed=2026, max_bits=14, store=ti.RunStore(executed["store"]), workers=2)
+    report = ti.demo(seed=2026, depth=24, targets=2, controls=1, max_bits=14, store=ti.RunStore(executed["store"]),
+                     workers=2)
     assert report.headline in text
     for horizon, bits in report["price_of_malice"].items():
         assert f"  {horizon:26s} {bits:+4d} bits" in text

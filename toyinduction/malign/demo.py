@@ -93,10 +93,7 @@ class _Progress:
         self.work += count
 
     def enumeration(self, done: int, total: int) -> None:
-        """The background enumeration's own progress (a second enumeration, another machine's,
-        adds its chunks to the first's)."""
-        if done < self.chunks_done or (total != self.chunks and self.chunks_done == self.chunks > 0):
-            self.work, self.work_done = self.work + self.chunks, self.work_done + self.chunks_done
+        """The background enumeration's own progress."""
         self.chunks, self.chunks_done = total, done
         self._report()
 
@@ -209,7 +206,7 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
             _check_reproduces(chosen, entry, world, places[entry["place"]], first[entry["region"]])
     plain = {file: codes[(file, None)] for file, region in codes if region is None}
     _check_bridges_are_incompressible(world, chosen, plain, places)
-    tally.plan(len(places))
+    tally.plan(len(places) + sum(entry["kind"] == "target" for entry in entries))   # streams, class measurements
     named = [NamedProgram(entry["name"], entry["bits"], "world program") for entry in entries]
     enumeration, loaded, pool = _background_pool(chosen, max_bits, max_steps, length + 1, store, workers, named,
                                                  tally.enumeration)
@@ -232,6 +229,7 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
         found_all = [[_assigned(entry, outputs[entry["index"]], world.stream(
             entry["region"], world.louder_path(entry["region"]), q.answer_bit + 1), q)
             for q in questions[entry["region"]]] for entry in measured]
+        tally.step(len(measured))
     for entry, found in zip(measured, found_all):
         for q, result in zip(questions[entry["region"]], found):
             classes[(entry["index"], entry["region"], q.index)] = result
@@ -324,7 +322,7 @@ def _measure_one(job) -> list:
 def _measure_all(jobs, workers: int, tally) -> list:
     """Every job's measurements, in order: in ``workers`` processes when there are several jobs
     that fit (a job whose program departs before its first question costs nothing), each job
-    counted as a unit of progress."""
+    one unit of the progress ``tally`` (planned by the caller)."""
     streams = {}
     for _, _, world, qs, _ in jobs:
         key = (world, qs[0].region, qs[0].answer_bit)
@@ -339,7 +337,7 @@ def _measure_all(jobs, workers: int, tally) -> list:
         if i not in fitting and results[i] is None:
             results[i] = _measure_one(jobs[i])    # departs early: no intervention is run
     fitting = [i for i in fitting if results[i] is None]
-    tally.plan(len(fitting))
+    tally.step(len(jobs) - len(fitting))
     if workers > 1 and len(fitting) > 1:
         import concurrent.futures
         import multiprocessing
@@ -566,7 +564,8 @@ def premise_rows(report: dict, premises=PREMISES, other_max_bits: int = 12, stor
                 continue
             other = measure(machine=other_machine, seed=world.seed, depth=world.depth,
                             targets=len(targets), controls=0, max_bits=other_max_bits, store=store, workers=workers,
-                            region_bits=world.region_bits, physics=world.physics, progress=tally)
+                            region_bits=world.region_bits, physics=world.physics,
+                            progress=lambda done, total: tally.step(0))   # alive, the count unchanged
             rows.append(_premise_row(name, what, other, other["internals"]["pool"], other["internals"], None, None))
             tally.step(len(targets))
             continue
@@ -713,7 +712,7 @@ def demo(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4, con
          max_bits: int = 20, max_steps: int = 1000, store=None, workers: int = 2,
          consequentialists=CONSEQUENTIALISTS, honest=HONEST_PROGRAMS, told=TOLD_PROGRAMS, extra_named=(),
          region_bits: int | None = None, physics: str = "mix", premises=PREMISES,
-         owed_steps: bool = True, progress=None, add=()) -> DemoReport:
+         owed_steps: bool = True, progress=None, add=(), found=None) -> DemoReport:
     """The malign-prior demonstration, computed: measure the world's targets and controls
     (:func:`measure`), add the premise table and the headline. Nothing is written.
 
@@ -725,14 +724,15 @@ def demo(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4, con
     ``add``: paths of world programs of your own put into the pool; each file's ``; data:`` header
     says what it reads (:func:`~toyinduction.malign.world.data_header`), the demo supplies that from
     the world for each target, and a program that does not write a target's stream up to its first
-    question is refused with a one-line error naming the first bit where it departs."""
+    question is refused with a one-line error naming the first bit where it departs. ``found``: the
+    programs found by the pool search (None: the shipped ones for this world; () none)."""
     extra_named = (*extra_named, *check_added(add))
     tally = _Progress(progress, later=len(premises) * targets if premises else 0)
     report = measure(machine=machine, seed=seed, depth=depth, targets=targets, controls=controls, speed=speed,
                      max_bits=max_bits, max_steps=max_steps, store=store, workers=workers,
                      consequentialists=consequentialists, honest=honest, told=told, extra_named=extra_named,
                      region_bits=region_bits, physics=physics, owed_steps=owed_steps, progress=tally,
-                     added=tuple(str(path) for path in add))
+                     added=tuple(str(path) for path in add), found=found)
     start = time.perf_counter()
     report["premises"] = premise_rows(report, premises, store=store, workers=workers, progress=tally) if premises else [
         _premise_row("full-pool", "nothing: every program of the pool", report, report["internals"]["pool"],

@@ -230,6 +230,7 @@ def run_demo_quiet(**options) -> dict:
 
     options.setdefault("premises", None)
     options.setdefault("told", ())     # the ledger sweeps compare bridge readers with one consequentialist
+    options.setdefault("found", ())    # and not the programs the pool search found for the demo's world
     return run_demo(figures=False, write=False, **options)
 
 

@@ -478,11 +478,11 @@ _SCRIPT = r"""
   function family(name) {
     if (name.startsWith("enumerated")) return "background";
     if (name.startsWith("honest")) return "honest";
-    if (name.startsWith("consequentialist")) return "consequentialist";
+    if (name.startsWith("consequentialist") || name.startsWith("goal-directed")) return "consequentialist";
     return "named";
   }
   const FAMILY_TITLE = {background: "background (enumerated programs)", named: "named programs",
-                        honest: "honest programs", consequentialist: "consequentialists"};
+                        honest: "honest programs", consequentialist: "goal-directed programs (measured)"};
   const rowsOf = () => stream.rows;
   const rowAt = () => stream.rows[t - 1];
   const n = () => stream.sequence.length;
