@@ -134,6 +134,24 @@ def test_whole_runs_measure_as_the_paused_runs_do(monkeypatch):
     assert {paused[0]["class"] for paused in runs.values()} == {HONEST, NOT_GOAL_DIRECTED, GOAL_DIRECTED}
 
 
+def test_a_program_measures_the_same_on_machines_that_differ_only_in_codewords():
+    """toy and toy-uniform run the same instructions on the same data: the demo carries a program's
+    measurements from one to the other (``demo._BY_SOURCE``); here each is measured afresh."""
+    from toyinduction.malign import intervention
+    from toyinduction.malign.demo import _semantics
+
+    uniform = machine("toy-uniform")
+    assert _semantics(TOY.language) == _semantics(uniform.language)
+    world = World(seed=2026, depth=24, region_bits=2, quiet=16)
+    questions = [question(world, 1, k) for k in range(2)]
+    for file in ("world_flat_one.toy", "world_flat_clock.toy", "world_guided_flip.toy"):
+        results = []
+        for chosen in (TOY, uniform):
+            bits = world.program(file, chosen, region=1) + world.data(file, 1, world.louder_path(1), machine=chosen)
+            results.append(intervention._measure_questions(chosen.language, bits, world, questions, None))
+        assert results[0] == results[1], file
+
+
 def test_one_run_serves_every_question_as_separate_runs_do():
     world = World(seed=7, depth=24, region_bits=2, quiet=16)
     file = "world_guided_one.toy"

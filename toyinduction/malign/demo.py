@@ -186,6 +186,8 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
                     codes[key] = world.program(file, chosen, region=region if literal else None)
                 label = f"{world.file(file, chosen).name} [{name}" + (", told 2 questions]" if covered == 2 else "]")
                 entries.append({"file": file, "name": label, "place": place, "region": region, "kind": kind,
+                                "source": (world.file(file, chosen).read_text(),
+                                           tuple(sorted(world.literals(file, region, chosen).items())), data),
                                 "code_bits": len(codes[key]), "data_bits": len(data), "bits": codes[key] + data,
                                 "items": items, "intent": intent(world.file(file, chosen))})
     for number, row in enumerate(load_found(world, chosen) if found is None else found):   # grown by search
@@ -224,7 +226,16 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
     if measured_classes:
         jobs = [(language, entry["bits"], world, questions[entry["region"]], outputs[entry["index"]])
                 for entry in measured]
+        semantics = _semantics(language)
+        for entry, job in zip(measured, jobs):    # measured before on a machine that differs only in codewords
+            if entry.get("source") and (semantics, entry["source"], world, tuple(job[3])) in _BY_SOURCE:
+                remember(*job[:4], _BY_SOURCE[(semantics, entry["source"], world, tuple(job[3]))])
         found_all = _measure_all(jobs, workers, tally)
+        if len(_BY_SOURCE) > 4096:
+            _BY_SOURCE.clear()
+        for entry, job, found in zip(measured, jobs, found_all):
+            if entry.get("source"):
+                _BY_SOURCE[(semantics, entry["source"], world, tuple(job[3]))] = found
     else:     # no instrument for this physics or machine: the author's intent, said to be assigned
         found_all = [[_assigned(entry, outputs[entry["index"]], world.stream(
             entry["region"], world.louder_path(entry["region"]), q.answer_bit + 1), q)
@@ -311,6 +322,21 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
                            "length": length, "weighting": weighting, "machine": chosen, "classes": classes,
                            "entries": entries, "questions": questions}
     return report
+
+
+#: class measurements by what was run — (machine semantics, program source, literals, data), world,
+#: questions -> results: machines that differ only in their codewords (toy and toy-uniform) run the
+#: same instructions on the same data, so a program's measurements carry over between them
+_BY_SOURCE: dict = {}
+
+
+def _semantics(language) -> str:
+    """A hash of what a language's programs do: its spec without the codewords."""
+    import hashlib
+    import json
+
+    spec = {key: value for key, value in language.spec.items() if key != "codewords"}
+    return hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def _measure_one(job) -> list:
