@@ -116,6 +116,18 @@ def bits_to_array(bits) -> np.ndarray:
     return array.astype(np.uint8)
 
 
+def bits_matrix(rows) -> tuple[np.ndarray, np.ndarray]:
+    """Bit strings as one uint8 matrix, zero-padded to the longest (at least 1 column), and
+    their lengths: the batch kernels' input."""
+    width = max(max((len(r) for r in rows), default=1), 1)
+    matrix = np.zeros((len(rows), width), dtype=np.uint8)
+    lengths = np.zeros(len(rows), dtype=np.int64)
+    for row, bits in enumerate(rows):
+        matrix[row, : len(bits)] = np.frombuffer(bits.encode(), dtype=np.uint8) - 48
+        lengths[row] = len(bits)
+    return matrix, lengths
+
+
 def array_to_bits(array) -> str:
     """A sequence of 0/1 -> the bit string '0110…'."""
     return "".join("1" if bit else "0" for bit in array)

@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from toyinduction._numba import jit
-from toyinduction.core import Status, pack_bits
+from toyinduction.core import Status, bits_matrix, pack_bits
 from toyinduction.machines.toy.assembler import Op, Parser, Quote, RawBits, encode, tokenize
 from toyinduction.machines.toy.kernel import _binary, run_batch
 from toyinduction.machines.toy.language import (BLOCK_OPENERS, HAS_OPERAND, MNEMONICS, SEMANTIC_ID, STACK_EFFECT,
@@ -398,12 +398,7 @@ class Specification:
             case = self.cases[index]
             bits = self._encoder(case.defines).bits(code) + case.data
             rows.append(bits)
-        width = max(max(len(r) for r in rows), 1)
-        matrix = np.zeros((len(rows), width), dtype=np.uint8)
-        lengths = np.zeros(len(rows), dtype=np.int64)
-        for row, bits in enumerate(rows):
-            matrix[row, : len(bits)] = np.frombuffer(bits.encode(), dtype=np.uint8) - 48
-            lengths[row] = len(bits)
+        matrix, lengths = bits_matrix(rows)
         output_bits = max(self.cases[index].output_bits for index in indices)
         self.runs = getattr(self, "runs", 0) + len(rows)
         return run_batch(self.language, matrix, lengths, max_steps, output_bits)

@@ -54,7 +54,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from toyinduction._numba import jit
-from toyinduction.core import Status
+from toyinduction.core import Status, bits_matrix
 from toyinduction.machines.toy.golf import Template, _Encoder, _Stochastic, parse_template
 from toyinduction.machines.toy.kernel import (FAULT, F_READ_WIDTH, OUTPUT_LIMIT, R_FAULT, R_NOUT, R_OUTPUT_LIMIT,
                                               R_POSITION, G_STEPS, BITS_LIMIT, MachineState, _execute, _reset,
@@ -136,12 +136,7 @@ class _Runner:
     def run(self, rows, max_steps: int) -> dict:
         """Run bit strings against the target: arrays ``agreed``, ``status``, ``fault``, ``steps``,
         ``bits_read``."""
-        width = max(max(len(r) for r in rows), 1)
-        matrix = np.zeros((len(rows), width), dtype=np.uint8)
-        lengths = np.zeros(len(rows), dtype=np.int64)
-        for row, bits in enumerate(rows):
-            matrix[row, : len(bits)] = np.frombuffer(bits.encode(), dtype=np.uint8) - 48
-            lengths[row] = len(bits)
+        matrix, lengths = bits_matrix(rows)
         return self.run_matrix(matrix, lengths, max_steps)
 
     def run_matrix(self, matrix, lengths, max_steps: int) -> dict:
