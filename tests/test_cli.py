@@ -190,7 +190,8 @@ def test_every_long_command_reports_progress_on_stderr_and_keeps_stdout_clean_js
 
     commands = {"enumerate": ["enumerate", "--max-bits", "12"],
                 "predict": ["predict", "0101010101", "--max-bits", "12"],
-                "demo": ["demo", "--max-bits", "10", "--targets", "1", "--controls", "0", "--out", str(tmp_path / "d")],
+                "demo": ["demo", "--max-bits", "10", "--depth", "24", "--targets", "1", "--controls", "0",
+                         "--out", str(tmp_path / "d")],
                 "experiment rivals": ["experiment", "rivals", "--max-bits", "10", "--out", str(tmp_path / "r")],
                 "tm ctm": ["tm", "ctm", "--states", "2", "--max-steps", "20"],
                 "tm bb": ["tm", "bb", "--states", "2"],
@@ -202,7 +203,7 @@ def test_every_long_command_reports_progress_on_stderr_and_keeps_stdout_clean_js
         assert result.exit_code == 0, result.output
         json.loads(result.stdout)                           # stdout: the JSON document and nothing else
         lines = result.stderr.splitlines()
-        pattern = re.compile(rf"{re.escape(label)}: (\d+)/(\d+) \w+, (\d+ s|done in \d+ s)")
+        pattern = re.compile(rf"{re.escape(label)}: (\d+)/(\d+) \w+, ((\d+ min )?\d+ s|done in (\d+ min )?\d+ s)")
         assert len(lines) >= 2 and all(pattern.fullmatch(line) for line in lines), (label, result.stderr)
         counts = [tuple(map(int, pattern.fullmatch(line).groups()[:2])) for line in lines]
         assert [done for done, _ in counts] == sorted(done for done, _ in counts), label
