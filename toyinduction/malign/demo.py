@@ -39,7 +39,8 @@ from toyinduction.malign.intervention import (CLASSES, GOAL_DIRECTED, HONEST as 
                                               UNRESOLVED, measure as measure_program,
                                               measure_questions, question, recall, remember)
 from toyinduction.malign.pool_search import load_found
-from toyinduction.malign.world import (ASK_BITS, CONSEQUENTIALISTS, LITERAL_ITEMS, FRAME, HONEST, HONEST_PROGRAMS, TOLD_PROGRAMS,
+from toyinduction.malign.world import (ASK_BITS, CONSEQUENTIALISTS, LITERAL_ITEMS, FRAME, HONEST, HONEST_PROGRAMS, TIME_ITEMS,
+                                       TOLD_PROGRAMS,
                                        World, intent, quiet_frames_for)
 
 #: questions measured at each target: the first, and one later question
@@ -359,8 +360,9 @@ def _measure_all(jobs, workers: int, tally) -> list:
     results = [None] * len(jobs)
     for i, (language, bits, world, qs, _) in enumerate(jobs):
         results[i] = recall(language, bits, world, qs)
+    chosen = set(fitting)
     for i in range(len(jobs)):
-        if i not in fitting and results[i] is None:
+        if i not in chosen and results[i] is None:
             results[i] = _measure_one(jobs[i])    # departs early: no intervention is run
     fitting = [i for i in fitting if results[i] is None]
     tally.step(len(jobs) - len(fitting))
@@ -501,7 +503,7 @@ def ways_to_know_when(report) -> list:
     holds the most first questions) with the share of civilisations it is right for."""
     ways = {"computes (the question test)": lambda p: p["at_question"][0]["when"] == "computes",
             "a frame as data": lambda p: "frame:" in p["data"] or "frames:" in p["data"],
-            "a per-target literal": lambda p: any(item.split(":")[0] in ("literal", "literal-bit", "literal-before-bit")
+            "a per-target literal": lambda p: any(item.split(":")[0] in set(LITERAL_ITEMS) & set(TIME_ITEMS)
                                                   for item in p["data"].split()),
             "a flag per frame as data": lambda p: "flags" in p["data"].split()}
     rows = []
