@@ -2,10 +2,13 @@
 
 Same semantics as :func:`toyinduction.machines.blc.reference.run_blc` (the tests run both): terms are flattened
 into arrays; thunks, environment cells, marker arguments and the machine stack live in
-preallocated arrays. Every step allocates at most a bounded number of cells, so arrays sized
-from the step and output budgets cannot overflow (bounded by construction); they start at 2^23
-cells and a run that fills them is rerun with four times as many, up to that bound. Every
-access is checked against the arrays' size; running out is a fault, never a crash.
+preallocated arrays. Each store (thunks, environment cells, marker arguments, the stack) has
+the run's heap limit, :func:`toyinduction.machines.blc.reference.heap_cells_limit`: the cells
+the budgets can need (every step allocates a bounded number) or, for large budgets, what the
+available memory holds. The arrays start at 2^23 cells and a run that fills them is rerun with
+four times as many, up to that limit; every allocation is checked against the arrays' size, and
+a run that reaches the limit ends in ``fault`` (``heap_limit``), as the reference does, never a
+crash.
 """
 
 from __future__ import annotations
@@ -13,7 +16,9 @@ from __future__ import annotations
 import numpy as np
 
 from toyinduction._numba import jit, jit_inline
-from toyinduction.machines.blc.reference import LAM, VAR, FreeVariable, NeedBits, parse
+from toyinduction.engine.stop import POLL_STEPS, STOP, call_interruptibly, raise_if_stopped, stop_requested
+from toyinduction.machines.blc.reference import (FIRST_HEAP_CELLS, LAM, VAR, FreeVariable, NeedBits, check_heap_cells,
+                                                 heap_bound, heap_cells_limit, parse)
 from toyinduction.core import Fault, RunResult, Status
 
 K_LAM, K_APP, K_VAR = 0, 1, 2
@@ -43,27 +48,26 @@ def flatten(term) -> tuple:
     add(K_LAM, 4)
     add(K_VAR, 1)
     add(K_VAR, 2)
-    index = {}
-
-    def build(node):
-        work = [(node, False)]
-        while work:
-            current, expanded = work.pop()
-            if id(current) in index:
-                continue
-            if current[0] == VAR:
-                index[id(current)] = add(K_VAR, current[1])
-            elif not expanded:
-                work.append((current, True))
-                children = [current[1]] if current[0] == LAM else [current[2], current[1]]
-                work += [(child, False) for child in children if id(child) not in index]
-            elif current[0] == LAM:
-                index[id(current)] = add(K_LAM, index[id(current[1])])
-            else:
-                index[id(current)] = add(K_APP, index[id(current[1])], index[id(current[2])])
-        return index[id(node)]
-
-    root = build(term)
+    # the term's nodes in pre-order: each node's children come after it, and their indices are
+    # filled into its left/right when they are placed (iterative, so deep terms are fine)
+    root = len(kinds)
+    work = [(term, -1, 0)]                     # (node, its parent's index, 1: left or 2: right of it)
+    while work:
+        node, parent, slot = work.pop()
+        placed = len(kinds)
+        if slot == 1:
+            lefts[parent] = placed
+        elif slot == 2:
+            rights[parent] = placed
+        if node[0] == VAR:
+            add(K_VAR, node[1])
+        elif node[0] == LAM:
+            add(K_LAM)
+            work.append((node[1], placed, 1))
+        else:
+            add(K_APP)
+            work.append((node[2], placed, 2))
+            work.append((node[1], placed, 1))
     return (np.array(kinds, dtype=np.int32), np.array(lefts, dtype=np.int32), np.array(rights, dtype=np.int32),
             root)
 
@@ -97,7 +101,7 @@ def _force(target, t_term, t_env, t_vk, t_va, t_vb, t_vn, s_tag, s_item, sp):
     if t_vk[target] != V_NONE:
         return (np.int64(t_vk[target]), t_va[target], np.int64(t_vb[target]), np.int64(t_vn[target]), np.int64(-1),
                 np.int64(-1), sp)
-    if sp + 1 >= s_tag.shape[0]:
+    if sp + 1 > s_tag.shape[0]:
         return np.int64(-1), np.int64(0), np.int64(-1), np.int64(0), np.int64(-1), np.int64(-1), sp
     s_tag[sp] = 1
     s_item[sp] = target
@@ -107,8 +111,10 @@ def _force(target, t_term, t_env, t_vk, t_va, t_vb, t_vn, s_tag, s_item, sp):
 
 @jit
 def _machine(kind, left, right, root, bits, nbits, input_start, finite_input, max_steps, max_output, capacity,
-             output, counters):
-    """Run the program; write output bits; counters = [steps, bits_read, nout, fault]."""
+             output, counters, stop):
+    """Run the program; write output bits; counters = [steps, bits_read, nout, fault]. Every
+    POLL_STEPS steps the stop flag ``stop`` is read: when set, the run ends at once (unfinished:
+    the caller raises Interrupted)."""
     # thunks: term, env, value kind, value a, value b (closure env / marker args head), marker arg count
     t_term = np.empty(capacity, np.int32)
     t_env = np.empty(capacity, np.int32)
@@ -127,6 +133,7 @@ def _machine(kind, left, right, root, bits, nbits, input_start, finite_input, ma
     na = 0
     sp = 0
     steps = 0
+    check_at = min(max_steps, POLL_STEPS)    # the budget's end, or the next look at the stop flag
     bits_read = input_start
     # the output list: the program applied to the input
     input_thunk = nt
@@ -149,7 +156,7 @@ def _machine(kind, left, right, root, bits, nbits, input_start, finite_input, ma
             status = OUTPUT_LIMIT
             break
         # ---- set up one evaluation: the thunk to force and the two marker arguments
-        if nt + 8 >= capacity or sp + 8 >= capacity:
+        if nt + 2 > capacity or 2 > capacity:
             status, fault = FAULT, NO_ROOM
             break
         m1 = nt
@@ -178,18 +185,29 @@ def _machine(kind, left, right, root, bits, nbits, input_start, finite_input, ma
             if steps > max_steps:
                 status = STEP_LIMIT
                 break
+            if nt + 1 > capacity or sp + 1 > capacity:
+                status, fault = FAULT, NO_ROOM
+                break
             nt, sp = _push_thunk(t_term, t_env, t_vk, s_tag, s_item, nt, sp, 4, env0)   # node 4: the variable 1
             term = root
             env = -1
         else:
             target = cell if phase == 0 else head
             vk, va, vb, vn, term, env, sp = _force(target, t_term, t_env, t_vk, t_va, t_vb, t_vn, s_tag, s_item, sp)
+            if vk < 0:
+                status, fault = FAULT, NO_ROOM
+                break
         while True:
             if vk == V_NONE:
                 steps += 1
-                if steps > max_steps:
-                    status = STEP_LIMIT
-                    break
+                if steps > check_at:
+                    if steps > max_steps:
+                        status = STEP_LIMIT
+                        break
+                    check_at = min(max_steps, steps + POLL_STEPS)
+                    if stop_requested(stop):
+                        status = STEP_LIMIT             # (unfinished: the caller raises Interrupted)
+                        break
                 k = kind[term]
                 if k == K_VAR:
                     found = env
@@ -201,7 +219,7 @@ def _machine(kind, left, right, root, bits, nbits, input_start, finite_input, ma
                     if t_vk[target] != V_NONE:
                         vk, va, vb, vn = t_vk[target], t_va[target], t_vb[target], t_vn[target]
                     else:
-                        if sp + 1 >= capacity:
+                        if sp + 1 > capacity:
                             status, fault = FAULT, NO_ROOM
                             break
                         s_tag[sp] = 1
@@ -211,7 +229,7 @@ def _machine(kind, left, right, root, bits, nbits, input_start, finite_input, ma
                         env = t_env[target]
                     continue
                 if k == K_APP:
-                    if nt + 1 >= capacity or sp + 1 >= capacity:
+                    if nt + 1 > capacity or sp + 1 > capacity:
                         status, fault = FAULT, NO_ROOM
                         break
                     nt, sp = _push_thunk(t_term, t_env, t_vk, s_tag, s_item, nt, sp, right[term], env)
@@ -230,7 +248,7 @@ def _machine(kind, left, right, root, bits, nbits, input_start, finite_input, ma
                 t_vk[item], t_va[item], t_vb[item], t_vn[item] = vk, va, vb, vn
                 continue
             if vk == V_CLOSURE:                           # apply: bind the argument
-                if ne + 1 >= capacity:
+                if ne + 1 > capacity:
                     status, fault = FAULT, NO_ROOM
                     break
                 e_thunk[ne] = item
@@ -240,7 +258,7 @@ def _machine(kind, left, right, root, bits, nbits, input_start, finite_input, ma
                 ne += 1
                 vk = V_NONE
             elif vk == V_MARKER:                          # collect the argument
-                if na + 1 >= capacity:
+                if na + 1 > capacity:
                     status, fault = FAULT, NO_ROOM
                     break
                 a_thunk[na] = item
@@ -263,7 +281,7 @@ def _machine(kind, left, right, root, bits, nbits, input_start, finite_input, ma
                     break
                 if position + 1 > bits_read:
                     bits_read = position + 1
-                if nt + 2 >= capacity or sp + 2 >= capacity:
+                if nt + 2 > capacity or sp + 2 > capacity:
                     status, fault = FAULT, NO_ROOM
                     break
                 tail = nt
@@ -297,6 +315,9 @@ def _machine(kind, left, right, root, bits, nbits, input_start, finite_input, ma
                 status, fault = FAULT, NOT_A_LIST
         else:
             if vk == V_MARKER and vn == 0 and (va == M_ZERO or va == M_ONE):
+                if nout >= output.shape[0]:             # never: each bit costs four thunks
+                    status, fault = FAULT, NO_ROOM
+                    break
                 output[nout] = 0 if va == M_ZERO else 1
                 nout += 1
                 phase = 0
@@ -309,8 +330,12 @@ def _machine(kind, left, right, root, bits, nbits, input_start, finite_input, ma
     return status
 
 
-def run_blc_fast(bits: str, max_steps: int, max_output_bits: int, finite_input: bool = False) -> RunResult:
-    """Run ``bits`` on the numba BLC machine; the same result as :func:`toyinduction.machines.blc.reference.run_blc`."""
+def run_blc_fast(bits: str, max_steps: int, max_output_bits: int, finite_input: bool = False,
+                 heap_cells: int | None = None) -> RunResult:
+    """Run ``bits`` on the numba BLC machine; the same result as :func:`toyinduction.machines.blc.reference.run_blc`
+    (``heap_cells``: the heap limit, default from the budgets and the available memory)."""
+    if heap_cells is not None:
+        check_heap_cells(heap_cells)
     try:
         term, start = parse(bits)
     except NeedBits:
@@ -319,23 +344,46 @@ def run_blc_fast(bits: str, max_steps: int, max_output_bits: int, finite_input: 
         return RunResult(Status.FAULT, "", 0, len(bits), Fault.FREE_VARIABLE)
     kind, left, right, root = flatten(term)
     program = np.frombuffer(bits.encode(), dtype=np.uint8) - ord("0") if bits else np.zeros(0, np.uint8)
-    output = np.zeros(max(max_output_bits, 1), dtype=np.uint8)
     counters = np.zeros(4, dtype=np.int64)
-    # every step allocates a bounded number of cells, so this much room always suffices; start
-    # smaller and rerun with more only if a run needs it (runs are deterministic)
-    bound = int(4 * max_steps + 16 * max_output_bits + 64)
-    capacity = min(bound, 1 << 23)
+    # start with arrays of at most 2^23 cells and rerun with four times more only if a run fills
+    # them (runs are deterministic), up to the heap limit; the limit from the available memory is
+    # asked for only then, so short runs never ask
+    limit = heap_cells if heap_cells is not None else heap_bound(max_steps, max_output_bits)
+    capacity = min(limit, FIRST_HEAP_CELLS)
+    if heap_cells is None and limit > capacity:
+        limit = None
+    ran, output = 0, None                        # the largest arrays a run had, and its output
     while True:
-        status = _machine(kind, left, right, root, program, len(bits), start, finite_input, max_steps,
-                          max_output_bits, capacity, output, counters)
-        if not (status == FAULT and counters[3] == NO_ROOM and capacity < bound):
+        try:
+            # each output bit costs four thunks, so a quarter of the heap holds every bit it can write
+            room = np.zeros(max(1, min(max_output_bits, capacity // 4 + 1)), dtype=np.uint8)
+            arguments = (kind, left, right, root, program, len(bits), start, finite_input, max_steps,
+                         max_output_bits, capacity, room, counters, STOP)
+            # (a run that may be long runs where Ctrl-C can stop it: engine.stop)
+            status = call_interruptibly(_machine, *arguments) if max_steps > 1 << 24 else _machine(*arguments)
+            raise_if_stopped()
+        except MemoryError:
+            # the memory estimate was too generous: the limit is the largest arrays that can be made
+            if ran:
+                status = FAULT                   # the last run filled its arrays; its counters stand
+                break
+            if capacity <= 1 << 16:
+                raise MemoryError(f"not enough memory for the BLC machine's heap of {capacity} cells") from None
+            capacity = limit = capacity // 4
+            continue
+        ran, output = capacity, room
+        if not (status == FAULT and counters[3] == NO_ROOM):
             break
-        capacity = min(bound, capacity * 4)
+        if limit is None:
+            limit = heap_cells_limit(max_steps, max_output_bits)
+        if capacity == limit:
+            break
+        capacity = min(limit, capacity * 4)      # (smaller, when the memory holds less than the first arrays)
     steps, bits_read, nout, fault = (int(v) for v in counters)
     text = "".join(map(str, output[:nout]))
     if status == BITS_LIMIT:
         return RunResult(Status.BITS_LIMIT, text, steps, len(bits))
     if status == FAULT:
         return RunResult(Status.FAULT, text, steps, bits_read, Fault.BAD_OUTPUT if fault == NOT_A_LIST
-                         else Fault.INTERNAL)
+                         else Fault.HEAP_LIMIT)
     return RunResult(Status(status), text, steps, bits_read)

@@ -11,7 +11,8 @@ Evaluation is lazy (call by need): a Krivine machine whose closures are memoised
 shared arguments are evaluated once. A step is one transition of the machine. Every run ends
 in a named Status: ``halted`` (the output list ended), ``step_limit``, ``output_limit``,
 ``bits_limit`` (the program text or the input needs more bits), or ``fault`` (a free variable,
-or an output that is not a list of bits). With ``finite_input`` the input list ends where the
+an output that is not a list of bits, or ``heap_limit``: the heap reached its limit, set from the
+budgets and the available memory). With ``finite_input`` the input list ends where the
 given bits end, as when Tromp's interpreter runs a file; the published quine needs that.
 """
 
@@ -68,15 +69,10 @@ def parse(bits: str, position: int = 0, depth: int = 0):
                 else:                                # 01: an application of two terms
                     stack.append(("app1", depth))
                 continue
-            index = 0                                # 1^i 0: the variable i
-            while True:
-                if position >= len(bits):
-                    raise NeedBits
-                if bits[position] == "0":
-                    position += 1
-                    break
-                index += 1
-                position += 1
+            end = bits.find("0", position)           # 1^i 0: the variable i
+            if end < 0:
+                raise NeedBits
+            index, position = end - position, end + 1
             if index > depth:
                 raise FreeVariable(f"variable {index} under {depth} binders")
             term = (VAR, index)
@@ -94,13 +90,21 @@ def parse(bits: str, position: int = 0, depth: int = 0):
 
 
 def encode(term) -> str:
-    """The bits of a term (inverse of :func:`parse`)."""
-    kind = term[0]
-    if kind == LAM:
-        return "00" + encode(term[1])
-    if kind == APP:
-        return "01" + encode(term[1]) + encode(term[2])
-    return "1" * term[1] + "0"
+    """The bits of a term (inverse of :func:`parse`). Iterative, so deep terms are fine."""
+    pieces, work = [], [term]
+    while work:
+        node = work.pop()
+        kind = node[0]
+        if kind == LAM:
+            pieces.append("00")
+            work.append(node[1])
+        elif kind == APP:
+            pieces.append("01")
+            work.append(node[2])                     # the argument after the function
+            work.append(node[1])
+        else:
+            pieces.append("1" * node[1] + "0")
+    return "".join(pieces)
 
 
 def closed_term_counts(max_size: int) -> list:
@@ -198,15 +202,66 @@ class BadOutput(Exception):
     pass
 
 
-class BLCMachine:
-    """One program applied to its input; its output is read bit by bit."""
+class HeapFull(Exception):
+    """One of the machine's stores reached the heap limit."""
 
-    def __init__(self, bits: str, max_steps: int, finite_input: bool = False):
+
+#: The heap limit below which no memory estimate is asked for (the kernel's first array size).
+FIRST_HEAP_CELLS = 1 << 23
+#: Bytes a heap cell may cost: the kernel's arrays take 49 per cell of the limit (a thunk 26, an
+#: environment cell 8, a marker argument 8, a stack entry 5 and a bit of output), the reference's
+#: Python objects about 130 (measured), so one limit suits both.
+HEAP_CELL_BYTES = 160
+#: The largest heap limit: the kernel's indices are 32-bit.
+MAX_HEAP_CELLS = (1 << 31) - 1
+#: The heap limit when the available memory is unknown (about 0.8 GiB of kernel arrays).
+UNKNOWN_MEMORY_HEAP_CELLS = 1 << 24
+
+
+def heap_bound(max_steps: int, max_output_bits: int) -> int:
+    """Cells no store can exceed within these budgets: every step allocates a bounded number of
+    cells, and every output bit a bounded number more."""
+    return int(4 * max_steps + 16 * max_output_bits + 64)
+
+
+def heap_cells_limit(max_steps: int, max_output_bits: int) -> int:
+    """The heap limit of a run with these budgets: :func:`heap_bound` (which the run can never
+    reach) when that is small, else the cells of :data:`HEAP_CELL_BYTES` that fit in half the
+    memory the process may still use (``available_memory``: the smallest of free memory, the
+    address-space and data limits and the cgroup limit), at most :data:`MAX_HEAP_CELLS`."""
+    bound = heap_bound(max_steps, max_output_bits)
+    if bound <= FIRST_HEAP_CELLS:
+        return bound
+    from toyinduction.engine.parallel import available_memory
+
+    available = available_memory()
+    cells = UNKNOWN_MEMORY_HEAP_CELLS if available is None else available // 2 // HEAP_CELL_BYTES
+    return max(1024, min(bound, cells, MAX_HEAP_CELLS))
+
+
+def check_heap_cells(heap_cells) -> None:
+    """Refuse (ValueError) a heap limit that is not an integer in 16..MAX_HEAP_CELLS."""
+    if isinstance(heap_cells, bool) or not isinstance(heap_cells, int) or not 16 <= heap_cells <= MAX_HEAP_CELLS:
+        raise ValueError(f"heap_cells must be an integer in 16..{MAX_HEAP_CELLS}, got {heap_cells!r}")
+
+
+class BLCMachine:
+    """One program applied to its input; its output is read bit by bit.
+
+    The heap has a limit, ``heap_cells``, in each of the machine's four stores: thunks,
+    environment cells, the arguments collected by markers, and the stack. They count what the
+    numba kernel allocates (cells are never freed), so both machines stop at the same place
+    with ``fault`` (``heap_limit``) when one would grow past it.
+    """
+
+    def __init__(self, bits: str, max_steps: int, finite_input: bool = False, heap_cells: int | None = None):
         self.bits, self.steps, self.max_steps = bits, 0, max_steps
         self.finite_input = finite_input
+        self.heap_cells = MAX_HEAP_CELLS if heap_cells is None else heap_cells
         self.program, self.input_start = parse(bits)
         self.bits_read = self.input_start
         self.output: list = []
+        self.thunks, self.env_cells, self.marker_args = 1, 1, 0     # the input thunk and its environment
 
     def read_input(self, position: int) -> int:
         """Input bit ``position`` (NeedBits beyond the given bits)."""
@@ -215,15 +270,25 @@ class BLCMachine:
         self.bits_read = max(self.bits_read, position + 1)
         return int(self.bits[position])
 
-    def whnf(self, thunk: Thunk, arguments=()):
-        """Evaluate ``thunk`` applied to ``arguments`` (thunks, first applied first) to a value."""
-        stack = [("arg", argument) for argument in reversed(arguments)]
-        value, term, env = None, None, None
+    def new_thunks(self, count: int, stack: list, pushes: int) -> None:
+        """Room for ``count`` new thunks and ``pushes`` more stack entries, or HeapFull."""
+        if self.thunks + count > self.heap_cells or len(stack) + pushes > self.heap_cells:
+            raise HeapFull
+        self.thunks += count
+
+    def force(self, thunk: Thunk, stack: list):
+        """Start forcing ``thunk``: (value, None, None) if it has one, else push an update frame
+        and return (None, its term, its environment)."""
         if thunk.value is not None:
-            value = thunk.value
-        else:
-            stack.append(("update", thunk))
-            term, env = thunk.term, thunk.env
+            return thunk.value, None, None
+        if len(stack) + 1 > self.heap_cells:
+            raise HeapFull
+        stack.append(("update", thunk))
+        return None, thunk.term, thunk.env
+
+    def whnf(self, stack: list, value=None, term=None, env=None):
+        """Evaluate ``value``, or ``term`` in ``env``, against ``stack`` (arguments and update
+        frames, the next to apply last) to a value."""
         while True:
             if value is None:
                 self.steps += 1
@@ -234,14 +299,10 @@ class BLCMachine:
                     found = env
                     for _ in range(term[1] - 1):
                         found = found[1]
-                    target = found[0]
-                    if target.value is not None:
-                        value = target.value
-                    else:
-                        stack.append(("update", target))
-                        term, env = target.term, target.env
+                    value, term, env = self.force(found[0], stack)
                     continue
                 if kind == APP:                        # push the argument, evaluate the function
+                    self.new_thunks(1, stack, 1)
                     stack.append(("arg", Thunk(term[2], env)))
                     term = term[1]
                     continue
@@ -254,8 +315,14 @@ class BLCMachine:
                 continue
             # apply the value to the argument thunk ``item``
             if isinstance(value, Closure):
+                if self.env_cells + 1 > self.heap_cells:
+                    raise HeapFull
+                self.env_cells += 1
                 term, env, value = value.body, (item, value.env), None
             elif isinstance(value, Marker):
+                if self.marker_args + 1 > self.heap_cells:
+                    raise HeapFull
+                self.marker_args += 1
                 value = Marker(value.name, value.args + (item,))
             elif self.finite_input and value.position >= len(self.bits):
                 value = FALSE                          # Tromp's convention: the input list ends (nil)
@@ -263,45 +330,64 @@ class BLCMachine:
             else:                                      # an input cell: λz. z head tail
                 self.steps += 1
                 bit = self.read_input(value.position)
+                self.new_thunks(2, stack, 2)
                 stack.append(("arg", Thunk(value=Input(value.position + 1))))
                 stack.append(("arg", Thunk(value=TRUE if bit == 0 else FALSE)))
-                value = None
-                if item.value is not None:
-                    value = item.value
-                else:
-                    stack.append(("update", item))
-                    term, env = item.term, item.env
+                value, term, env = self.force(item, stack)
+
+    def evaluate(self, thunk: Thunk | None, markers: tuple) -> object:
+        """``thunk`` applied to two new marker thunks (``markers``' names) to a value; None: the
+        program applied to its input, the first cell of the output list (one step for the
+        application, and the input is a thunk of the variable 1)."""
+        stack: list = []
+        self.new_thunks(2, stack, 2)
+        stack += [("arg", Thunk(value=Marker(markers[1]))), ("arg", Thunk(value=Marker(markers[0])))]
+        if thunk is not None:
+            value, term, env = self.force(thunk, stack)
+            return self.whnf(stack, value, term, env)
+        self.steps += 1
+        if self.steps > self.max_steps:
+            raise OutOfSteps
+        self.new_thunks(1, stack, 1)
+        stack.append(("arg", Thunk((VAR, 1), (Thunk(value=Input(self.input_start)), None))))
+        return self.whnf(stack, None, self.program, None)
 
     def run(self, max_output_bits: int) -> tuple[Status, str]:
         """Read the output list; return how the run ended and the bits read."""
         output = self.output
-        cell = Thunk(term=(APP, self.program, (VAR, 1)), env=(Thunk(value=Input(self.input_start)), None))
+        cell = None
         while True:
             if len(output) >= max_output_bits:
                 return Status.OUTPUT_LIMIT, "".join(output)
-            value = self.whnf(cell, (Thunk(value=Marker("pair")), Thunk(value=Marker("end"))))
+            value = self.evaluate(cell, ("pair", "end"))
             if isinstance(value, Marker) and value.name == "end" and not value.args:
                 return Status.HALTED, "".join(output)          # the empty list: the output ends
             if not (isinstance(value, Marker) and value.name == "pair" and len(value.args) == 3):
                 raise BadOutput
             head, tail = value.args[0], value.args[1]
-            bit = self.whnf(head, (Thunk(value=Marker("0")), Thunk(value=Marker("1"))))
+            bit = self.evaluate(head, ("0", "1"))
             if not (isinstance(bit, Marker) and bit.name in "01" and not bit.args):
                 raise BadOutput
             output.append(bit.name)
             cell = tail
 
 
-def run_blc(bits: str, max_steps: int, max_output_bits: int, finite_input: bool = False) -> RunResult:
+def run_blc(bits: str, max_steps: int, max_output_bits: int, finite_input: bool = False,
+            heap_cells: int | None = None) -> RunResult:
     """Run ``bits`` (a closed term, then its input) on the reference BLC machine.
 
     ``finite_input``: the input list ends where the bits end (Tromp's convention for running a
     file), instead of the monotone machine's never-ending input (``bits_limit`` when it runs out).
+    ``heap_cells``: the heap limit (default :func:`heap_cells_limit`, from the budgets and the
+    available memory); a run that reaches it ends in ``fault`` (``heap_limit``).
     """
     from toyinduction.core import Fault
 
+    if heap_cells is None:
+        heap_cells = heap_cells_limit(max_steps, max_output_bits)
+    check_heap_cells(heap_cells)
     try:
-        machine = BLCMachine(bits, max_steps, finite_input)
+        machine = BLCMachine(bits, max_steps, finite_input, heap_cells)
     except NeedBits:
         return RunResult(Status.BITS_LIMIT, "", 0, len(bits))
     except FreeVariable:
@@ -315,6 +401,8 @@ def run_blc(bits: str, max_steps: int, max_output_bits: int, finite_input: bool 
         return RunResult(Status.BITS_LIMIT, "".join(machine.output), machine.steps, len(bits))
     except BadOutput:
         return RunResult(Status.FAULT, "".join(machine.output), machine.steps, machine.bits_read, Fault.BAD_OUTPUT)
+    except HeapFull:
+        return RunResult(Status.FAULT, "".join(machine.output), machine.steps, machine.bits_read, Fault.HEAP_LIMIT)
 
 
 #: Identifies the machine (this module's semantics) wherever results are keyed.
@@ -322,18 +410,26 @@ SPEC_HASH = "blc-tromp-lazy-1"
 
 
 def show(term) -> str:
-    """A term in de Bruijn notation: λ for an abstraction, juxtaposition for application."""
-    kind = term[0]
-    if kind == VAR:
-        return str(term[1])
-    if kind == LAM:
-        return "λ" + show(term[1])
-    function, argument = show(term[1]), show(term[2])
-    if term[1][0] == LAM:
-        function = f"({function})"
-    if term[2][0] != VAR:
-        argument = f"({argument})"
-    return f"{function} {argument}"
+    """A term in de Bruijn notation: λ for an abstraction, juxtaposition for application.
+    Iterative, so deep terms are fine; the text is linear in the term's size."""
+    pieces, work = [], [term]
+    while work:
+        node = work.pop()
+        if isinstance(node, str):                    # a parenthesis or the space, in order
+            pieces.append(node)
+            continue
+        kind = node[0]
+        if kind == VAR:
+            pieces.append(str(node[1]))
+        elif kind == LAM:
+            pieces.append("λ")
+            work.append(node[1])
+        else:                                        # "f a": (f) when f is a λ, (a) unless a is a variable
+            function, argument = node[1], node[2]
+            work += [argument] if argument[0] == VAR else [")", argument, "("]
+            work.append(" ")
+            work += [")", function, "("] if function[0] == LAM else [function]
+    return "".join(pieces)
 
 
 def describe(bits: str) -> str:
