@@ -10,8 +10,9 @@ import pytest
 import toyinduction
 
 PACKAGE = Path(toyinduction.__file__).resolve().parent
-#: Layers from the bottom: a module may import from its own layer and the ones before it.
-LAYERS = ("core", "engine", "machines", "sources", "induction", "plots", "malign", "cli")
+#: Layers from the bottom: a module may import from its own layer and the ones before it. The
+#: checks of user-given values (``validate``: the API's and the CLI's one source) sit below all.
+LAYERS = ("validate", "core", "engine", "machines", "sources", "induction", "plots", "malign", "cli")
 
 
 def _modules():

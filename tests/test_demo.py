@@ -27,8 +27,10 @@ READERS = ("world_honest.toy", "world_honest_flag.toy", "world_honest_civ.toy")
 
 
 @pytest.fixture(scope="module")
-def default_report(tmp_path_factory):
-    return run_demo(tmp_path_factory.mktemp("demo"), max_bits=14, figures=False)
+def default_report(tmp_path_factory, shared_store):
+    """The demo on the small world the README, the notebook and the CLI tests use (the default
+    world's full report is experiments/results/demo_report.json, made by experiments/demo_results.py)."""
+    return run_demo(tmp_path_factory.mktemp("demo"), max_bits=14, figures=False, store=shared_store, **SMALL)
 
 
 def _conclusions(report):
@@ -39,19 +41,21 @@ def _conclusions(report):
             "controls untouched": all(row["measured_share"] == 0 for row in report["controls"])}
 
 
+#: the small world of the README's example: its class measurements are made once a session
+SMALL = dict(depth=24, targets=2, controls=1)
 HELD_OUT = {name: PREMISES[name] for name in ("not-told", "not-told, no-pointer")}
 
 
 @pytest.mark.parametrize("seed", [1, 987654321])
 def test_held_out_seeds_give_the_same_structure_and_conclusions(seed, default_report, tmp_path):
-    report = run_demo(tmp_path, seed=seed, max_bits=14, figures=False, targets=2, premises=HELD_OUT)
+    report = run_demo(tmp_path, seed=seed, max_bits=14, figures=False, premises=HELD_OUT, **SMALL)
     mine = {k: v for k, v in _conclusions(default_report).items()}
     assert _conclusions(report) == mine
 
 
-def test_the_report_leads_with_the_premise_table(default_report, tmp_path):
+def test_the_report_leads_with_the_premise_table(default_report, tmp_path, shared_store):
     assert [row["name"] for row in default_report["premises"]] == ["full-pool", *PREMISES]
-    report = run_demo(tmp_path, max_bits=12, figures=False, premises={}, targets=2)
+    report = run_demo(tmp_path, max_bits=12, figures=False, premises={}, store=shared_store, **SMALL)
     markdown = (tmp_path / "report.md").read_text()
     assert markdown.index("## Premises") < markdown.index("## Ways to know when") < markdown.index("## The ledger")
     assert "model-free interval" in markdown and report["assumption"] in markdown
@@ -238,9 +242,10 @@ def test_question_times_depend_on_the_civilisation_not_on_the_clock():
     assert len(patterns) == 4                                   # every civilisation asks at its own times
 
 
-def test_demo_command_json(tmp_path):
-    result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path / "out"), "--store", str(tmp_path / "runs"),
-                                       "--max-bits", "12", "--targets", "2", "--json"])
+def test_demo_command_json(tmp_path, shared_store):
+    result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path / "out"), "--store", str(shared_store.directory),
+                                       "--max-bits", "12", "--depth", "24", "--targets", "2", "--controls", "1",
+                                       "--json"])
     document = json.loads(result.output)
     assert {"targets", "controls", "unresolved_mass", "assumption", "programs", "price_of_malice", "premises",
             "ways_to_know_when"} <= set(document)
@@ -265,7 +270,7 @@ def test_the_demo_reports_its_progress(tmp_path):
     import toyinduction as ti
 
     calls = []
-    options = dict(max_bits=10, targets=2, controls=1, workers=1)
+    options = dict(max_bits=10, workers=1, **SMALL)
     report = ti.demo(store=ti.RunStore(tmp_path), progress=lambda done, total: calls.append((done, total)), **options)
     total = calls[0][1]
     assert all(t == total for _, t in calls) and calls[-1] == (total, total)

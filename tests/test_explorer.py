@@ -23,10 +23,16 @@ from toyinduction.induction.mixture import (build_pool, most_probable_continuati
                                             top_hypotheses)
 from toyinduction.machines.toy.enumerate import enumerate_programs
 from toyinduction.machines.toy.language import TOY
-from toyinduction.malign.demo import json_summary, run_demo
+from toyinduction.malign.demo import PREMISES, demo, json_summary
+from toyinduction.malign.recompute import recompute
 
 SEQUENCE = "0101010101010101"   # the 19-bit "loop idx out end" writes it: a real top hypothesis at 20 bits
 DEMO_MAX_BITS = 14              # the demo tests' background: the same pool structure, seconds instead of 20
+#: the demo tests' world: the README's small world (depth 24, two targets, one control), every premise
+#: that keeps the machine (toy-uniform reassembles the pool in another machine: a minute more, and no
+#: recomputation to check)
+SMALL_WORLD = {"seed": 2026, "depth": 24, "targets": 2, "controls": 1, "max_bits": DEMO_MAX_BITS, "workers": 1,
+               "premises": {name: premise for name, premise in PREMISES.items() if premise[2] is None}}
 
 
 def invoke(*args):
@@ -282,10 +288,10 @@ def test_the_prediction_page_shows_the_numbers_of_predict_json_at_every_step(pre
 
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
-    """The demo on a smaller background, kept with its internals: (what --json prints, the
-    report, the page)."""
+    """The demo on the small world, kept with its internals: (what --json prints, the report,
+    the page)."""
     folder = tmp_path_factory.mktemp("demo")
-    report = run_demo(folder / "out", max_bits=DEMO_MAX_BITS, figures=False, keep=True)
+    report = demo(**SMALL_WORLD)
     page = write_explorer(explorer_document_from_demo(report), folder / "explorer.html")
     return json_summary(report), report, page
 
@@ -334,12 +340,16 @@ def test_the_demo_page_shows_the_ledger_and_the_shares_at_each_first_question(de
     page.click('#zoom button[data-zoom="64"]')                         # a window that follows t
     page.keyboard.press("ArrowRight")
     check_time_step(page, document, stream, at - 9)
-    premises = page.locator("#premises tbody tr")
-    for position, premise in enumerate(printed["premises"]):
-        cells = premises.nth(position).locator("td")
-        assert cells.nth(0).text_content() == premise["name"]
-        assert_shown(cells, "nth=2", premise["consequentialist_share"])
-        assert_shown(cells, "nth=3", premise["honest_bit_probability"])
+    for premise in printed["premises"]:                               # one row per premise and target
+        rows = page.locator(f'#premises tbody tr[data-premise="{premise["name"]}"]')
+        assert rows.count() == len(premise["per_target"])
+        assert rows.nth(0).locator("td").nth(0).text_content() == premise["name"]
+        for position, target in enumerate(premise["per_target"]):
+            cells = rows.nth(position).locator("td")
+            for column, cls in enumerate(("honest", "deviating, not goal-directed", "goal-directed", "unresolved")):
+                assert_shown(cells, f"nth={3 + column}", target["class_shares"][cls])
+            assert cells.nth(7).text_content() == target["holder"]
+            assert_shown(cells, "nth=9", target["honest_bit_probability"])
     page.screenshot(path=str(tmp_path / "demo.png"), full_page=True)
     assert (tmp_path / "demo.png").stat().st_size > 0
     assert problems == []
@@ -357,9 +367,128 @@ def test_predict_and_demo_write_the_page_with_html(tmp_path):
     assert [{key: row[key] for key in step} for row, step in zip(stream["rows"], printed["steps"])] == printed["steps"]
     assert {key: stream["rows"][-1][key] for key in printed["next"]} == printed["next"]
     page = tmp_path / "demo.html"
-    printed = json.loads(invoke("demo", "--max-bits", 10, "--targets", 1, "--controls", 0, "--out", tmp_path / "out",
-                                "--store", tmp_path / "store", "--html", page, "--json").output)
+    printed = json.loads(invoke("demo", "--depth", 24, "--max-bits", 10, "--targets", 1, "--controls", 0, "--out",
+                                tmp_path / "out", "--store", tmp_path / "store", "--html", page, "--json").output)
     document = embedded_document(page)
     assert printed["html"] == str(page) and document["kind"] == "demo"
+    assert {q["target"] for q in document["recompute"]["questions"]} == {row["name"] for row in printed["targets"]}
     assert [row["measured_share"] for row in document["ledger"]] == \
         [row["measured_share"] for row in printed["targets"]]
+
+
+# ---- the recomputation: Python against the demo, the page against Python ----
+
+def close(a: float, b: float) -> bool:
+    """Equal to 1e-9 relative (shares below 1e-300 may underflow to 0 on one side only)."""
+    return a == b or math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-300)
+
+
+def test_the_recomputation_gives_the_demo_premise_rows_and_questions(demo_run):
+    """recompute() from the compact table is the demo's own arithmetic (predict_at over the whole
+    pool): every premise row, every target, and both questions of the full pool."""
+    _, report, _ = demo_run
+    for row in report["premises"]:
+        chosen = () if row["name"] == "full-pool" else (row["name"],)
+        got = [r for r in recompute(report, premises=chosen) if r["question"] == 0]
+        assert [r["target"] for r in got] == [t["target"] for t in row["per_target"]]
+        for mine, theirs in zip(got, row["per_target"]):
+            for cls, share in theirs["class_shares"].items():
+                assert close(mine["class_shares"][cls], share), (row["name"], cls, mine["class_shares"][cls], share)
+            assert mine["holder"] == theirs["holder"]
+            assert close(mine["p_honest"], theirs["honest_bit_probability"])
+            assert all(close(a, b) for a, b in zip(mine["p_honest_bounds"], theirs["honest_bit_probability_bounds"]))
+            assert all(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-15) for a, b in
+                       zip(mine["p_honest_coin_interval"], theirs["honest_bit_probability_coin_interval"]))
+    full = recompute(report)
+    for target in report["targets"]:
+        for q in target["questions"]:
+            (mine,) = [r for r in full if r["target"] == target["name"] and r["question"] == q["index"]]
+            assert all(close(mine["class_shares"][cls], share) for cls, share in q["class_shares"].items())
+            assert close(mine["p_honest"], q["p_honest"])
+    # a share of 1 − ε reads as odds from the masses, not from the rounded share
+    for mine in full:
+        top = mine["holder"]
+        rest = sum(share for cls, share in mine["class_shares"].items() if cls != top)
+        if rest > 0:
+            assert math.isclose(mine["log10_odds"][top], math.log10(mine["class_shares"][top] / rest), rel_tol=1e-6)
+
+
+def read_recomputed(page) -> list:
+    """Every row the page's recomputation shows: its shares, odds and the true answer's numbers."""
+    rows = []
+    lines = page.locator("#recomputed tbody tr")
+    for i in range(lines.count()):
+        line = lines.nth(i)
+        shares = {}
+        odds = {}
+        cells = line.locator("td.share")
+        for j in range(cells.count()):
+            cell = cells.nth(j)
+            shares[cell.get_attribute("data-class")] = float(cell.get_attribute("data-value"))
+            odds[cell.get_attribute("data-class")] = float(cell.get_attribute("data-odds"))
+        rows.append({"target": line.get_attribute("data-target"), "question": int(line.get_attribute("data-question")),
+                     "class_shares": shares, "log10_odds": odds,
+                     "holder": line.locator("td.holder").text_content(),
+                     "p_honest": float(line.locator("td.p-honest").get_attribute("data-value")),
+                     "log10_odds_honest": float(line.locator("td.odds-honest").get_attribute("data-value")),
+                     "p_honest_bounds": json.loads(line.locator("td.bounds").get_attribute("data-value")),
+                     "p_honest_coin_interval": json.loads(line.locator("td.coin").get_attribute("data-value"))})
+    return rows
+
+
+def assert_agree(shown: list, computed: list) -> float:
+    """The page's rows equal Python's; returns the largest relative difference seen."""
+    assert [(r["target"], r["question"]) for r in shown] == [(r["target"], r["question"]) for r in computed]
+    worst = 0.0
+    for mine, theirs in zip(shown, computed):
+        assert mine["holder"] == theirs["holder"]
+        pairs = [(mine["class_shares"][c], theirs["class_shares"][c]) for c in theirs["class_shares"]]
+        pairs += [(mine["log10_odds"][c], theirs["log10_odds"][c]) for c in theirs["log10_odds"]]
+        pairs += [(mine["p_honest"], theirs["p_honest"]), (mine["log10_odds_honest"], theirs["log10_odds_honest"])]
+        pairs += list(zip(mine["p_honest_bounds"] + mine["p_honest_coin_interval"],
+                          theirs["p_honest_bounds"] + theirs["p_honest_coin_interval"]))
+        for a, b in pairs:
+            assert close(a, b), (mine["target"], mine["question"], a, b)
+            if a != b and math.isfinite(b) and b != 0:
+                worst = max(worst, abs(a - b) / abs(b))
+    return worst
+
+
+def test_the_page_recomputes_the_numbers_python_computes(demo_run, open_page):
+    """A program off, a class off, a premise, λ moved: the page's numbers are recompute()'s."""
+    _, report, path = demo_run
+    table = report.internals["recompute"]
+    page, problems = open_page(path)
+    full = recompute(table)
+    assert_agree(read_recomputed(page), full)
+    # the program off: the heaviest named program of the class holding the first target's first question
+    first = table["questions"][0]
+    holder = full[0]["holder"]
+    named = [table["programs"][int(key)] for key, cls in first["named_classes"].items() if cls == holder]
+    program = max(named, key=lambda p: p["log2_prior"])
+    choices = [({"off": (program["name"],)}, lambda: page.locator(
+                    f'#pool-programs input[data-program="{program["name"]}"]').uncheck()),
+               ({"off_classes": ("deviating, not goal-directed",)}, lambda: page.locator(
+                    '#class-choices input[data-class="deviating, not goal-directed"]').uncheck()),
+               ({"premises": ("no-pointer",)}, lambda: page.locator(
+                    '#premise-choices input[data-premise="no-pointer"]').check()),
+               ({"speed": 0.5}, lambda: page.locator("#lambda-number").fill("0.5") or page.locator(
+                    "#lambda-number").dispatch_event("change")),
+               ({"premises": ("not-told", "no-pointer"), "speed": 0.5}, lambda: [
+                   page.locator('#premise-choices input[data-premise="not-told"]').check(),
+                   page.locator('#premise-choices input[data-premise="no-pointer"]').check(),
+                   page.locator("#lambda-number").fill("0.5"), page.locator("#lambda-number").dispatch_event("change")])]
+    worst = 0.0
+    for choice, act in choices:
+        page.locator("#pool-details summary").click() if "off" in choice else None
+        act()
+        computed = recompute(table, **choice)
+        assert any(a["class_shares"] != b["class_shares"] or a["p_honest"] != b["p_honest"]
+                   for a, b in zip(computed, full)), choice        # the choice changes something
+        worst = max(worst, assert_agree(read_recomputed(page), computed))
+        page.locator("#recompute-reset").click()
+        if "off" in choice:
+            page.locator("#pool-details summary").click()
+        assert_agree(read_recomputed(page), full)
+    print(f"largest relative difference between the page and Python: {worst:.1e}")
+    assert problems == []

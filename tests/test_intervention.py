@@ -260,3 +260,24 @@ def test_the_pool_search_finds_a_planted_shorter_program(tmp_path):
     path = save_found(document, tmp_path / "found.json")
     assert load_found(world, TOY, path) == kept
     assert load_found(World(seed=1, depth=16, region_bits=2, quiet=16), TOY, path) == []   # another world: none
+
+
+def test_a_measurement_is_kept_in_the_run_store_for_the_code_that_made_it(tmp_path, monkeypatch):
+    """A class measurement made with a run store is loaded by a later run of the same code (another
+    process: the in-process memo is emptied here), equal to a fresh one; other code measures anew."""
+    from toyinduction import RunStore
+    from toyinduction.machines.toy.language import TOY as LANGUAGE
+    from toyinduction.malign import intervention
+
+    world = World(depth=24)
+    q = intervention.question(world, 0, 0)
+    bits = world.program("world_guided_ones.toy", LANGUAGE) + world.data("world_guided_ones.toy", 0, world.louder_path(0), 1)
+    store = RunStore(tmp_path)
+    fresh = intervention._measure_questions(LANGUAGE, bits, world, [q], None)
+    intervention.remember(LANGUAGE, bits, world, [q], fresh, store)
+    monkeypatch.setattr(intervention, "_MEASURED", {})
+    assert intervention.recall(LANGUAGE, bits, world, [q], store) == fresh
+    assert fresh[0]["class"] == intervention.GOAL_DIRECTED
+    monkeypatch.setattr(intervention, "_MEASURED", {})
+    monkeypatch.setattr(intervention, "_instrument_version", lambda: "other code")
+    assert intervention.recall(LANGUAGE, bits, world, [q], store) is None

@@ -49,6 +49,8 @@ _PUBLIC = {
     "DemoReport": ("toyinduction.malign.demo", "DemoReport"),
     "experiment": ("toyinduction.malign.experiments", "experiment"),
     "ExperimentResult": ("toyinduction.malign.experiments", "ExperimentResult"),
+    "complexity": ("toyinduction.induction.complexity", "complexity"),
+    "ComplexityReport": ("toyinduction.induction.complexity", "ComplexityReport"),
 }
 
 __all__ = ["__version__", *_PUBLIC]

@@ -17,9 +17,13 @@ and reports ``steps``, ``bits_read`` (program bits consumed, as instructions or 
 from __future__ import annotations
 
 import enum
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
+
+from toyinduction import validate
+from toyinduction.validate import DEFAULT_WORKERS, ENUMERATE_OUTPUT_BITS
 
 
 class _Named(enum.IntEnum):
@@ -69,6 +73,7 @@ class Fault(_Named):
     INTERNAL = 17             # a broken invariant; reported instead of crashing (never seen)
     FREE_VARIABLE = 18        # blc: the program text is an open term
     BAD_OUTPUT = 19           # blc: the result is not a list of bits
+    HEAP_LIMIT = 20           # blc: the heap (thunks, environments, the stack) reached its limit
 
 
 @dataclass(frozen=True)
@@ -192,9 +197,11 @@ class Machine:
         its code from the data it reads)."""
         raise NotImplementedError
 
-    def enumerate(self, max_bits: int, *, max_steps: int = 1000, output_bits: int = 32, store=None,
-                  workers: int = 1, progress=None, keep_leaves: int = 200_000, fresh: bool = False):
-        """Every program of at most ``max_bits`` bits, with exact prior masses (an ``Enumeration``)."""
+    def enumerate(self, max_bits: int, *, max_steps: int = 1000, output_bits: int = ENUMERATE_OUTPUT_BITS, store=None,
+                  workers: int = DEFAULT_WORKERS, progress=None, keep_leaves: int = 200_000, fresh: bool = False):
+        """Every program of at most ``max_bits`` bits, with exact prior masses (an ``Enumeration``).
+        The defaults are ``toyinduction enumerate``'s (:data:`~toyinduction.validate.ENUMERATE_OUTPUT_BITS`
+        output bits, all cores), and so are the checks (:func:`toyinduction.validate.check_enumeration`)."""
         raise NotImplementedError
 
     def sample(self, count: int, *, max_bits: int, max_steps: int = 1000, output_bits: int = 32, seed: int = 0,
@@ -220,3 +227,24 @@ def names_a_file(path) -> bool:
         return Path(path).is_file()
     except OSError:
         return False
+
+
+def bit_sequence(value) -> str:
+    """Observed bits — a string of 0 and 1, a list (or tuple) of 0/1, or a one-dimensional
+    numpy array of 0/1 — as a bit string; refuses anything else and the empty sequence."""
+    if isinstance(value, str):
+        bits_to_array(value)
+        text = value
+    elif isinstance(value, (list, tuple, np.ndarray)):
+        items = np.asarray(value)
+        if items.ndim != 1 or not all(isinstance(bit, (numbers.Integral, np.bool_)) and bit in (0, 1)
+                                      for bit in items.tolist()):
+            raise ValueError(f"not a bit sequence: {validate.quoted(value)} (give 0s and 1s: '0101', [0, 1, 0, 1] or a "
+                             f"one-dimensional numpy array of 0/1)")
+        text = array_to_bits(items.tolist())
+    else:
+        raise ValueError(f"not a bit sequence: {validate.quoted(value)} (give 0s and 1s: '0101', [0, 1, 0, 1] or a "
+                         f"one-dimensional numpy array of 0/1)")
+    if not text:
+        raise ValueError("empty sequence: give at least one bit (on the command line: bits, a file of bits, or a program)")
+    return text

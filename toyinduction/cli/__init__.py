@@ -10,13 +10,11 @@ from pathlib import Path
 
 import click
 
-from toyinduction import __version__
+from toyinduction import __version__, validate
 from toyinduction.cli.progress import ProgressBar
-from toyinduction.core import names_a_file
+from toyinduction.core import bit_sequence, names_a_file
 from toyinduction.machines.toy.language import LANGUAGES, MNEMONICS, kraft_sum
-
-#: Budgets above this are refused as absurd (the kernel caps step counts at 2**61).
-MAX_BUDGET = 2 ** 61
+from toyinduction.validate import MAX_BUDGET
 #: Runs longer than this many steps are sliced, with a progress bar.
 PROGRESS_CHUNK = 50_000_000
 
@@ -26,18 +24,67 @@ def emit(document: dict, as_json: bool, text: str) -> None:
     click.echo(json.dumps(document, indent=2) if as_json else text)
 
 
+def warn_before(*warnings) -> None:
+    """Print each warning that is not None on stderr (``Warning: ...``), before a computation
+    that cannot finish in a human time starts (toyinduction.engine.stop estimates them)."""
+    for line in warnings:
+        if line:
+            click.echo(f"Warning: {line}", err=True)
+
+
+def warn_before_enumeration(chosen, max_bits: int, max_steps: int, workers: int) -> None:
+    """Warn when enumerating ``chosen``'s programs of up to ``max_bits`` bits (toy machines: the
+    estimated count at the measured rate) or running one that never stops to ``max_steps`` steps
+    cannot finish in a human time."""
+    from toyinduction.engine.stop import steps_warning
+
+    language = getattr(chosen, "language", None)
+    if language is not None:
+        from toyinduction.machines.toy.enumerate import enumeration_warning
+
+        warn_before(enumeration_warning(language, max_bits, workers))
+    warn_before(steps_warning(max_steps, each=True))
+
+
+#: Lines for stderr that a command leaves with :func:`note`; printed once it succeeds (an error prints its one line alone).
+NOTES: list = []
+
+
+def note(text: str) -> None:
+    """Say ``text`` on stderr after the command succeeds (a skipped program, a degenerate variant)."""
+    if text not in NOTES:
+        NOTES.append(text)
+
+
 def library_errors(command):
-    """Turn the library's ValueErrors into a one-line error and exit code 1 (no traceback)."""
+    """Turn the library's ValueErrors into a one-line error and exit code 1 (no traceback); on
+    success, print the command's :func:`note` lines on stderr."""
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        NOTES.clear()
         try:
-            return command(*args, **kwargs)
+            result = command(*args, **kwargs)
+            for line in NOTES:
+                click.echo(line, err=True)
+            return result
         except ValueError as error:
             raise click.ClickException(str(error).splitlines()[0] if str(error) else type(error).__name__)
         except OSError as error:     # a path the system refuses: a directory, below a file, read-only, ...
             where = f"{error.filename}: " if error.filename else ""
             raise click.ClickException(f"{where}{error.strerror or type(error).__name__}")
+        except MemoryError as error:  # (numpy's _ArrayMemoryError too): what the limits did not foresee
+            raise click.ClickException(out_of_memory(error)) from None
     return wrapper
+
+
+def out_of_memory(error: MemoryError) -> str:
+    """The one line for a MemoryError: how much could not be allocated (when numpy says) and
+    what to lower."""
+    said = " ".join(str(error).split())
+    amount = re.match(r"Unable to allocate ([0-9.]+ [KMGTPE]?i?B)", said)
+    what = f" (could not allocate {amount.group(1)})" if amount else ""
+    return (f"out of memory{what}: lower the budgets (--output-bits, --max-bits, --max-steps, --count, --workers) "
+            f"or the language variant's limits, or run where more memory is allowed")
 
 
 def machine_option(kinds: str = "prefix"):
@@ -54,17 +101,16 @@ def machine_option(kinds: str = "prefix"):
 def chosen_machine(machine_name, kinds: str = "prefix", file: str | None = None):
     """The Machine named on the command line; without a name, the one whose source files end like
     ``file`` (a .lam file -> blc), else toy. Refuses a machine the command does not take."""
-    from toyinduction.machines import PREFIX_MACHINES, is_prefix_machine, is_toy_variant, machine, machine_for_file
+    from toyinduction.machines import bits_machine, is_toy_variant, machine, machine_for_file
 
     if machine_name is None:
         by_suffix = machine_for_file(file) if file is not None else None
         return by_suffix if by_suffix is not None else machine("toy")
-    chosen = machine(machine_name)
-    if kinds == "prefix" and not is_prefix_machine(chosen):
-        raise ValueError(f"this command takes a machine that reads its program as bits ({', '.join(PREFIX_MACHINES)})"
-                         f"; {chosen.name} is not one (Turing machines: toyinduction tm ctm / tm run)")
+    chosen = bits_machine(machine_name) if kinds == "prefix" else machine(machine_name)
     if kinds == "variants" and not is_toy_variant(chosen):
         raise ValueError(f"this command takes a toy variant ({', '.join(LANGUAGES)} or a .json file), not {chosen.name}")
+    for warning in (chosen.language.warnings if is_toy_variant(chosen) else ()):
+        note(f"warning: language {chosen.name}: {warning}")
     return chosen
 
 
@@ -73,12 +119,47 @@ def json_option(command):
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")(command)
 
 
+class Checked(click.IntRange):
+    """An integer option's type: the command line parses the text, the library's checker
+    (:mod:`toyinduction.validate`) refuses what the API refuses, with the same message (exit 2).
+    The range shown in --help is the checker's."""
+
+    def __init__(self, check: validate.Bounded):
+        super().__init__(check.low, check.high)
+        self.check = check
+
+    def convert(self, value, param, ctx):
+        """Parse ``value`` (text that is not a number goes to the checker as it is, which names it)."""
+        if isinstance(value, str):
+            try:
+                value = self.check.kind(value.strip())
+            except ValueError:
+                pass
+        try:
+            return self.check(value)
+        except ValueError as error:
+            raise click.UsageError(str(error), ctx) from None
+
+
+class CheckedFloat(click.FloatRange):
+    """A real-valued option's type, checked as :class:`Checked` checks an integer."""
+
+    def __init__(self, check: validate.Bounded):
+        super().__init__(check.low, check.high)
+        self.check = check
+
+    convert = Checked.convert
+
+
+def checked(check: validate.Bounded):
+    """The option type that parses and then calls ``check``."""
+    return CheckedFloat(check) if check.kind is float else Checked(check)
+
+
 def workers_option(command):
     """--workers N: threads (or local dask processes); default all cores."""
-    import os
-
-    return click.option("--workers", default=os.cpu_count() or 1, show_default="all cores",
-                        type=click.IntRange(1, 256), help="Threads (or local dask processes).")(command)
+    return click.option("--workers", default=validate.DEFAULT_WORKERS, show_default="all cores",
+                        type=checked(validate.WORKERS), help="Threads (or local dask processes).")(command)
 
 
 def budget(name: str, default: int, help_text: str):
@@ -132,6 +213,10 @@ class OneLineErrors(click.Group):
             ProgressBar.close_all()
             click.echo(f"Error: {error.format_message()}", err=True)
             sys.exit(error.exit_code)
+        except MemoryError as error:            # (a command without library_errors)
+            ProgressBar.close_all()
+            click.echo(f"Error: {out_of_memory(error)}", err=True)
+            sys.exit(1)
         except (click.exceptions.Abort, KeyboardInterrupt):
             ProgressBar.close_all(newline=False)   # click has ended the line on Ctrl-C
             click.echo("Error: interrupted (finished chunks of an enumeration are kept; run it again to resume)",
@@ -235,6 +320,11 @@ def spec(machine_name, as_json):
     lines += [f"  {r['mnemonic']:6s} {r['codeword']:>9s} {r['operand']:1s}  {r['stack']:14s} {r['semantics']}"
               for r in rows]
     lines += ["limits: " + ", ".join(f"{k}={v}" for k, v in language.limits.items())]
+    if language.base is not None:
+        document["changes"] = language.changes()
+        lines += language.changes_text()
+    if language.warnings:
+        document["warnings"] = list(language.warnings)
     emit(document, as_json, "\n".join(lines))
 
 
@@ -268,10 +358,16 @@ def programs(machine_name, directory, output_bits, as_json):
     """List the shipped programs of a machine with their exact lengths and first output bits."""
     from toyinduction.machines.shipped import summary
 
-    rows = summary(chosen_machine(machine_name), directory, output_bits)
-    text = "\n".join(f"{r['name']:22s} {r['length']:5d} bits  {r['output']:{output_bits}s}  {r['status']}"
+    chosen, skipped = chosen_machine(machine_name), []
+    rows = summary(chosen, directory, output_bits, skipped=skipped)
+    if skipped:
+        from toyinduction.machines.shipped import skipped_note
+
+        note(skipped_note(skipped, chosen.name))
+    width = max((len(r["output"]) for r in rows), default=0)   # (padded to what was written, not the budget)
+    text = "\n".join(f"{r['name']:22s} {r['length']:5d} bits  {r['output']:{width}s}  {r['status']}"
                      for r in rows)
-    emit({"programs": rows}, as_json, text)
+    emit({"programs": rows, **({"skipped": [name for name, _ in skipped]} if skipped else {})}, as_json, text)
 
 
 @main.command()
@@ -288,7 +384,7 @@ def programs(machine_name, directory, output_bits, as_json):
 @click.option("--role", default=None, help="World role of the file (honest, guided_flip, ...; default: from its name).")
 @click.option("--depth", default=None, type=click.IntRange(1, 240), help="Depth of the world the specification runs.")
 @click.option("--world-seed", default=None, type=click.IntRange(0, 2 ** 62), help="Seed of that world (default 2026).")
-@click.option("--slowdown", default=2.0, show_default=True, type=click.FloatRange(min=1),
+@click.option("--slowdown", default=2.0, show_default=True, type=click.FloatRange(min=1, max=1e6),
               help="Step budget of a candidate: this many times the original's steps on each input.")
 @click.option("--out", "out_path", default=None, help="Write the golfed assembly here (when it is accepted).")
 @json_option
@@ -346,6 +442,10 @@ def bench(machine_name, quick, enumeration, enumeration_bits, turing, d5, lambda
     if not all(1 <= length <= 62 for length in lengths):
         raise click.BadParameter("lengths must be in 1..62", param_hint="--enumeration-bits")
     language = chosen_machine(machine_name, "variants").language
+    if enumeration:
+        from toyinduction.machines.toy.enumerate import enumeration_warning
+
+        warn_before(enumeration_warning(language, max(lengths), workers))
     report = benchmark(language, quick=quick)
     loop, rand = report["loop_heavy"], report["random_programs"]
     lines = [f"loop-heavy: kernel {loop['kernel_steps_per_second'] / 1e6:.1f} M steps/s, reference "
@@ -395,9 +495,17 @@ def scheduler_option(command):
 
 def store_option(command):
     """--store DIR: where results are kept and found again."""
-    return click.option("--store", "store_dir", default=None,
+    return click.option("--store", "store_dir", default=None, callback=_not_empty_store,
                         help="Run store directory: results are kept and reused there (default: $TOYINDUCTION_STORE, "
                              "else ~/.cache/toyinduction).")(command)
+
+
+def _not_empty_store(ctx, param, value):
+    """Refuse ``--store ''`` (it would be the working directory, silently)."""
+    if value is not None and not value.strip():
+        raise click.BadParameter("is empty: give a directory, or leave --store out for the default store "
+                                 "($TOYINDUCTION_STORE, else ~/.cache/toyinduction)", ctx, param)
+    return value
 
 
 def stored_computation(command):
@@ -412,12 +520,14 @@ def stored_computation(command):
 
 @main.command("enumerate")
 @machine_option()
-@click.option("--max-bits", default=20, show_default=True, type=click.IntRange(1, 62), help="Program-length limit L.")
-@budget("--max-steps", 1000, "Step budget per program.")
-@click.option("--output-bits", default=16, show_default=True, type=click.IntRange(1, 1 << 16),
-              help="Stop a program after this many output bits.")
+@click.option("--max-bits", default=20, show_default=True, type=checked(validate.ENUMERATE_MAX_BITS),
+              help="Program-length limit L.")
+@click.option("--max-steps", default=1000, show_default=True, type=checked(validate.MAX_STEPS),
+              help="Step budget per program.")
+@click.option("--output-bits", default=validate.ENUMERATE_OUTPUT_BITS, show_default=True,
+              type=checked(validate.OUTPUT_BITS), help="Stop a program after this many output bits.")
 @workers_option
-@click.option("--keep-leaves", default=200_000, show_default=True, type=click.IntRange(0, 1 << 28),
+@click.option("--keep-leaves", default=200_000, show_default=True, type=checked(validate.KEEP_LEAVES),
               help="Keep every leaf when there are at most this many (memory bound per chunk of work).")
 @click.option("--counted", is_flag=True,
               help="Count blocks that are read but not run (def bodies, skipped if parts, ...) by class: the same "
@@ -439,6 +549,7 @@ def enumerate_command(machine_name, max_bits, max_steps, output_bits, workers, k
         options["counted"] = True
     if scheduler is not None:
         options["client"] = connect(scheduler, workers)
+    warn_before_enumeration(chosen, max_bits, max_steps, workers)
     try:
         result = chosen.enumerate(max_bits, max_steps=max_steps, output_bits=output_bits, store=store,
                                   workers=workers, keep_leaves=keep_leaves, fresh=fresh,
@@ -506,10 +617,7 @@ def observed_sequence(sequence: str, chosen, length: int) -> str:
             sequence = "".join(path.read_text().split())
         except (OSError, UnicodeDecodeError) as error:
             raise ValueError(f"{path}: cannot read: {error}") from None
-    if not sequence:
-        raise ValueError(f"empty sequence: give bits, a file of bits, or a {chosen.source_suffix} program")
-    bits_to_array(sequence)
-    return sequence
+    return bit_sequence(sequence)
 
 
 def predict_exhaustively(chosen, bits: str, max_bits: int, max_steps: int, workers: int, as_json: bool,
@@ -543,19 +651,20 @@ def predict_exhaustively(chosen, bits: str, max_bits: int, max_steps: int, worke
 @main.command()
 @click.argument("sequence")
 @machine_option()
-@click.option("--max-bits", default=20, show_default=True, type=click.IntRange(1, 40),
+@click.option("--max-bits", default=20, show_default=True, type=checked(validate.MIXTURE_MAX_BITS),
               help="Enumerate every program up to this many bits.")
-@budget("--max-steps", 1000, "Step budget of each enumerated program.")
+@click.option("--max-steps", default=1000, show_default=True, type=checked(validate.MAX_STEPS),
+              help="Step budget of each enumerated program.")
 @click.option("--length", default=64, show_default=True, type=click.IntRange(1, 4096),
               help="Bits to take when SEQUENCE is a program.")
 @click.option("--program", "program_paths", multiple=True,
               help="Add a named program (an assembly file, a file of bits, or bits); repeatable.")
 @click.option("--all-programs", is_flag=True, help="Add every shipped program of the machine by name.")
-@click.option("--speed-prior", "speed", default=0.0, show_default=True, type=click.FloatRange(0, 1000),
+@click.option("--speed-prior", "speed", default=0.0, show_default=True, type=checked(validate.SPEED),
               help="λ: weight 2^-(length + λ·log2 steps).")
-@click.option("--step-cap", default=None, type=click.IntRange(0, None), help="Give runs longer than this weight 0.")
-@click.option("--top", default=5, show_default=True, type=click.IntRange(0, 100), help="Top hypotheses to show.")
-@click.option("--continue", "continue_bits", default=8, show_default=True, type=click.IntRange(0, 256),
+@click.option("--step-cap", default=None, type=checked(validate.STEP_CAP), help="Give runs longer than this weight 0.")
+@click.option("--top", default=5, show_default=True, type=checked(validate.TOP), help="Top hypotheses to show.")
+@click.option("--continue", "continue_bits", default=8, show_default=True, type=checked(validate.CONTINUE_BITS),
               help="Also give the most probable continuation of this many bits.")
 @click.option("--out", "out_dir", default=None, help="Write figures (PNG, SVG, GIF) into this directory.")
 @click.option("--html", "html_path", default=None, help="Write the explorer, one self-contained HTML page, to this file.")
@@ -578,10 +687,11 @@ def predict(sequence, machine_name, max_bits, max_steps, length, program_paths, 
     bit and the most probable continuation."""
     from toyinduction.engine.store import RunStore
     from toyinduction.induction.solomonoff import Mixture
-    from toyinduction.machines.shipped import program_files
+    from toyinduction.machines.shipped import assembled_programs, skipped_note
 
     chosen = chosen_machine(machine_name, file=sequence)
     bits = observed_sequence(sequence, chosen, length)
+    warn_before_enumeration(chosen, max_bits, max_steps, workers)
     if exhaustive:
         predict_exhaustively(chosen, bits, max_bits, max_steps, workers, as_json,
                              refused=[name for name, given in (("--program", program_paths), ("--all-programs", all_programs),
@@ -592,12 +702,16 @@ def predict(sequence, machine_name, max_bits, max_steps, length, program_paths, 
         return
     if silent_final:
         raise click.UsageError("--silent-final goes with --exhaustive (the flat enumerator's silent tally)")
-    paths = list(program_paths) + ([str(p) for p in program_files(suffix=chosen.source_suffix)]
-                                   if all_programs else [])
+    shipped, skipped = assembled_programs(chosen) if all_programs else ([], [])
+    paths = list(program_paths) + [str(path) for path, _ in shipped]
     mixture = Mixture(chosen, max_bits, max_steps=max_steps, programs=paths, store=RunStore(store_dir),
                       workers=workers, speed=speed, step_cap=step_cap, progress=ProgressBar("chunks"))
     forecast = mixture.predict(bits, continue_bits=continue_bits, top=top)
     document = forecast.to_json()
+    skipped = list(dict.fromkeys([name for name, _ in skipped] + document.get("skipped_programs", [])))
+    if skipped:
+        document["skipped_programs"] = skipped
+        note(skipped_note(skipped, chosen.name))
     if out_dir is not None:
         from toyinduction.plots import plot_forecast
 
@@ -634,16 +748,16 @@ def predict(sequence, machine_name, max_bits, max_steps, length, program_paths, 
 
 @main.command()
 @click.option("--out", "out_dir", default="demo-out", show_default=True, help="Output directory.")
-@click.option("--seed", default=2026, show_default=True, type=click.IntRange(0, 2 ** 62),
+@click.option("--seed", default=2026, show_default=True, type=checked(validate.SEED),
               help="The world instance (a different seed: different targets, same family).")
-@click.option("--depth", default=84, show_default=True, type=click.IntRange(1, 4096),
+@click.option("--depth", default=84, show_default=True, type=checked(validate.DEPTH),
               help="Levels of the tree: the honest bridge is this many path bits.")
-@click.option("--targets", default=4, show_default=True, type=click.IntRange(1, 64), help="Civilisations to observe.")
-@click.option("--controls", default=2, show_default=True, type=click.IntRange(0, 64),
+@click.option("--targets", default=4, show_default=True, type=checked(validate.TARGETS), help="Civilisations to observe.")
+@click.option("--controls", default=2, show_default=True, type=checked(validate.CONTROLS),
               help="Leaves without civilisations to observe.")
-@click.option("--speed-prior", "speed", default=0.0, show_default=True, type=click.FloatRange(0, 1000),
+@click.option("--speed-prior", "speed", default=0.0, show_default=True, type=checked(validate.SPEED),
               help="λ: weight 2^-(length + λ·log2 steps).")
-@click.option("--max-bits", default=20, show_default=True, type=click.IntRange(1, 40),
+@click.option("--max-bits", default=20, show_default=True, type=checked(validate.MIXTURE_MAX_BITS),
               help="Background: every program up to this many bits.")
 @click.option("--html", "html_path", default=None, help="Write the explorer, one self-contained HTML page, to this file.")
 @click.option("--add", "added", multiple=True, metavar="FILE",
@@ -679,10 +793,11 @@ def demo(out_dir, seed, depth, targets, controls, speed, max_bits, html_path, ad
 @click.argument("name", type=click.Choice(["solomonoff-basics", "takeover", "phase-diagram", "speed-prior",
                                           "importance-pointer", "rivals", "census", "lexical-update"]))
 @click.option("--out", "out_dir", default=None, help="Output directory (default: ./NAME-out).")
-@click.option("--max-bits", default=None, type=click.IntRange(1, 40),
+@click.option("--max-bits", default=None, type=checked(validate.EXPERIMENT_MAX_BITS),
               help="Enumeration length limit (default: the experiment's own).")
-@budget("--max-steps", 1000, "Step budget of each enumerated program.")
-@click.option("--length", default=448, show_default=True, type=click.IntRange(8, 4096), help="Bits per sequence.")
+@click.option("--max-steps", default=1000, show_default=True, type=checked(validate.MAX_STEPS),
+              help="Step budget of each enumerated program.")
+@click.option("--length", default=448, show_default=True, type=checked(validate.LENGTH), help="Bits per sequence.")
 @click.option("--no-gif", is_flag=True, help="Skip the animated GIF.")
 @workers_option
 @store_option
@@ -729,17 +844,24 @@ def experiment(name, out_dir, max_bits, max_steps, length, no_gif, workers, stor
 def sample(machine_name, count, max_bits, max_steps, states, prefixes, seed, as_json):
     """Estimate M(x) beyond the exhaustive range by sampling programs from the prior (for tm:
     the fraction of random n-state machines that halt with exactly x)."""
+    from toyinduction.engine.sampling import MAX_PREFIX_BITS, check_prefix
     from toyinduction.machines import is_prefix_machine
 
     chosen = chosen_machine(machine_name, "all")
-    prefixes = prefixes or ("", "0", "1", "00", "01", "10", "11")
+    prefixes = tuple(check_prefix(p, "--prefix") for p in prefixes) or ("", "0", "1", "00", "01", "10", "11")
     longest = max(len(p) for p in prefixes) + 1
+    if longest > MAX_PREFIX_BITS + 1:
+        raise click.UsageError(f"--prefix has {longest - 1:,} bits; a sample follows outputs of at most "
+                               f"{MAX_PREFIX_BITS:,} bits: give a shorter prefix")
     by_states = not is_prefix_machine(chosen)
     progress = ProgressBar("samples")
     if by_states:
         drawn = chosen.sample(count, states=states, max_steps=min(max_steps, 992), seed=seed, progress=progress)
         rows = [drawn.output_estimate(p) for p in prefixes]
     else:
+        from toyinduction.engine.stop import steps_warning
+
+        warn_before(steps_warning(max_steps, each=True))
         drawn = chosen.sample(count, max_bits=max_bits, max_steps=max_steps, output_bits=longest, seed=seed,
                               progress=progress)
         rows = [drawn.mass_estimate(p) for p in prefixes]
@@ -754,6 +876,39 @@ def sample(machine_name, count, max_bits, max_steps, states, prefixes, seed, as_
                          f"[{row['lower_interval'][0]:.5f}, {row['lower_interval'][1]:.5f}]  upper {row['upper']:.5f} "
                          f"[{row['upper_interval'][0]:.5f}, {row['upper_interval'][1]:.5f}]")
     emit({"language": chosen.name, "samples": count, "estimates": rows}, as_json, "\n".join(lines))
+
+
+@main.command("complexity")
+@click.argument("strings", nargs=-1, required=True, metavar="STRING...")
+@machine_option()
+@click.option("--max-bits", default=20, show_default=True, type=checked(validate.ENUMERATE_MAX_BITS),
+              help="Program-length limit of the toy enumeration.")
+@click.option("--max-steps", default=1000, show_default=True, type=checked(validate.MAX_STEPS),
+              help="Step budget per program.")
+@click.option("--output-bits", default=validate.ENUMERATE_OUTPUT_BITS, show_default=True,
+              type=checked(validate.OUTPUT_BITS), help="Stop a program after this many output bits.")
+@click.option("--mass", default="prefix", show_default=True, type=click.Choice(["prefix", "exact"]),
+              help="Toy part: programs whose output begins with s (prefix), or that halt with exactly s (exact, "
+                   "as CTM counts).")
+@click.option("--states", default=None, type=click.IntRange(1, 5),
+              help="CTM table D(n) (default: D(5) if the store has it, else D(4); --states 5 computes it: minutes).")
+@click.option("--no-ctm", is_flag=True, help="Leave out the CTM column.")
+@workers_option
+@store_option
+@json_option
+@library_errors
+def complexity_command(strings, machine_name, max_bits, max_steps, output_bits, mass, states, no_ctm, workers,
+                       store_dir, as_json):
+    """K ≈ -log2 of each STRING's algorithmic probability: from the toy enumeration, with the
+    interval its unresolved mass allows, and from the CTM table of the Turing machines
+    (docs/complexity.md)."""
+    from toyinduction.engine.store import RunStore
+    from toyinduction.induction.complexity import complexity
+
+    report = complexity(list(strings), machine=chosen_machine(machine_name), max_bits=max_bits, max_steps=max_steps,
+                        output_bits=output_bits, mass=mass, states=states, ctm=not no_ctm,
+                        store=RunStore(store_dir), workers=workers, progress=ProgressBar("chunks"))
+    emit(report.to_json(), as_json, report.table())
 
 
 @main.group()
@@ -777,11 +932,14 @@ def tm_ctm(states, max_steps, workers, no_reduce, top, scheduler, store_dir, fre
     from toyinduction.engine.parallel import connect
     from toyinduction.engine.store import RunStore
     from toyinduction.machines import machine
-    from toyinduction.machines.turing.tm import algorithmic_probability
+    from toyinduction.machines.turing.tm import algorithmic_probability, complexity_bits
+
+    from toyinduction.engine.stop import ctm_warning
 
     options = {}
     if scheduler is not None:
         options["client"] = connect(scheduler, workers)
+    warn_before(ctm_warning(states, workers))
     try:
         result = machine("tm").enumerate(states, max_steps=max_steps, store=None if no_reduce else RunStore(store_dir),
                                          workers=workers, reduce=not no_reduce, fresh=fresh,
@@ -794,14 +952,15 @@ def tm_ctm(states, max_steps, workers, no_reduce, top, scheduler, store_dir, fre
     machines = result["machines"]
     masses = {"halted": Fraction(result["halting"], machines), "step_limit": Fraction(result["non_halting"], machines)}
     document = dict(result, counts=frequent, distinct_outputs=len(result["counts"]), loaded_from_store=loaded,
-                    mass={name: str(mass) for name, mass in masses.items()}, total_mass=str(sum(masses.values())))
+                    mass={name: str(mass) for name, mass in masses.items()}, total_mass=str(sum(masses.values())),
+                    complexity_bits={output: complexity_bits(result, output) for output in frequent})
     lines = [f"{states} states, cutoff {max_steps}: {result['halting']} of {machines} machines halt (mass "
              f"{masses['halted']}), {result['non_halting']} still running at the cutoff"
              + (" (from the store)" if loaded else f" ({result['seconds']:.2f} s)"),
              f"{len(result['counts'])} distinct outputs; the {len(frequent)} most frequent, with "
-             f"D(s) = (c0(s) + c0(~s)) / 2H:"]
+             f"D(s) = (c0(s) + c0(~s)) / 2H and K = -log2 D(s) bits:"]
     lines += [f"  {output:>12s}  c0 = {count:>14d}  D = {float(algorithmic_probability(result, output)):.9f}"
-              for output, count in frequent.items()]
+              f"  K = {complexity_bits(result, output):.3f}" for output, count in frequent.items()]
     emit(document, as_json, "\n".join(lines))
 
 
@@ -812,9 +971,18 @@ def tm_ctm(states, max_steps, workers, no_reduce, top, scheduler, store_dir, fre
 @library_errors
 def tm_run(machine, max_steps, as_json):
     """Run MACHINE, given in bbchallenge notation (e.g. 1RB1LB_1LA1RZ), from a blank tape."""
-    from toyinduction.machines.turing.tm import run_machine
+    from toyinduction.engine.stop import steps_warning
+    from toyinduction.machines.turing.tm import parse_machine, run_machine
 
-    result = run_machine(machine, max_steps)
+    parse_machine(machine)      # (a bad machine: its one-line error before any warning)
+    if max_steps > PROGRESS_CHUNK:
+        warn_before(steps_warning(max_steps))
+        progress = ProgressBar("steps")
+        result = run_machine(machine, max_steps, chunk_steps=PROGRESS_CHUNK,
+                             on_chunk=lambda steps: progress(steps, max_steps))
+        progress.close()
+    else:
+        result = run_machine(machine, max_steps)
     emit({key: result[key] for key in ("steps", "ones", "status")}, as_json,
          f"{result['status']} after {result['steps']} steps with {result['ones']} ones")
 

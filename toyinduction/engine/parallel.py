@@ -256,20 +256,141 @@ def dask_timeout(timeout: float | None = None) -> float:
     return float(timeout)
 
 
-def available_memory() -> int | None:
-    """Bytes the machine can still give to new processes and arrays: MemAvailable from
-    /proc/meminfo, else the free physical pages (os.sysconf); None where neither is known."""
+#: Where the memory readers look: the proc and cgroup file systems (a test points them at a fake tree).
+PROC_DIRECTORY = "/proc"
+CGROUP_DIRECTORY = "/sys/fs/cgroup"
+#: A limit at or above this is no limit (cgroup v1 says "unlimited" as 2^63 rounded down to a page).
+NO_LIMIT = 1 << 60
+
+
+def _read_text(path) -> str | None:
+    """The text of a small system file, or None when it cannot be read."""
     try:
-        with open("/proc/meminfo") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
+        with open(path) as handle:
+            return handle.read(1 << 20)
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None
+
+
+def _read_number(path) -> int | None:
+    """The integer a one-number system file holds; None when it is missing, unreadable or
+    ``max`` (cgroup v2's "no limit")."""
+    text = _read_text(path)
+    try:
+        return int(text.split()[0]) if text is not None else None
+    except (ValueError, IndexError):
+        return None
+
+
+def _field(text: str | None, name: str) -> int | None:
+    """The number after ``name`` in ``name value [kB]`` lines (/proc files, memory.stat), in bytes
+    when the line says kB; None when absent."""
+    for line in (text or "").splitlines():
+        parts = line.replace(":", " ").split()
+        if len(parts) >= 2 and parts[0] == name:
+            try:
+                return int(parts[1]) * (1024 if parts[2:3] == ["kB"] else 1)
+            except ValueError:
+                return None
+    return None
+
+
+def free_memory() -> int | None:
+    """Bytes the machine can still give: MemAvailable from /proc/meminfo, else the free physical
+    pages (os.sysconf); None where neither is known."""
+    available = _field(_read_text(Path(PROC_DIRECTORY) / "meminfo"), "MemAvailable")
+    if available is not None:
+        return available
     try:
         return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (ValueError, OSError, AttributeError):
         return None
+
+
+def rlimit_headroom() -> dict:
+    """Bytes this process may still map under its resource limits: ``{"address_space": RLIMIT_AS
+    minus VmSize, "data": RLIMIT_DATA minus VmData}`` for each limit that is set (``ulimit -v``,
+    ``ulimit -d``); a usage that cannot be read counts as 0."""
+    try:
+        import resource
+    except ImportError:   # (not on every system)
+        return {}
+    status = _read_text(Path(PROC_DIRECTORY) / "self" / "status")
+    headroom = {}
+    for key, limit, field in (("address_space", "RLIMIT_AS", "VmSize"), ("data", "RLIMIT_DATA", "VmData")):
+        try:
+            soft, _ = resource.getrlimit(getattr(resource, limit))
+        except (AttributeError, ValueError, OSError):
+            continue
+        if soft == resource.RLIM_INFINITY or soft < 0 or soft >= NO_LIMIT:
+            continue
+        headroom[key] = max(0, soft - (_field(status, field) or 0))
+    return headroom
+
+
+def _cgroup_directories(root: Path, path: str) -> list:
+    """The cgroup of ``path`` under ``root`` and its ancestors up to ``root`` (a limit anywhere
+    above applies too); only ``root`` when the path is not visible (in a container)."""
+    here = root / path.strip("/") if path.strip("/") else root
+    if not here.is_dir():
+        return [root]
+    directories = [here]
+    while here != root and root in here.parents:
+        here = here.parent
+        directories.append(here)
+    return directories
+
+
+def cgroup_headroom() -> int | None:
+    """Bytes this process's memory cgroup may still charge: the smallest over the cgroup and its
+    ancestors of limit minus usage, the usage less its inactive page cache (reclaimed before the
+    limit is enforced). cgroup v2 (memory.max, memory.current) or v1 (memory.limit_in_bytes,
+    memory.usage_in_bytes); None without a limit or where none can be read."""
+    membership = _read_text(Path(PROC_DIRECTORY) / "self" / "cgroup")
+    if membership is None:
+        return None
+    root = Path(CGROUP_DIRECTORY)
+    best = None
+    for line in membership.splitlines():
+        parts = line.strip().split(":", 2)
+        if len(parts) != 3:
+            continue
+        hierarchy, controllers, path = parts
+        if hierarchy == "0" and controllers == "":          # v2, mounted on the root or (hybrid) unified/
+            bases = [base for base in (root, root / "unified") if (base / "cgroup.controllers").exists()]
+            files = ("memory.max", "memory.current", "inactive_file")
+        elif "memory" in controllers.split(","):             # v1
+            bases = [root / "memory"]
+            files = ("memory.limit_in_bytes", "memory.usage_in_bytes", "total_inactive_file")
+        else:
+            continue
+        for base in bases[:1]:
+            for directory in _cgroup_directories(base, path):
+                limit = _read_number(directory / files[0])
+                usage = _read_number(directory / files[1])
+                if limit is None or limit >= NO_LIMIT or usage is None:
+                    continue
+                reclaimable = _field(_read_text(directory / "memory.stat"), files[2]) or 0
+                room = max(0, limit - max(0, usage - reclaimable))
+                best = room if best is None else min(best, room)
+    return best
+
+
+def memory_limits() -> dict:
+    """Every bound on the memory this process may still use that can be read, in bytes:
+    ``free`` (:func:`free_memory`), ``address_space`` and ``data`` (:func:`rlimit_headroom`) and
+    ``cgroup`` (:func:`cgroup_headroom`); a bound that is not set or cannot be read is left out."""
+    limits = {"free": free_memory(), **rlimit_headroom(), "cgroup": cgroup_headroom()}
+    return {key: value for key, value in limits.items() if value is not None}
+
+
+def available_memory() -> int | None:
+    """Bytes this process can still allocate: the smallest of the machine's available memory
+    (MemAvailable), the headroom under ``RLIMIT_AS`` and ``RLIMIT_DATA`` (the limit minus the
+    process's VmSize, VmData) and the memory cgroup's (limit minus usage); None where none is
+    known."""
+    limits = memory_limits()
+    return min(limits.values()) if limits else None
 
 
 def _size(count: int) -> str:
@@ -456,17 +577,28 @@ def run_chunks(task, chunks: list, workers: int = 1, progress=None, client=None,
         seconds = dask_timeout(timeout)
         if todo:
             _dask_results(client, task, chunks, todo, finish, seconds)
-    elif workers == 1 or len(todo) <= 1:
-        for index in todo:
-            finish(index, task(chunks[index]))
-    else:
-        pool = ThreadPoolExecutor(max_workers=workers)
+    elif todo:
+        # on threads, even for one worker: the calling thread waits in Python, where Ctrl-C
+        # arrives; it then sets the stop flag, which the kernels poll (engine.stop), and waits
+        # for them. A chunk a kernel left unfinished raises Interrupted and is never finished.
+        from concurrent.futures import as_completed
+
+        from toyinduction.engine.stop import clear_stop, request_stop
+
+        pool = ThreadPoolExecutor(max_workers=min(workers, len(todo)))
         try:
             futures = {pool.submit(task, chunks[index]): index for index in todo}
-            from concurrent.futures import as_completed
-
             for future in as_completed(futures):
                 finish(futures[future], future.result())
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+        except BaseException as error:
+            interrupted = not isinstance(error, Exception)     # Ctrl-C (a chunk's error: the others finish)
+            if interrupted:
+                request_stop()
+            try:
+                pool.shutdown(wait=True, cancel_futures=True)
+            finally:
+                if interrupted:
+                    clear_stop()
+            raise
+        pool.shutdown(wait=True)
     return results

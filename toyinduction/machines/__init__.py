@@ -83,3 +83,13 @@ def machine_for_file(path) -> Machine | None:
         if candidate.source_suffix == suffix:
             return candidate
     return None
+
+
+def bits_machine(value):
+    """A machine that reads its program as bits (a toy variant or blc), by name, .json variant
+    file or Machine object; refuses a Turing machine, which is enumerated by its states."""
+    chosen = machine(value)
+    if not is_prefix_machine(chosen):
+        raise ValueError(f"this command takes a machine that reads its program as bits ({', '.join(PREFIX_MACHINES)})"
+                         f"; {chosen.name} is not one (Turing machines: toyinduction tm ctm / tm run)")
+    return chosen

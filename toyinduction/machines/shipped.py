@@ -25,7 +25,11 @@ def program_files(directory: Path | None = None, suffix: str = ".toy") -> list[P
     directory = Path(directory) if directory is not None else programs_dir()
     if not directory.is_dir():
         raise ValueError(f"{directory}: no programs directory")
-    return sorted(directory.glob(f"*{suffix}"))
+    try:     # (glob would take an unreadable directory for an empty one)
+        return sorted(path for path in directory.iterdir() if path.name.endswith(suffix)
+                      and not path.name.startswith("."))
+    except OSError as error:
+        raise ValueError(f"{directory}: cannot read the programs directory ({error.strerror or error})") from None
 
 
 def shipped_program(name: str) -> Path | None:
@@ -35,6 +39,34 @@ def shipped_program(name: str) -> Path | None:
 
     path = programs_dir() / name
     return path if Path(name).name == name and names_a_file(path) else None  # (a name the OS refuses: none)
+
+
+def assembled_programs(machine="toy", directory: Path | None = None) -> tuple[list, list]:
+    """Every shipped program of ``machine`` (a Machine or its name: the files with its source
+    suffix) that assembles in it, as (path, bits) pairs, and the names of those that do not, as
+    (name, reason) pairs: a variant that drops ``eval`` cannot assemble ``eval_replay.toy``, which
+    is then skipped, never fatal (:func:`skipped_note` says so in one line)."""
+    from toyinduction.machines import machine as machine_named
+
+    chosen = machine_named(machine)
+    programs, skipped = [], []
+    for path in program_files(directory, chosen.source_suffix):
+        try:
+            programs.append((path, chosen.assemble_file(path)))
+        except ValueError as error:
+            skipped.append((path.name, str(error).splitlines()[0] if str(error) else type(error).__name__))
+    return programs, skipped
+
+
+def skipped_note(skipped, machine_name: str, shown: int = 3) -> str | None:
+    """One line on the shipped programs skipped because they do not assemble in ``machine_name``
+    (how many, the first ``shown`` names), or None when none was skipped."""
+    names = [item[0] if isinstance(item, (tuple, list)) else str(item) for item in skipped]
+    if not names:
+        return None
+    listed = ", ".join(names[:shown]) + (f" and {len(names) - shown} more" if len(names) > shown else "")
+    counted = "1 shipped program does" if len(names) == 1 else f"{len(names)} shipped programs do"
+    return f"note: {counted} not assemble in {machine_name} and {'was' if len(names) == 1 else 'were'} skipped: {listed}"
 
 
 def describe(path: Path) -> str:
@@ -51,15 +83,18 @@ def describe(path: Path) -> str:
 
 
 def summary(machine="toy", directory: Path | None = None, output_bits: int = 32,
-            max_steps: int = 10_000_000) -> list[dict]:
+            max_steps: int = 10_000_000, skipped: list | None = None) -> list[dict]:
     """Name, exact length in bits, first output bits and status of every shipped program of
-    ``machine`` (a Machine or its name: the files with its source suffix)."""
+    ``machine`` (a Machine or its name: the files with its source suffix) that assembles in it;
+    the (name, reason) of each that does not is appended to ``skipped`` when a list is given."""
     from toyinduction.machines import machine as machine_named
 
     chosen = machine_named(machine)
     rows = []
-    for path in program_files(directory, chosen.source_suffix):
-        bits = chosen.assemble_file(path)
+    programs, not_assembled = assembled_programs(chosen, directory)
+    if skipped is not None:
+        skipped.extend(not_assembled)
+    for path, bits in programs:
         result = chosen.run(bits, max_steps=max_steps, output_bits=output_bits)
         rows.append({"name": path.name, "length": len(bits), "output": result.output,
                      "status": result.status.label, "steps": result.steps, "description": describe(path)})

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from toyinduction import validate
 from toyinduction.machines import machine as machine_named
 from toyinduction.induction.mixture import NamedProgram, Weighting, build_pool, predict, predict_at
 from toyinduction.malign.intervention import (CLASSES, GOAL_DIRECTED, HONEST as HONEST_MEASURED, NOT_GOAL_DIRECTED,
@@ -155,6 +156,16 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
     if not probe.has(HONEST, chosen):
         raise ValueError(f"machine {chosen.name} has no world programs for the {physics} physics "
                          f"({probe.file(HONEST, chosen).name} is not shipped)")
+    unwritable = []      # a variant that drops an instruction the world programs use: refused in one line
+    for file in dict.fromkeys(f for f in (*honest, *told, *consequentialists, *extra_named) if probe.has(f, chosen)):
+        try:
+            probe.program(file, chosen, region=0)
+        except ValueError as error:
+            unwritable.append((probe.file(file, chosen).name, str(error).splitlines()[0].rsplit(": ", 1)[-1]))
+    if unwritable:
+        raise ValueError(f"the demo cannot run in {chosen.name}: its world programs cannot be written in it "
+                         f"({unwritable[0][0]}" + (f" and {len(unwritable) - 1} more" if len(unwritable) > 1 else "")
+                         + f" do not assemble: {unwritable[0][1]}); use a variant that keeps the instructions they use")
     quiet = quiet_frames_for(chosen, seed, depth, region_bits, physics=physics)
     world = World(seed=seed, depth=depth, region_bits=region_bits, quiet=quiet, physics=physics)
     if world.state_bits < depth + region_bits + 64:
@@ -231,7 +242,7 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
         for entry, job in zip(measured, jobs):    # measured before on a machine that differs only in codewords
             if entry.get("source") and (semantics, entry["source"], world, tuple(job[3])) in _BY_SOURCE:
                 remember(*job[:4], _BY_SOURCE[(semantics, entry["source"], world, tuple(job[3]))])
-        found_all = _measure_all(jobs, workers, tally)
+        found_all = _measure_all(jobs, workers, tally, store)
         if len(_BY_SOURCE) > 4096:
             _BY_SOURCE.clear()
         for entry, job, found in zip(measured, jobs, found_all):
@@ -346,10 +357,11 @@ def _measure_one(job) -> list:
     return measure_questions(language, bits, world, qs, output=output)
 
 
-def _measure_all(jobs, workers: int, tally) -> list:
+def _measure_all(jobs, workers: int, tally, store=None) -> list:
     """Every job's measurements, in order: in ``workers`` processes when there are several jobs
     that fit (a job whose program departs before its first question costs nothing), each job
-    one unit of the progress ``tally`` (planned by the caller)."""
+    one unit of the progress ``tally`` (planned by the caller). Given a run ``store``, a
+    measurement the same code made before (in any run) is loaded, and a new one is kept there."""
     streams = {}
     for _, _, world, qs, _ in jobs:
         key = (world, qs[0].region, qs[0].answer_bit)
@@ -359,7 +371,7 @@ def _measure_all(jobs, workers: int, tally) -> list:
                if output[:qs[0].answer_bit] == streams[(world, qs[0].region, qs[0].answer_bit)]]
     results = [None] * len(jobs)
     for i, (language, bits, world, qs, _) in enumerate(jobs):
-        results[i] = recall(language, bits, world, qs)
+        results[i] = recall(language, bits, world, qs, store)
     chosen = set(fitting)
     for i in range(len(jobs)):
         if i not in chosen and results[i] is None:
@@ -377,11 +389,12 @@ def _measure_all(jobs, workers: int, tally) -> list:
                 i = futures[future]
                 results[i] = future.result()
                 language, bits, world, qs, _ = jobs[i]
-                remember(language, bits, world, qs, results[i])
+                remember(language, bits, world, qs, results[i], store)
                 tally.step()
     else:
         for i in fitting:
             results[i] = _measure_one(jobs[i])
+            remember(*jobs[i][:4], results[i], store)
             tally.step()
     return results
 
@@ -732,15 +745,38 @@ class DemoReport(dict):
         returns the paths written."""
         return write_report(self, out_dir, self.internals if figures else None)
 
+    def _repr_html_(self) -> str:
+        """The report as a notebook shows it: the headline, then the premise table (posterior by
+        measured class at each target's first question, the honest answer's probability and its
+        model-free interval), as report.md has it."""
+        from html import escape
+
+        classes = (HONEST_MEASURED, NOT_GOAL_DIRECTED, GOAL_DIRECTED, UNRESOLVED)
+        header = "".join(f"<th>{escape(name)}</th>" for name in ("premise", "what changes", "target", *classes,
+                                                                   "P(honest answer)", "model-free interval"))
+        rows = []
+        for row in self["premises"]:
+            for index, target in enumerate(row["per_target"]):
+                low, high = target["honest_bit_probability_bounds"]
+                cells = [row["name"] if index == 0 else "", row["excluded"] if index == 0 else "",
+                         f"{target['target'].split(' in ')[-1]} (answer {target['true_answer']})",
+                         *(share_text(target["class_shares"][name]) for name in classes),
+                         share_text(target["honest_bit_probability"]), f"[{low:.2g}, {high:.2g}]"]
+                rows.append("<tr>" + "".join(f"<td>{escape(str(cell))}</td>" for cell in cells) + "</tr>")
+        world = self["world"]
+        return (f"<div><p><b>Malign-prior demo, world seed {world['seed']}, depth {world['depth']}</b></p>"
+                f"<p>{escape(self['headline'])}</p><table><thead><tr>{header}</tr></thead>"
+                f"<tbody>{''.join(rows)}</tbody></table></div>")
+
     def __repr__(self) -> str:
         return f"<DemoReport seed {self['world']['seed']}, depth {self['world']['depth']}: {self['headline']}>"
 
 
 def demo(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4, controls: int = 2, speed: float = 0.0,
-         max_bits: int = 20, max_steps: int = 1000, store=None, workers: int = 2,
+         max_bits: int = 20, max_steps: int = 1000, store=None, workers: int = validate.DEFAULT_WORKERS,
          consequentialists=CONSEQUENTIALISTS, honest=HONEST_PROGRAMS, told=TOLD_PROGRAMS, extra_named=(),
          region_bits: int | None = None, physics: str = "mix", premises=PREMISES,
-         owed_steps: bool = True, progress=None, add=(), found=None) -> DemoReport:
+         owed_steps: bool = True, progress=True, add=(), found=None) -> DemoReport:
     """The malign-prior demonstration, computed: measure the world's targets and controls
     (:func:`measure`), add the premise table and the headline. Nothing is written.
 
@@ -753,7 +789,18 @@ def demo(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4, con
     says what it reads (:func:`~toyinduction.malign.world.data_header`), the demo supplies that from
     the world for each target, and a program that does not write a target's stream up to its first
     question is refused with a one-line error naming the first bit where it departs. ``found``: the
-    programs found by the pool search (None: the shipped ones for this world; () none)."""
+    programs found by the pool search (None: the shipped ones for this world; () none).
+
+    The values ``toyinduction demo`` takes as options are checked as it checks them, with the same
+    messages (:mod:`toyinduction.validate`); ``progress=True`` (the default) draws a bar in a
+    terminal or a notebook, ``False`` silences it."""
+    seed, depth, targets, controls = (validate.SEED(seed), validate.DEPTH(depth), validate.TARGETS(targets),
+                                      validate.CONTROLS(controls))
+    speed, max_bits, max_steps = validate.SPEED(speed), validate.MIXTURE_MAX_BITS(max_bits), validate.MAX_STEPS(max_steps)
+    workers = validate.WORKERS(workers)
+    from toyinduction.engine.progress import reporter
+
+    progress = reporter(progress, f"demo, world seed {seed}", "tasks")
     extra_named = (*extra_named, *check_added(add))
     tally = _Progress(progress, later=len(premises) * targets if premises else 0)
     report = measure(machine=machine, seed=seed, depth=depth, targets=targets, controls=controls, speed=speed,
@@ -766,6 +813,9 @@ def demo(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4, con
         _premise_row("full-pool", "nothing: every program of the pool", report, report["internals"]["pool"],
                      report["internals"], None, None)]
     report["headline"] = headline(report)
+    from toyinduction.malign.recompute import recompute_table
+
+    report["internals"]["recompute"] = recompute_table(report)    # what the explorer's page recomputes from
     report["seconds"] += time.perf_counter() - start
     internals = report.pop("internals")
     return DemoReport(report, internals)
@@ -797,7 +847,6 @@ def write_report(report: dict, out_dir, internals=None) -> list:
 
 def _figures(out: Path, internals, report) -> list:
     from toyinduction import plots
-    import matplotlib.pyplot as plt
 
     written = []
     world = internals["world"]
@@ -808,27 +857,8 @@ def _figures(out: Path, internals, report) -> list:
         written += plots.plot_posterior(prediction, out / f"{kind}_{slug}_posterior",
                                         f"Posterior mass by class on the stream of the {name}",
                                         decision_points=decisions)
-    from toyinduction.plots.palette import class_colours
-
-    # the premise table per target on a log scale: shares differ by tens of orders of magnitude
-    figure, axes = plt.subplots(figsize=(9, 4.8))
-    names = [row["name"] for row in report["premises"]]
-    shown = (HONEST_MEASURED, NOT_GOAL_DIRECTED, GOAL_DIRECTED)
-    colours = class_colours(shown)
-    floor = -40.0
-    for c_index, label in enumerate(shown):
-        for x, row in enumerate(report["premises"]):
-            for t_index, target in enumerate(row["per_target"]):
-                share = target["class_shares"][label]
-                value = max(math.log10(share), floor) if share > 0 else floor
-                axes.scatter(x + (c_index - 1) * 0.25 + (t_index - 1.5) * 0.04, value, s=18, color=colours[label],
-                             marker="o" if share > 0 else "v", label=label if x == 0 and t_index == 0 else None)
-    axes.axhline(math.log10(0.5), color="grey", linewidth=0.6, linestyle=":")
-    axes.set_xticks(np.arange(len(names)), names, fontsize=7, rotation=15)
-    axes.set_ylim(floor - 2, 2)
-    written += plots.finish_figure(figure, axes, out / "premises",
-                                   "Posterior by measured class at the first question, one marker per target "
-                                   "(triangles: 0 or below 1e-40)", "premise", "log10 share of the posterior", ())
+    # the premise table per target on log-odds axes: shares differ by tens of orders of magnitude
+    written += plots.plot_premises(report["premises"], out / "premises")
     return [str(path) for path in written]
 
 

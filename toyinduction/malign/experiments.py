@@ -229,6 +229,7 @@ def run_demo_quiet(**options) -> dict:
     from toyinduction.malign.demo import run_demo
 
     options.setdefault("premises", None)
+    options.setdefault("progress", None)   # the experiment reports its own progress
     options.setdefault("told", ())     # the ledger sweeps compare bridge readers with one consequentialist
     options.setdefault("found", ())    # and not the programs the pool search found for the demo's world
     return run_demo(figures=False, write=False, **options)
@@ -880,7 +881,9 @@ def experiment(name: str, out_dir=None, *, write: bool = True, **options) -> Exp
     ``./NAME-out``); returns the :class:`ExperimentResult`. ``write=False`` writes nothing (then
     ``result.write(out_dir)`` does, later). ``options`` are the experiment's own keyword
     parameters (``max_bits``, ``store``, ...); one it does not take is refused with a
-    ``ValueError``, never ignored."""
+    ``ValueError``, never ignored, and the ones ``toyinduction experiment`` takes as options are
+    checked as it checks them. ``progress`` (when the experiment takes it) defaults to a bar in a
+    terminal or a notebook; ``progress=False`` silences it."""
     import inspect
 
     if name not in EXPERIMENTS:
@@ -893,6 +896,17 @@ def experiment(name: str, out_dir=None, *, write: bool = True, **options) -> Exp
     if not write and out_dir is not None:
         raise ValueError("experiment: out_dir is where write=True writes; with write=False give no out_dir "
                          "(write later with result.write(out_dir))")
+    from toyinduction import validate
+    from toyinduction.engine.progress import reporter
+
+    for keyword, check in (("max_bits", validate.EXPERIMENT_MAX_BITS), ("max_steps", validate.MAX_STEPS),
+                           ("length", validate.LENGTH), ("workers", validate.WORKERS)):
+        if keyword in options:       # checked as ``toyinduction experiment`` checks its options
+            options[keyword] = check(options[keyword])
+    if "max_bits" in options and options["max_bits"] is None:
+        del options["max_bits"]      # None: the experiment's own
+    if "progress" in accepted:       # a bar in a terminal or a notebook unless progress=False
+        options["progress"] = reporter(options.get("progress", True), f"experiment {name}", "steps")
     result = function(**options)
     if write:
         result.write(out_dir if out_dir is not None else f"{name}-out")

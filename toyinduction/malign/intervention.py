@@ -40,6 +40,7 @@ and the class:
 from __future__ import annotations
 
 import copy
+import json
 from dataclasses import dataclass
 
 from toyinduction.machines.toy.language import Language
@@ -210,17 +211,64 @@ def measure_questions(language: Language, bits: str, world: World, questions, ou
     return results
 
 
-def recall(language: Language, bits: str, world: World, questions) -> list | None:
-    """The measurements made before in this process of a program at ``questions`` (None: never)."""
+def _instrument_version() -> str:
+    """A digest of the code a measurement depends on (the instruments, the world model, the
+    reference interpreter): a stored measurement is used only by the code that made it."""
+    import hashlib
+    from pathlib import Path
+
+    from toyinduction import __version__
+    from toyinduction.machines.toy import reference
+    from toyinduction.malign import world as world_module
+
+    digest = hashlib.sha256(__version__.encode())
+    for module_file in (__file__, world_module.__file__, reference.__file__):
+        digest.update(Path(module_file).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+#: the run store's kind for one program's measurements
+MEASUREMENT_KIND = "measurement"
+
+
+def _stored_key(language: Language, bits: str, world: World, questions) -> dict:
+    """The run store parameters of one program's measurements (a pure function of these)."""
+    import dataclasses
+    import hashlib
+
+    return {"instruments": _instrument_version(), "language": language.spec_hash,
+            "program_sha256": hashlib.sha256(bits.encode()).hexdigest(), "program_bits": len(bits),
+            "world": json.loads(json.dumps(dataclasses.asdict(world))),
+            "questions": [dataclasses.asdict(q) for q in questions]}
+
+
+def recall(language: Language, bits: str, world: World, questions, store=None) -> list | None:
+    """The measurements made before of a program at ``questions``: in this process, or (given a
+    run store) by any earlier run of the same code; None: never."""
     key = (language.spec_hash, bits, world, tuple(questions))
-    return copy.deepcopy(_MEASURED[key]) if key in _MEASURED else None
+    if key in _MEASURED:
+        return copy.deepcopy(_MEASURED[key])
+    if store is not None:
+        found = store.load(MEASUREMENT_KIND, _stored_key(language, bits, world, questions))
+        if found is not None:
+            _MEASURED[key] = found[0]["results"]
+            return copy.deepcopy(found[0]["results"])
+    return None
 
 
-def remember(language: Language, bits: str, world: World, questions, results) -> None:
-    """Keep measurements made (here or in another process) for :func:`recall`."""
+def remember(language: Language, bits: str, world: World, questions, results, store=None) -> None:
+    """Keep measurements made (here or in another process) for :func:`recall`, and in the run
+    store when one is given (a store that cannot be written is left alone: it only saves time)."""
     if len(_MEASURED) >= _MEASURED_LIMIT:
         _MEASURED.clear()
     _MEASURED[(language.spec_hash, bits, world, tuple(questions))] = copy.deepcopy(results)
+    if store is not None:
+        from toyinduction.engine.store import StoreError
+
+        try:
+            store.save(MEASUREMENT_KIND, _stored_key(language, bits, world, questions), {"results": results}, {})
+        except StoreError:
+            pass
 
 
 def _measure_questions(language: Language, bits: str, world: World, questions, output: str | None) -> list:

@@ -6,12 +6,14 @@
 """
 
 from toyinduction.plots.figures import (animate_posterior, caption, decorate, finish_figure,  # noqa: F401
-                                        log_loss_figure, observed_probability_figure, plot_forecast,
-                                        plot_log_loss, plot_observed_probability, plot_posterior,
+                                        log10_odds, log_loss_figure, observed_probability_figure, plot_forecast,
+                                        plot_log_loss, plot_observed_probability, plot_posterior, plot_premises,
                                         plot_prior_by_length, posterior_figure, posterior_layers,
-                                        prior_by_length_figure, save, trailing_mean)
+                                        posterior_log_odds_figure, premises_figure, prior_by_length_figure, save,
+                                        spans_orders, trailing_mean)
 
-__all__ = ["animate_posterior", "caption", "decorate", "finish_figure", "log_loss_figure",
+__all__ = ["animate_posterior", "caption", "decorate", "finish_figure", "log10_odds", "log_loss_figure",
            "observed_probability_figure", "plot_forecast", "plot_log_loss", "plot_observed_probability",
-           "plot_posterior", "plot_prior_by_length", "posterior_figure", "posterior_layers",
-           "prior_by_length_figure", "save", "trailing_mean"]
+           "plot_posterior", "plot_premises", "plot_prior_by_length", "posterior_figure", "posterior_layers",
+           "posterior_log_odds_figure", "premises_figure", "prior_by_length_figure", "save", "spans_orders",
+           "trailing_mean"]

@@ -9,7 +9,11 @@ forecast: ``explorer_document_from_forecast``) or from the malign-prior demo
 The page holds the document verbatim in a ``<script type="application/json">`` block and draws
 it with inline SVG and plain JavaScript: no library, nothing fetched, nothing to download, so
 the file opens offline from ``file://`` and stays small. (A plotting library would have to be
-inlined whole — hundreds of kilobytes — for two stacked charts and a slider.)
+inlined whole — hundreds of kilobytes — for two charts, a slider and a chart of markers.) The
+mass chart is drawn on a log-odds axis where the shares differ by orders of magnitude (a toggle
+switches to linear); a demo's page also carries the ``recompute`` table
+(``toyinduction.malign.recompute``) and recomputes the posterior at each question, in log space,
+when programs, classes, premises or the speed prior's λ are changed.
 
 Time convention, the same as ``toyinduction predict --json``: row t (t = 1, 2, …) is the
 mixture's prediction of bit x_t from x_<t = x_1..x_(t-1): ``p_next_one`` = P(x_t = 1 | x_<t)
@@ -229,8 +233,11 @@ def explorer_document_from_demo(report: dict, *, top: int = 5, describe=None) ->
             "controls": [{"name": row["name"], "measured_share": row["measured_share"]} for row in report["controls"]],
             "price_of_malice": dict(report["price_of_malice"]),
             "premises": [{key: row[key] for key in ("name", "excluded", "consequentialist_share",
-                                                    "honest_bit_probability", "honest_bit_probability_bounds")}
+                                                    "honest_bit_probability", "honest_bit_probability_bounds",
+                                                    "per_target")}
                          for row in report["premises"]],
+            # what the page recomputes from (toyinduction.malign.recompute.recompute_table; None: no recomputation)
+            "recompute": internals.get("recompute"),
             "programs": [{"name": row["name"], "class": (row["at_question"][0] or {}).get("class", "does not fit"),
                           "bits": row["total_bits"], "data": row["data"]} for row in report["programs"]],
             "streams": streams, "hypotheses": hypotheses.rows}
@@ -245,6 +252,7 @@ def explorer_html(document: dict) -> str:
     """The page for ``document``: one HTML string with the document, the styles and the script
     inlined (no server and no network needed to view it)."""
     classes = [name for stream in document["streams"] for name in stream["classes"]]
+    classes += (document.get("recompute") or {}).get("classes", [])
     palette = class_colours(classes)
     return (_PAGE.replace("%%TITLE%%", html.escape(document.get("title", "toyinduction explorer")))
             .replace("%%CAPTION%%", html.escape(document.get("notes", {}).get("unresolved", UNRESOLVED_CAPTION)))
@@ -294,15 +302,25 @@ _PAGE = """<!DOCTYPE html>
 <main>
   <section class="charts card">
     <div class="row spread"><h2>Posterior mass by class</h2>
+      <span id="scale" class="zoom">scale <button type="button" data-scale="log">log-odds</button><button
+        type="button" data-scale="linear">linear</button></span>
       <span id="zoom" class="zoom">show <button type="button" data-zoom="0" class="on">all bits</button><button
         type="button" data-zoom="256">256 around t</button><button type="button"
         data-zoom="64">64 around t</button></span></div>
     <svg id="mass-chart" class="chart" role="img" aria-label="posterior mass by class over time"></svg>
+    <p id="holder-note" class="holder"></p>
+    <p class="caption" id="log-caption">Log-odds: each class's line is log<sub>10</sub> of its mass over the mass of
+      everything else (+6: a million to one for it; 0: even; &minus;6: a million to one against), computed from the
+      masses themselves, so 1 &minus; 5&middot;10<sup>&minus;7</sup> reads +6.3, not 1. Lines at the bottom edge: no
+      mass, or below the axis.</p>
     <p class="caption"><span class="swatch hatch"></span> %%CAPTION%%</p>
-    <h2>Prediction P(x<sub>t</sub> = 1 | x<sub>&lt;t</sub>) and its model-free interval</h2>
+    <h2>Prediction P(x<sub>t</sub> = 1 | x<sub>&lt;t</sub>), its model-free interval and its interval under the
+      coin assumption</h2>
     <svg id="p-chart" class="chart" role="img" aria-label="prediction over time"></svg>
     <p class="caption"><span class="swatch" style="background:#1f5fa8"></span> P(x<sub>t</sub> = 1 | x<sub>&lt;t</sub>)
       <span class="swatch" style="background:#c9dcf0"></span> model-free interval
+      <span class="swatch" style="background:#6f9fd4"></span> interval under the coin assumption (unresolved programs
+      continue with fair coin flips)
       <span class="dot"></span> observed bit x<sub>t</sub>
       <span id="decision-legend" hidden><span class="dash"></span> decision point (a question's answer bit)</span></p>
   </section>
@@ -321,7 +339,8 @@ _PAGE = """<!DOCTYPE html>
         <span id="log-loss" class="num"></span> bits</div>
     </div>
     <table id="masses" class="masses">
-      <thead><tr><th></th><th>class</th><th class="r">posterior mass</th></tr></thead>
+      <thead><tr><th></th><th>class</th><th class="r">posterior mass</th><th class="r"
+        title="log10 of the class's mass over the rest's">log<sub>10</sub> odds</th></tr></thead>
       <tbody></tbody>
     </table>
   </aside>
@@ -345,9 +364,36 @@ _PAGE = """<!DOCTYPE html>
   <p id="price"></p>
   <h2>Premises</h2>
   <p class="muted">Each premise of the malign-prior argument imposed alone (programs removed by their measured
-    class); the goal-directed share at each target's first question, mean over the targets (report.md has each
-    target); the interval is the model-free one over all targets.</p>
+    class): at each target's first question, the posterior by measured class, who holds it and by how many orders
+    of magnitude (log<sub>10</sub> odds of the largest class over the rest), and the probability of the true
+    answer with its interval under the coin assumption and its model-free interval.</p>
   <table id="premises" class="data"><thead></thead><tbody></tbody></table>
+</section>
+<section id="recompute-section" class="card" hidden>
+  <h2>Change the pool: the posterior recomputed</h2>
+  <p class="muted">Switch programs, length bands or classes off, impose premises, move the speed prior's &lambda;:
+    the page recomputes the mixture at each target's questions from every program in play there (its length, steps,
+    known output and measured class), in log space, with the formulas of the library
+    (<code>toyinduction.malign.recompute</code> gives the same numbers in Python).</p>
+  <div class="row choices">
+    <fieldset id="premise-choices"><legend>premises</legend></fieldset>
+    <fieldset id="class-choices"><legend>classes kept</legend></fieldset>
+    <fieldset><legend>speed prior</legend>
+      <label>&lambda; <input id="lambda" type="range" min="0" max="3" step="0.05" value="0"></label>
+      <input id="lambda-number" type="number" min="0" step="any" value="0" aria-label="lambda">
+      <span class="muted">weight 2<sup>&minus;(|p| + &lambda;&middot;log<sub>2</sub> steps)</sup></span></fieldset>
+    <button id="recompute-reset" type="button">reset</button>
+  </div>
+  <p id="recompute-choice" class="muted"></p>
+  <svg id="recompute-chart" class="chart" role="img" aria-label="log-odds of each class at each question"></svg>
+  <p class="caption">One column per target and question; one marker per class (filled: as chosen; hollow: the full
+    pool) and a black diamond for the true answer's odds. y: log<sub>10</sub> odds of the class over the rest
+    (triangles: beyond the axis or no mass).</p>
+  <table id="recomputed" class="data"><thead></thead><tbody></tbody></table>
+  <details id="pool-details"><summary>the programs in play (switch one off)</summary>
+    <table id="pool-programs" class="data"><thead></thead><tbody></tbody></table></details>
+</section>
+<section id="demo-tables" class="card" hidden>
   <h2>Named programs of the pool</h2>
   <table id="programs" class="data"><thead></thead><tbody></tbody></table>
   <table id="controls-table" class="data"><thead></thead><tbody></tbody></table>
@@ -414,6 +460,7 @@ th { font-weight: 600; color: var(--muted); font-size: 12px; }
 .r { text-align: right; font-variant-numeric: tabular-nums; }
 .masses td { font-size: 13px; padding: 2px 6px; }
 .masses td.value { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.masses td.odds { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .masses tr.family td { font-weight: 600; border-top: 1px solid var(--line); }
 .masses tr.zero td { color: #a3acb8; }
 .hypotheses td { font-size: 13px; }
@@ -430,6 +477,12 @@ th { font-weight: 600; color: var(--muted); font-size: 12px; }
   max-width: 18em; }
 .hypotheses .output .extends { color: #8a94a3; }
 .data td { font-size: 13px; }
+.holder { font-size: 13px; margin: 4px 0 2px; }
+.choices fieldset { border: 1px solid var(--line); border-radius: 6px; padding: 4px 10px; font-size: 13px; }
+.choices label { margin-right: 10px; white-space: nowrap; }
+#lambda-number { width: 5em; }
+#recomputed td.changed { background: #fff4d6; }
+#pool-programs td { font-size: 12px; }
 .data tr.current td { background: #eef4fb; }
 .data tbody tr.clickable { cursor: pointer; }
 .data tbody tr.clickable:hover td { background: #f3f7fc; }
@@ -447,6 +500,8 @@ _SCRIPT = r"""
   const $ = (id) => document.getElementById(id);
   let stream = doc.streams[0];
   let t = 1;
+  // what each premise removes (toyinduction.malign.recompute.REMOVING_PREMISES)
+  const REMOVES = {"not-told": ["told"], "no-pointer": ["pointer"], "no-rival": ["rival"]};
 
   // Numbers: 4 significant digits, an exponent below 0.001, 1 − ε close to 1 (0.9999997 is not 1).
   function exponent(v) {
@@ -464,6 +519,28 @@ _SCRIPT = r"""
     el.textContent = fmt(v);
     el.dataset.value = v === null || v === undefined ? "" : String(v);
   }
+  // log10 odds: +6.32 (a million to one for), 0 (even), -inf (no mass), +inf (nothing else has mass)
+  function fmtOdds(v) {
+    if (v === null || v === undefined || Number.isNaN(v)) return "\u2014";
+    if (v === Infinity) return "+\u221e";
+    if (v === -Infinity) return "\u2212\u221e";
+    const text = Math.abs(v) >= 100 ? v.toFixed(0) : v.toFixed(2);
+    return (v > 0 ? "+" : v < 0 ? "\u2212" : "") + text.replace("-", "");
+  }
+  function setOdds(el, v) {
+    el.textContent = fmtOdds(v);
+    el.dataset.value = v === null || v === undefined ? "" : String(v);
+  }
+  // log10 of a mass over the sum of the others (each from its own mass, never 1 - a rounded share)
+  function oddsOf(masses, j) {
+    let rest = 0;
+    masses.forEach((m, k) => { if (k !== j) rest += m; });
+    if (masses[j] === 0 && rest === 0) return NaN;
+    if (masses[j] === 0) return -Infinity;
+    if (rest === 0) return Infinity;
+    return Math.log10(masses[j]) - Math.log10(rest);
+  }
+  const rowMasses = (r) => [...r.masses, r.unresolved];
   function el(tag, attrs, text) {
     const node = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
@@ -543,8 +620,8 @@ _SCRIPT = r"""
     const xl = svg("text", {x: W - M.r, y: h - 2, "text-anchor": "end"});
     xl.textContent = "t (predicting bit x\u209c)";
     g.appendChild(xl);
-    const yl = svg("text", {x: 12, y: M.t + (h - M.t - M.b) / 2, "text-anchor": "middle",
-                            transform: "rotate(-90 12 " + (M.t + (h - M.t - M.b) / 2) + ")"});
+    const yl = svg("text", {x: 8, y: M.t + (h - M.t - M.b) / 2, "text-anchor": "middle",
+                            transform: "rotate(-90 8 " + (M.t + (h - M.t - M.b) / 2) + ")"});
     yl.textContent = yLabel;
     g.appendChild(yl);
     node.appendChild(g);
@@ -579,10 +656,75 @@ _SCRIPT = r"""
     g.appendChild(svg("line", {class: "now-line", y1: M.t - 4, y2: h - M.b, stroke: "#111", "stroke-width": 1.5}));
     node.appendChild(g);
   }
-  function drawMassChart() {
+  // the log-odds view is the default where the shares differ by orders of magnitude
+  function spansOrders(st) {
+    for (const r of st.rows) {
+      const all = rowMasses(r), top = Math.max(...all);
+      if (all.some((m) => m > 0 && m < 1e-3 * top)) return true;
+    }
+    return false;
+  }
+  let massScale = "linear";
+  function setScale(value) {
+    massScale = value;
+    for (const button of document.querySelectorAll("#scale button")) {
+      button.classList.toggle("on", button.dataset.scale === value);
+    }
+    $("log-caption").hidden = value !== "log";
+  }
+  function drawLogMassChart() {
     const node = $("mass-chart");
     node.innerHTML = "";
     node.setAttribute("viewBox", "0 0 " + W + " " + MH);
+    node.dataset.scale = "log";
+    const rows = rowsOf(), k = stream.classes.length;
+    const names = [...stream.classes, "unresolved"];
+    let reach = 0;
+    const series = names.map((name, j) => {
+      const values = [];
+      for (let tt = view.lo; tt <= view.hi; tt++) values.push(oddsOf(rowMasses(rows[tt - 1]), j));
+      values.forEach((v) => { if (Number.isFinite(v)) reach = Math.max(reach, Math.abs(v)); });
+      return {name, values, any: values.some((v) => v > -Infinity && !Number.isNaN(v))};
+    });
+    const span = Math.min(100, Math.max(5, Math.ceil(reach / 5) * 5));
+    const stepTick = span <= 10 ? 2 : span <= 30 ? 5 : span <= 60 ? 10 : 20;
+    const ticks = [];
+    for (let v = -Math.floor(span / stepTick) * stepTick; v <= span; v += stepTick) ticks.push(v);
+    const h = MH - M.t - M.b;
+    const y = (v) => M.t + (span - Math.max(-span, Math.min(span, v))) / (2 * span) * h;
+    const g = svg("g", {});
+    for (const v of ticks) {
+      g.appendChild(svg("line", {x1: M.l, x2: W - M.r, y1: y(v), y2: y(v), stroke: v === 0 ? "#9aa3ad" : "#e6e9ee"}));
+      const label = svg("text", {x: M.l - 6, y: y(v) + 4, "text-anchor": "end"});
+      label.textContent = v === 0 ? "0" : (v > 0 ? "+" : "\u2212") + Math.abs(v);
+      g.appendChild(label);
+    }
+    node.appendChild(g);
+    axes(node, MH, [], "log\u2081\u2080 odds (class : the rest)");
+    node.dataset.span = String(span);
+    const dx = dxOf();
+    series.forEach((s, j) => {
+      if (!s.any) return;
+      const points = s.values.map((v, i) => {
+        const yy = (Number.isNaN(v) ? y(-span) : y(v)).toFixed(2);
+        return xOf(view.lo + i).toFixed(2) + "," + yy + "L" + (xOf(view.lo + i) + dx).toFixed(2) + "," + yy;
+      });
+      const path = svg("path", {d: "M" + points.join("L"), fill: "none", stroke: j === k ? "#9aa3ad" : palette[s.name],
+                                "stroke-width": 1.8, "stroke-dasharray": j === k ? "4 2" : "none",
+                                "data-class": s.name, class: "odds-line"});
+      const title = svg("title", {});
+      title.textContent = s.name;
+      path.appendChild(title);
+      node.appendChild(path);
+    });
+    frame(node, MH);
+  }
+  function drawMassChart() {
+    if (massScale === "log") return drawLogMassChart();
+    const node = $("mass-chart");
+    node.innerHTML = "";
+    node.setAttribute("viewBox", "0 0 " + W + " " + MH);
+    node.dataset.scale = "linear";
     const defs = svg("defs", {});
     const pattern = svg("pattern", {id: "hatch", patternUnits: "userSpaceOnUse", width: 6, height: 6,
                                     patternTransform: "rotate(45)"});
@@ -623,6 +765,10 @@ _SCRIPT = r"""
     const rows = rowsOf();
     node.appendChild(svg("path", {d: bandPath((tt) => rows[tt - 1].p_lower, (tt) => rows[tt - 1].p_upper, PH),
                                   fill: "#c9dcf0", stroke: "none"}));
+    const coin = (tt, key) => { const v = rows[tt - 1][key]; return v === null || v === undefined ? rows[tt - 1].p_next_one : v; };
+    node.appendChild(svg("path", {d: bandPath((tt) => coin(tt, "p_coin_lower"), (tt) => coin(tt, "p_coin_upper"), PH),
+                                  fill: "#6f9fd4", "fill-opacity": 0.55, stroke: "#6f9fd4", "stroke-width": 0.5,
+                                  class: "coin-band"}));
     const y = (v) => (M.t + (1 - v) * (PH - M.t - M.b));
     const dx = dxOf();
     const points = [];
@@ -671,6 +817,15 @@ _SCRIPT = r"""
     node.addEventListener("pointermove", (e) => { if (dragging) setT(chartToT(e, node)); });
     node.addEventListener("pointerup", () => { dragging = false; });
   }
+  let scaleChosen = false;
+  for (const button of document.querySelectorAll("#scale button")) {
+    button.addEventListener("click", () => {
+      scaleChosen = true;
+      setScale(button.dataset.scale);
+      drawCharts();
+      placeMarkers();
+    });
+  }
   for (const button of document.querySelectorAll("#zoom button")) {
     button.addEventListener("click", () => {
       zoom = Number(button.dataset.zoom);
@@ -712,6 +867,11 @@ _SCRIPT = r"""
         const cell = el("td", {class: "value"});
         setNumber(cell, total);
         subtotal.appendChild(cell);
+        const all = rowMasses(r), inFamily = members.map(([, k]) => k);
+        const rest = all.filter((m, k) => !inFamily.includes(k));
+        const odds = el("td", {class: "odds"});
+        setOdds(odds, oddsOf([total, rest.reduce((a, b) => a + b, 0)], 0));
+        subtotal.appendChild(odds);
         body.appendChild(subtotal);
       }
       const tr = el("tr", {"data-class": name, class: r.masses[j] === 0 ? "zero" : ""});
@@ -724,6 +884,9 @@ _SCRIPT = r"""
       const cell = el("td", {class: "value"});
       setNumber(cell, r.masses[j]);
       tr.appendChild(cell);
+      const odds = el("td", {class: "odds"});
+      setOdds(odds, oddsOf(rowMasses(r), j));
+      tr.appendChild(odds);
       body.appendChild(tr);
     });
     const tr = el("tr", {"data-class": "unresolved", class: "family"});
@@ -734,7 +897,29 @@ _SCRIPT = r"""
     const cell = el("td", {class: "value", id: "unresolved-mass"});
     setNumber(cell, r.unresolved);
     tr.appendChild(cell);
+    const odds = el("td", {class: "odds"});
+    setOdds(odds, oddsOf(rowMasses(r), r.masses.length));
+    tr.appendChild(odds);
     body.appendChild(tr);
+    renderHolder(r);
+  }
+  // who holds the posterior at t, and by how many orders of magnitude
+  function renderHolder(r) {
+    const all = rowMasses(r), names = [...stream.classes, "unresolved"];
+    const order = all.map((m, k) => k).filter((k) => all[k] > 0).sort((a, b) => all[b] - all[a]);
+    const note = $("holder-note");
+    note.innerHTML = "";
+    if (!order.length) return;
+    const top = order[0];
+    note.appendChild(document.createTextNode("At t = " + t + ", "));
+    note.appendChild(el("b", {class: "holder-class"}, names[top]));
+    const odds = oddsOf(all, top);
+    note.appendChild(document.createTextNode(" holds the posterior: odds " +
+      (odds === Infinity ? "all of it" : "10^" + odds.toFixed(1) + " : 1 over all the others") +
+      (order.length > 1 ? "; next " + names[order[1]] + " at 10^" + oddsOf(all, order[1]).toFixed(1) + " : 1" : "") +
+      "."));
+    note.dataset.holder = names[top];
+    note.dataset.odds = String(odds);
   }
   function renderHypotheses(r) {
     const body = $("hypotheses").querySelector("tbody");
@@ -865,6 +1050,7 @@ _SCRIPT = r"""
       if (button.hidden && button.classList.contains("on")) button.click();
     }
     $("zoom").hidden = N <= 64;
+    if (!scaleChosen) setScale(spansOrders(stream) ? "log" : "linear");
     t = Math.min(N, Math.max(1, at === null ? (stream.first_decision_point || 1) : at));
     drawCharts();
     render();
@@ -886,7 +1072,9 @@ _SCRIPT = r"""
       const tr = el("tr", {});
       cells.forEach((cell, k) => {
         const td = el("td", headers[k][1] ? {class: "r"} : {});
-        if (typeof cell === "number" || cell === null) setNumber(td, cell); else td.textContent = cell;
+        if (typeof cell === "number" || cell === null) setNumber(td, cell);
+        else if (cell && typeof cell === "object" && "odds" in cell) setOdds(td, cell.odds);
+        else td.textContent = cell;
         tr.appendChild(td);
       });
       body.appendChild(tr);
@@ -915,15 +1103,323 @@ _SCRIPT = r"""
     $("price").textContent = "Price of malice (shortest goal-directed program \u2212 shortest honest program that " +
       "finds the civilisation and computes when, total bits), by horizon: " +
       Object.entries(price).map(([k, v]) => k + " " + (v === null ? "\u2014" : (v > 0 ? "+" : "") + v)).join(", ") + ".";
-    table("premises", [["premise"], ["what changes"], ["goal-directed share (mean)", 1], ["P(honest answer)", 1],
-      ["model-free interval"]], doc.premises.map((row) => [row.name, row.excluded, row.consequentialist_share,
-        row.honest_bit_probability, interval(row.honest_bit_probability_bounds)]));
+    const SHARES = ["honest", "deviating, not goal-directed", "goal-directed", "unresolved"];
+    const premiseRows = [], premiseMeta = [];
+    for (const row of doc.premises) {
+      (row.per_target || []).forEach((target, i) => {
+        premiseMeta.push({premise: row.name, target: i});
+        const shares = SHARES.map((c) => target.class_shares[c]);
+        const top = shares.indexOf(Math.max(...shares));
+        premiseRows.push([i === 0 ? row.name : "", i === 0 ? row.excluded : "",
+          target.target.split(" in ").pop() + " (answer " + target.true_answer + ")", ...shares, SHARES[top],
+          {odds: oddsOf(shares, top)}, target.honest_bit_probability,
+          interval(target.honest_bit_probability_coin_interval), interval(target.honest_bit_probability_bounds)]);
+      });
+    }
+    const premiseBody = table("premises", [["premise"], ["what changes"], ["target"], ...SHARES.map((c) => [c, 1]),
+      ["holder"], ["log\u2081\u2080 odds of the holder", 1], ["P(true answer)", 1], ["coin-assumption interval"],
+      ["model-free interval"]], premiseRows);
+    [...premiseBody.children].forEach((tr, i) => {
+      tr.dataset.premise = premiseMeta[i].premise;
+      tr.dataset.target = String(premiseMeta[i].target);
+    });
     table("programs", [["program"], ["class at the first question (measured)"], ["total bits", 1], ["data it reads"]],
       doc.programs.map((row) => [row.name, row.class, row.bits, row.data]));
     if (doc.controls.length) {
       table("controls-table", [["control (no civilisation)"], ["share of programs that find a civilisation", 1]],
         doc.controls.map((row) => [row.name, row.measured_share]));
     }
+    $("demo-tables").hidden = false;
+    if (doc.recompute) setUpRecompute(doc.recompute);
+  }
+
+  // ---- the recomputation (a port of toyinduction.malign.recompute.recompute, line by line) ----
+  function log2Sum(values) {
+    let top = -Infinity;
+    for (const v of values) if (v > top) top = v;
+    if (top === -Infinity) return -Infinity;
+    let sum = 0;
+    for (const v of values) if (v !== -Infinity) sum += Math.pow(2, v - top);
+    return top + Math.log2(sum);
+  }
+  function log10Ratio(top, bottom) {
+    if (top === -Infinity && bottom === -Infinity) return NaN;
+    if (top === -Infinity) return -Infinity;
+    if (bottom === -Infinity) return Infinity;
+    return (top - bottom) * Math.log10(2);
+  }
+  function agreement(output, prefix) {
+    const n = Math.min(output.length, prefix.length);
+    for (let i = 0; i < n; i++) if (output[i] !== prefix[i]) return i;
+    return n;
+  }
+  function recomputeRow(R, q, terms, lam) {
+    const t = q.t, classes = [...R.classes, null];
+    const mass = new Map(classes.map((c) => [c, []]));
+    const total = [], observed = [], other = [], coins = [], rawWaiting = [], rawObserved = [], rawOther = [];
+    for (const [log2Prior, count, cls, length, agree, unresolved, stepsRun] of terms) {
+      const steps = Math.max(stepsRun, 1);
+      const log2Weight = log2Prior + Math.log2(count) - lam * Math.log2(steps);
+      const missing = Math.max(t - length, 0);
+      const owed = lam && R.charge_owed_steps ? lam * (Math.log2(steps + missing) - Math.log2(steps)) : 0;
+      const consistent = agree >= t;
+      const waiting = unresolved && agree === length && length <= t;
+      const prefixUnresolved = unresolved && agree === length && length < t;
+      const log2Coin = log2Weight - owed - missing;
+      const inPosterior = consistent ? log2Weight : prefixUnresolved ? log2Coin : null;
+      if (inPosterior !== null) {
+        total.push(inPosterior);
+        mass.get(length <= t ? "unresolved" : cls).push(inPosterior);
+      }
+      if (consistent && length > t) {
+        (agree >= t + 1 ? observed : other).push(log2Weight);
+        (agree >= t + 1 ? rawObserved : rawOther).push(log2Weight);
+      }
+      if (waiting) {
+        coins.push(consistent ? log2Weight : log2Coin);
+        rawWaiting.push(log2Weight - owed);
+      }
+    }
+    const log2Total = log2Sum(total);
+    const log2Mass = new Map([...mass].map(([c, values]) => [c, log2Sum(values)]));
+    const shares = {}, odds = {};
+    for (const c of R.classes) {
+      const m = log2Mass.get(c);
+      shares[c] = m === -Infinity ? 0 : Math.pow(2, m - log2Total);
+      odds[c] = log10Ratio(m, log2Sum([...log2Mass].filter(([other]) => other !== c).map(([, v]) => v)));
+    }
+    const obs = log2Sum(observed), oth = log2Sum(other), coin = log2Sum(coins), half = coin - 1;
+    const den = log2Sum([obs, oth, coin]);
+    let pHonest = 0.5, coinInterval = [0, 1], oddsHonest = 0;
+    if (den !== -Infinity) {
+      pHonest = Math.pow(2, log2Sum([obs, half]) - den);
+      coinInterval = [obs === -Infinity ? 0 : Math.pow(2, obs - den), Math.pow(2, log2Sum([obs, coin]) - den)];
+      oddsHonest = log10Ratio(log2Sum([obs, half]), log2Sum([oth, half]));
+    }
+    const rawObs = log2Sum(rawObserved), rawOth = log2Sum(rawOther), raw = log2Sum(rawWaiting);
+    const bound = log2Sum([rawObs, rawOth, raw]);
+    const bounds = bound === -Infinity ? [0, 1] :
+      [rawObs === -Infinity ? 0 : Math.pow(2, rawObs - bound), Math.pow(2, log2Sum([rawObs, raw]) - bound)];
+    let holder = R.classes[0];
+    for (const c of R.classes) if (shares[c] > shares[holder]) holder = c;
+    return {target: q.target, question: q.question, t, true_answer: q.true_answer, class_shares: shares,
+            log10_odds: odds, holder, p_honest: pHonest, p_honest_bounds: bounds, p_honest_coin_interval: coinInterval,
+            log10_odds_honest: oddsHonest};
+  }
+  function recomputeAll(R, choice) {
+    const kinds = new Set();
+    for (const premise of choice.premises) for (const kind of REMOVES[premise] || []) kinds.add(kind);
+    return R.questions.map((q) => {
+      const terms = [];
+      for (const [key, cls] of Object.entries(q.named_classes)) {
+        const p = R.programs[Number(key)];
+        if (choice.off.has(p.name) || p.removed_by.some((kind) => kinds.has(kind))) continue;
+        terms.push([p.log2_prior, 1, cls, p.output_length, agreement(p.output, q.stream), p.unresolved, p.steps]);
+      }
+      for (const g of q.background) {
+        if (choice.off.has(g.name)) continue;
+        terms.push([g.log2_prior, g.count, g.class, g.length, g.agree, g.unresolved, g.steps]);
+      }
+      return recomputeRow(R, q, terms.filter((term) => !choice.offClasses.has(term[2])), choice.lambda);
+    });
+  }
+  function setUpRecompute(R) {
+    $("recompute-section").hidden = false;
+    const choice = {premises: new Set(), off: new Set(), offClasses: new Set(), lambda: R.speed};
+    const base = recomputeAll(R, {premises: new Set(), off: new Set(), offClasses: new Set(), lambda: R.speed});
+    const WHAT = {"not-told": "not told: programs whose behaviour does not follow a moved question removed",
+                  "no-pointer": "no pointer: honest programs that read no bridge removed",
+                  "no-rival": "no rival goals: goal-directed programs that answer 0 removed"};
+    for (const premise of Object.keys(REMOVES)) {
+      const box = el("input", {type: "checkbox", "data-premise": premise});
+      box.addEventListener("change", () => {
+        if (box.checked) choice.premises.add(premise); else choice.premises.delete(premise);
+        update();
+      });
+      const label = el("label", {title: WHAT[premise]});
+      label.appendChild(box);
+      label.appendChild(document.createTextNode(" " + premise));
+      $("premise-choices").appendChild(label);
+    }
+    for (const cls of R.classes) {
+      const box = el("input", {type: "checkbox", "data-class": cls});
+      box.checked = true;
+      box.addEventListener("change", () => {
+        if (box.checked) choice.offClasses.delete(cls); else choice.offClasses.add(cls);
+        update();
+      });
+      const label = el("label", {});
+      label.appendChild(box);
+      const sw = el("span", {class: "swatch"});
+      sw.style.background = cls === "unresolved" ? "#9aa3ad" : palette[cls];
+      label.appendChild(document.createTextNode(" "));
+      label.appendChild(sw);
+      label.appendChild(document.createTextNode(" " + cls));
+      $("class-choices").appendChild(label);
+    }
+    const setLambda = (value, from) => {
+      if (!(Number.isFinite(value) && value >= 0)) return;
+      choice.lambda = value;
+      if (from !== "range") $("lambda").value = String(value);
+      if (from !== "number") $("lambda-number").value = String(value);
+      update();
+    };
+    $("lambda").value = String(R.speed);
+    $("lambda-number").value = String(R.speed);
+    $("lambda").addEventListener("input", (e) => setLambda(Number(e.target.value), "range"));
+    $("lambda-number").addEventListener("change", (e) => setLambda(Number(e.target.value), "number"));
+    $("recompute-reset").addEventListener("click", () => {
+      choice.premises.clear(); choice.off.clear(); choice.offClasses.clear();
+      for (const box of document.querySelectorAll("#recompute-section input[type=checkbox]")) {
+        box.checked = !box.dataset.premise;
+      }
+      setLambda(R.speed, null);
+    });
+    // the programs in play at some question: named ones by name, the background by length band
+    const inPlay = new Map();
+    for (const q of R.questions) {
+      for (const [key, cls] of Object.entries(q.named_classes)) {
+        const p = R.programs[Number(key)];
+        if (!inPlay.has(p.name)) inPlay.set(p.name, {name: p.name, kind: "named", cls: p.at_first ? p.at_first.class :
+          (cls || "does not fit"), code: p.code_bits, data: p.data_bits, length: p.length, steps: p.steps});
+      }
+      for (const g of q.background) {
+        const row = inPlay.get(g.name) || {name: g.name, kind: "background", cls: "background (enumerated)", count: 0,
+                                           length: null, steps: null};
+        row.count = Math.max(row.count, g.count);
+        inPlay.set(g.name, row);
+      }
+    }
+    const head = el("tr", {});
+    for (const [label, right] of [["on"], ["program"], ["class at its first question"], ["code bits", 1],
+                                  ["data bits", 1], ["length (bits)", 1], ["steps", 1]]) {
+      head.appendChild(el("th", right ? {class: "r"} : {}, label));
+    }
+    $("pool-programs").querySelector("thead").appendChild(head);
+    for (const row of [...inPlay.values()].sort((a, b) => (a.length === null) - (b.length === null) ||
+                                                          (a.length || 0) - (b.length || 0))) {
+      const tr = el("tr", {"data-program": row.name});
+      const cell = el("td", {});
+      const box = el("input", {type: "checkbox", "data-program": row.name});
+      box.checked = true;
+      box.addEventListener("change", () => {
+        if (box.checked) choice.off.delete(row.name); else choice.off.add(row.name);
+        update();
+      });
+      cell.appendChild(box);
+      tr.appendChild(cell);
+      tr.appendChild(el("td", {}, row.kind === "background" ? row.name + " (background programs in play)" : row.name));
+      tr.appendChild(el("td", {}, row.cls));
+      for (const v of row.kind === "background" ? ["", "", "", ""] : [row.code, row.data, row.length, row.steps]) {
+        tr.appendChild(el("td", {class: "r"}, String(v)));
+      }
+      $("pool-programs").querySelector("tbody").appendChild(tr);
+    }
+    const headers = [["target"], ["question at t", 1], ["true answer", 1],
+                     ...R.classes.map((c) => [c, 1]), ["holder"], ["log\u2081\u2080 odds of the holder", 1],
+                     ["P(true answer)", 1], ["log\u2081\u2080 odds of the true answer", 1],
+                     ["coin-assumption interval"], ["model-free interval"]];
+    const head2 = el("tr", {});
+    headers.forEach(([label, right]) => head2.appendChild(el("th", right ? {class: "r"} : {}, label)));
+    $("recomputed").querySelector("thead").appendChild(head2);
+    function update() {
+      const rows = recomputeAll(R, choice);
+      const body = $("recomputed").querySelector("tbody");
+      body.innerHTML = "";
+      rows.forEach((r, i) => {
+        const tr = el("tr", {"data-target": r.target, "data-question": String(r.question)});
+        tr.appendChild(el("td", {}, r.target));
+        tr.appendChild(el("td", {class: "r"}, String(r.t + 1)));
+        tr.appendChild(el("td", {class: "r"}, String(r.true_answer)));
+        for (const c of R.classes) {
+          const td = el("td", {class: "r share", "data-class": c});
+          setNumber(td, r.class_shares[c]);
+          td.dataset.odds = String(r.log10_odds[c]);
+          if (r.class_shares[c] !== base[i].class_shares[c]) td.classList.add("changed");
+          tr.appendChild(td);
+        }
+        tr.appendChild(el("td", {class: "holder"}, r.holder));
+        const odds = el("td", {class: "r holder-odds"});
+        setOdds(odds, r.log10_odds[r.holder]);
+        tr.appendChild(odds);
+        for (const [cls, v, setter] of [["p-honest", r.p_honest, setNumber], ["odds-honest", r.log10_odds_honest, setOdds]]) {
+          const td = el("td", {class: "r " + cls});
+          setter(td, v);
+          tr.appendChild(td);
+        }
+        for (const [cls, pair] of [["coin", r.p_honest_coin_interval], ["bounds", r.p_honest_bounds]]) {
+          const td = el("td", {class: cls}, interval(pair));
+          td.dataset.value = JSON.stringify(pair);
+          tr.appendChild(td);
+        }
+        body.appendChild(tr);
+      });
+      const parts = [...choice.premises];
+      if (choice.offClasses.size) parts.push("classes off: " + [...choice.offClasses].join(", "));
+      if (choice.off.size) parts.push(choice.off.size + " program(s) off");
+      if (choice.lambda !== R.speed) parts.push("\u03bb = " + choice.lambda);
+      $("recompute-choice").textContent = "Choice: " + (parts.length ? parts.join("; ") : "the full pool") + ".";
+      drawRecomputeChart(R, rows, base);
+    }
+    update();
+  }
+  function drawRecomputeChart(R, rows, base) {
+    const node = $("recompute-chart");
+    node.innerHTML = "";
+    const H = 260, left = 56, right = 12, top = 10, bottom = 46;
+    node.setAttribute("viewBox", "0 0 " + W + " " + H);
+    let reach = 5;
+    for (const r of [...rows, ...base]) {
+      for (const v of [...Object.values(r.log10_odds), r.log10_odds_honest]) {
+        if (Number.isFinite(v) && Math.abs(v) < 100) reach = Math.max(reach, Math.abs(v));
+      }
+    }
+    const span = Math.ceil(reach / 10) * 10, h = H - top - bottom;
+    const y = (v) => top + (span - Math.max(-span, Math.min(span, v))) / (2 * span) * h;
+    const step = span <= 20 ? 5 : span <= 60 ? 10 : 20;
+    for (let v = -Math.floor(span / step) * step; v <= span; v += step) {
+      node.appendChild(svg("line", {x1: left, x2: W - right, y1: y(v), y2: y(v), stroke: v === 0 ? "#9aa3ad" : "#e6e9ee"}));
+      const label = svg("text", {x: left - 6, y: y(v) + 4, "text-anchor": "end"});
+      label.textContent = v === 0 ? "0 even" : (v > 0 ? "+" : "\u2212") + Math.abs(v);
+      node.appendChild(label);
+    }
+    const yl = svg("text", {x: 12, y: top + h / 2, "text-anchor": "middle", transform: "rotate(-90 12 " + (top + h / 2) + ")"});
+    yl.textContent = "log\u2081\u2080 odds (class : the rest)";
+    node.appendChild(yl);
+    const column = (W - left - right) / rows.length;
+    const colours = R.classes.map((c) => c === "unresolved" ? "#9aa3ad" : palette[c]);
+    const marker = (x, v, colour, filled, shape) => {
+      const yy = y(Number.isNaN(v) ? -span : v);
+      const clipped = !Number.isFinite(v) || Math.abs(v) > span;
+      const attrs = {fill: filled ? colour : "#fff", stroke: colour, "stroke-width": 1.5};
+      if (clipped) {
+        const d = v > 0 ? -1 : 1;
+        return svg("path", {...attrs, d: "M" + (x - 5) + "," + yy + "L" + (x + 5) + "," + yy + "L" + x + "," + (yy + 8 * d) + "Z"});
+      }
+      if (shape === "diamond") return svg("path", {...attrs, d: "M" + x + "," + (yy - 6) + "L" + (x + 6) + "," + yy + "L" + x + "," + (yy + 6) + "L" + (x - 6) + "," + yy + "Z"});
+      return svg("circle", {...attrs, cx: x, cy: yy, r: 4.5});
+    };
+    rows.forEach((r, i) => {
+      const x0 = left + i * column;
+      const label = svg("text", {x: x0 + column / 2, y: H - bottom + 16, "text-anchor": "middle"});
+      label.textContent = r.target.split(" in ").pop() + ", question " + (r.question + 1);
+      node.appendChild(label);
+      const answer = svg("text", {x: x0 + column / 2, y: H - bottom + 30, "text-anchor": "middle"});
+      answer.textContent = "holder: " + r.holder;
+      node.appendChild(answer);
+      R.classes.forEach((c, j) => {
+        const x = x0 + column * (j + 1) / (R.classes.length + 2);
+        node.appendChild(marker(x, base[i].log10_odds[c], colours[j], false));
+        const m = marker(x, r.log10_odds[c], colours[j], true);
+        const title = svg("title", {});
+        title.textContent = c + ": log10 odds " + fmtOdds(r.log10_odds[c]) + " (full pool " + fmtOdds(base[i].log10_odds[c]) + ")";
+        m.appendChild(title);
+        node.appendChild(m);
+      });
+      const x = x0 + column * (R.classes.length + 1) / (R.classes.length + 2);
+      node.appendChild(marker(x, base[i].log10_odds_honest, "#111", false, "diamond"));
+      node.appendChild(marker(x, r.log10_odds_honest, "#111", true, "diamond"));
+    });
   }
 
   // ---- input ----

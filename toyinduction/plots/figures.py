@@ -25,7 +25,8 @@ from matplotlib import animation  # noqa: E402
 from toyinduction.core import Status  # noqa: E402
 from toyinduction.engine.enumeration import BUCKETS, Enumeration  # noqa: E402
 from toyinduction.induction.mixture import UNRESOLVED, Prediction  # noqa: E402
-from toyinduction.plots.palette import (OTHER_COLOUR, UNRESOLVED_CAPTION, UNRESOLVED_STYLE,  # noqa: E402
+from toyinduction.plots.palette import (OTHER_COLOUR, UNRESOLVED_CAPTION, UNRESOLVED_MEANING,  # noqa: E402
+                                        UNRESOLVED_STYLE,
                                         class_colours, class_family, ordered_classes, series_colours)
 
 UNRESOLVED_LABEL = "unresolved (step/length limit): could be any class"
@@ -108,9 +109,97 @@ def posterior_layers(prediction: Prediction, threshold: float = 0.01) -> list:
     return [(label, values, colour) for label, values, colour in layers if np.max(values) > 0]
 
 
-def posterior_figure(prediction: Prediction, title: str, decision_points=()):
-    """Stacked posterior mass by class after each observed bit, with the unresolved band (hatched,
-    on top, explained in the caption). Returns the figure."""
+def log10_odds(masses) -> np.ndarray:
+    """log10 of each column's mass over the sum of the other columns, row by row (``masses``: rows
+    of masses that together make the whole, e.g. every class and the unresolved mass). Each side
+    is summed from its own masses, never taken as 1 − a rounded share, so a share of 1 − 5e-07
+    gives +6.3, not +inf; a zero mass gives −inf, a column holding everything +inf (nan where a row
+    has no mass at all)."""
+    masses = np.atleast_2d(np.asarray(masses, dtype=float))
+    rest = np.column_stack([np.delete(masses, column, axis=1).sum(axis=1) for column in range(masses.shape[1])])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log10(masses) - np.log10(rest)
+
+
+def spans_orders(prediction: Prediction, factor: float = 1e3) -> bool:
+    """Whether the posterior's shares differ by orders of magnitude: some class (or the unresolved
+    mass) has a nonzero mass below 1/``factor`` of the largest at some step. Where they do, the
+    posterior is drawn on a log-odds axis by default."""
+    masses = np.column_stack([prediction.class_posterior, prediction.unresolved_posterior])
+    top = masses.max(axis=1, keepdims=True)
+    return bool(((masses > 0) & (masses < top / factor)).any())
+
+
+def _odds_span(values) -> float:
+    """The half-height of a log-odds axis: the largest finite |value|, rounded up to 5, within 5..100."""
+    finite = np.abs(values[np.isfinite(values)])
+    reach = float(finite.max()) if finite.size else 5.0
+    return float(min(100.0, max(5.0, np.ceil(reach / 5) * 5)))
+
+
+def posterior_log_odds_figure(prediction: Prediction, title: str, decision_points=()):
+    """Posterior by class after each observed bit on a log-odds axis: for every class with mass (and
+    the unresolved mass, grey dashed), log10 of its mass over the mass of everything else. At the
+    first decision point the figure says who holds the posterior and by how many orders of
+    magnitude. Values beyond the axis are drawn at its edge (a class without mass at its bottom).
+    Returns the figure."""
+    n = len(prediction.sequence)
+    t = np.arange(n + 1)
+    names = [name for name in ordered_classes(prediction.classes)
+             if prediction.class_posterior[:, prediction.classes.index(name)].max() > 0]
+    masses = np.column_stack([prediction.class_posterior[:, [prediction.classes.index(name) for name in names]],
+                              prediction.unresolved_posterior])
+    odds = log10_odds(masses)
+    span = _odds_span(odds)
+    colours = class_colours(prediction.classes)
+    figure, axes = plt.subplots(figsize=(10, 5))
+    for column, name in enumerate([*names, UNRESOLVED_LABEL]):
+        values = odds[:, column]
+        if not (values > -np.inf).any():
+            continue
+        unresolved = name == UNRESOLVED_LABEL
+        axes.step(t, np.clip(np.nan_to_num(values, nan=-span), -span, span), where="post", linewidth=1.6,
+                  color=UNRESOLVED_STYLE[1] if unresolved else colours[name], linestyle="--" if unresolved else "-",
+                  label=name)
+    axes.axhline(0, color="grey", linewidth=0.8, linestyle=":")
+    axes.set_xlim(0, n)
+    axes.set_ylim(-span * 1.03, span * 1.03)
+    for index, point in enumerate(decision_points or ()):
+        axes.axvline(point, color="black", linestyle="--", linewidth=1,
+                     label="decision point" if index == 0 else None)
+    if decision_points:
+        first = int(decision_points[0])
+        row = masses[first]
+        top = int(np.argmax(row))
+        holder = [*names, "unresolved"][top]
+        text = (f"first question (t = {first}): {holder} holds the posterior, odds "
+                + ("all of it" if not np.isfinite(odds[first, top]) else f"10^{odds[first, top]:.1f} : 1")
+                + " over the rest")
+        axes.annotate(text, xy=(first, float(np.clip(odds[first, top], -span, span))), xytext=(0.02, 0.96),
+                      textcoords="axes fraction", fontsize=9, va="top",
+                      arrowprops={"arrowstyle": "->", "color": "#39424e", "linewidth": 0.8},
+                      bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "#c3c9d1"})
+    axes.set_xlabel("bits observed, t")
+    axes.set_ylabel("log10 odds: the class's mass : everything else")
+    axes.set_title(title)
+    axes.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
+    caption(figure, f"Each line is log10 of a class's posterior mass over the mass of all the others (+6: a million "
+            f"to one for it, 0: even, −6: a million to one against), computed from the masses themselves, so a "
+            f"share of 1 − 5e-07 reads +6.3. Lines at the bottom edge: no mass, or below −{span:g}. Grey dashed, "
+            f"unresolved: {UNRESOLVED_MEANING}.")
+    return figure
+
+
+def posterior_figure(prediction: Prediction, title: str, decision_points=(), scale: str = "auto"):
+    """Posterior mass by class after each observed bit. ``scale``: "linear" — stacked areas with
+    the unresolved band (hatched, on top, explained in the caption); "log-odds" — one line per
+    class on a log-odds axis (:func:`posterior_log_odds_figure`); "auto" (default) — log-odds
+    where the shares differ by orders of magnitude (:func:`spans_orders`), else linear. Returns
+    the figure."""
+    if scale not in ("auto", "linear", "log-odds"):
+        raise ValueError(f"scale must be auto, linear or log-odds, got {str(scale)[:40]!r}")
+    if scale == "log-odds" or (scale == "auto" and spans_orders(prediction)):
+        return posterior_log_odds_figure(prediction, title, decision_points)
     n = len(prediction.sequence)
     t = np.arange(n + 1)
     figure, axes = plt.subplots(figsize=(10, 5))
@@ -139,9 +228,92 @@ def posterior_figure(prediction: Prediction, title: str, decision_points=()):
     return figure
 
 
-def plot_posterior(prediction: Prediction, stem, title: str, decision_points=()) -> list:
-    """:func:`posterior_figure`, saved as ``stem``.png and .svg; returns the paths."""
-    return save(posterior_figure(prediction, title, decision_points), stem)
+def _probability_log10_odds(p: float) -> float:
+    """log10 (p / (1 − p)) of a probability carried as a float (±inf at 0 and 1)."""
+    if p <= 0:
+        return -np.inf
+    if p >= 1:
+        return np.inf
+    return float(np.log10(p) - np.log10(1 - p)) if p > 0.5 else float(np.log10(p) - np.log1p(-p) / np.log(10))
+
+
+def premises_figure(premises: list, title: str = "Who holds the posterior at each target's first question, "
+                    "under each premise"):
+    """The demo's premise table per target on log-odds axes (``premises``: the report's premise rows,
+    each with ``per_target`` rows of ``class_shares``, ``true_answer``, ``honest_bit_probability`` and
+    its coin-assumption interval). Top: one marker per premise, target and class, at log10 of the
+    class's mass over the rest (from the class masses themselves, so 1 − 5e-07 reads +6.3); bottom:
+    the probability of each target's true answer on a log-odds axis with its interval under the coin
+    assumption. Triangles: beyond the axis, or a share of exactly 0 or 1. Returns the figure."""
+    names = [row["name"] for row in premises]
+    classes = list(premises[0]["per_target"][0]["class_shares"]) if premises and premises[0]["per_target"] else []
+    colours = class_colours([c for c in classes if c != "unresolved"])
+    colours["unresolved"] = UNRESOLVED_STYLE[1]
+    markers = SERIES_MARKERS
+    targets = [target["target"] for target in premises[0]["per_target"]] if premises else []
+    odds = {(x, c, i): float(log10_odds([[target["class_shares"][k] for k in classes]])[0, classes.index(c)])
+            for x, row in enumerate(premises) for i, target in enumerate(row["per_target"]) for c in classes}
+    answer = {(x, i): [_probability_log10_odds(p) for p in (target["honest_bit_probability"],
+                                                             *target.get("honest_bit_probability_coin_interval",
+                                                                         [np.nan, np.nan]))]
+              for x, row in enumerate(premises) for i, target in enumerate(row["per_target"])}
+    span = _odds_span(np.array([*odds.values(), *[v for values in answer.values() for v in values]], dtype=float))
+    figure, (top, bottom) = plt.subplots(2, 1, figsize=(11, 7.5), sharex=True, gridspec_kw={"height_ratios": [3, 2]})
+    width = 0.8 / max(1, len(classes))
+
+    def place(axes, x, value, colour, marker, label=None):
+        clipped = not np.isfinite(value) or abs(value) > span
+        shown = np.clip(np.nan_to_num(value, nan=-span, posinf=span, neginf=-span), -span, span)
+        axes.scatter(x, shown, s=30, color=colour, edgecolor="black" if clipped else colour, linewidth=0.5,
+                     marker=("^" if shown > 0 else "v") if clipped else marker, label=label, zorder=3)
+
+    for c_index, cls in enumerate(classes):
+        for x in range(len(premises)):
+            for i, _ in enumerate(premises[x]["per_target"]):
+                xx = x - 0.4 + width * (c_index + 0.5) + (i - (len(targets) - 1) / 2) * width / (len(targets) + 1)
+                place(top, xx, odds[(x, cls, i)], colours[cls], markers[i % len(markers)],
+                      label=cls if x == 0 and i == 0 else None)
+    for i, name in enumerate(targets):       # the marker of each target, in grey, for the legend
+        top.scatter([], [], marker=markers[i % len(markers)], color="#7f7f7f", label=name.split(" in ")[-1])
+    for x in range(len(premises)):
+        for i, target in enumerate(premises[x]["per_target"]):
+            xx = x + (i - (len(targets) - 1) / 2) * 0.8 / max(1, len(targets))
+            value, low, high = answer[(x, i)]
+            if np.isfinite(low) and np.isfinite(high):
+                bottom.vlines(xx, max(low, -span), min(high, span), color="#1f5fa8", linewidth=3, alpha=0.35)
+            place(bottom, xx, value, "#39424e", markers[i % len(markers)],
+                  label=f"{target['target'].split(' in ')[-1]} (true answer {target['true_answer']})" if x == 0 else None)
+    for axes in (top, bottom):
+        axes.axhline(0, color="grey", linewidth=0.8, linestyle=":")
+        axes.set_ylim(-span * 1.08, span * 1.08)
+        for x in range(1, len(premises)):
+            axes.axvline(x - 0.5, color="#e6e9ee", linewidth=0.8)
+    bottom.set_xticks(np.arange(len(names)), names, fontsize=8, rotation=12)
+    top.set_ylabel("log10 odds: class : the rest")
+    bottom.set_ylabel("log10 odds of the\ntrue answer")
+    top.set_title(title)
+    top.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, title="class / target", title_fontsize=8)
+    handles, labels = bottom.get_legend_handles_labels()
+    unique = dict(zip(labels, handles))
+    bottom.legend(unique.values(), unique.keys(), loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8)
+    bottom.set_xlabel("premise imposed")
+    caption(figure, f"One marker per premise, target (its shape) and class (its colour): log10 of the class's "
+            f"posterior mass at the target's first question over the mass of the other classes (+6: a million to "
+            f"one for it). Bottom: the probability given to the true answer, as log10 odds, with its interval under "
+            f"the coin assumption (bar); probabilities within float resolution of 1 are drawn at the top. "
+            f"Triangles: beyond ±{span:g} or exactly 0 or 1.", y=0.0)
+    return figure
+
+
+def plot_premises(premises: list, stem, title: str | None = None) -> list:
+    """:func:`premises_figure`, saved as ``stem``.png and .svg; returns the paths."""
+    return save(premises_figure(premises, *([title] if title else [])), stem)
+
+
+def plot_posterior(prediction: Prediction, stem, title: str, decision_points=(), scale: str = "auto") -> list:
+    """:func:`posterior_figure` (``scale``: auto, linear or log-odds), saved as ``stem``.png and
+    .svg; returns the paths."""
+    return save(posterior_figure(prediction, title, decision_points, scale), stem)
 
 
 def _series(axes, t, values, index: int, label: str, colour, period: int) -> None:
@@ -165,8 +337,9 @@ def observed_probability_figure(prediction: Prediction, baselines: dict, title: 
     figure, axes = plt.subplots(figsize=(10, 4.5))
     axes.fill_between(t, low, high, step="mid", color=MIXTURE_COLOUR, alpha=0.15,
                       label="mixture: model-free interval")
-    axes.fill_between(t, coin_low, coin_high, step="mid", facecolor="none", edgecolor=MIXTURE_COLOUR, hatch="///",
-                      linewidth=0, label="mixture: interval under the coin assumption")
+    axes.fill_between(t, coin_low, coin_high, step="mid", facecolor=MIXTURE_COLOUR, alpha=0.35,
+                      edgecolor=MIXTURE_COLOUR, hatch="///", linewidth=0.5,
+                      label="mixture: interval under the coin assumption")
     axes.step(t, prediction.p_observed, where="mid", color=MIXTURE_COLOUR, linewidth=1.5, label="mixture")
     window = max(1, min(16, n // 8))
     colours = series_colours(len(baselines) + 1)[1:]

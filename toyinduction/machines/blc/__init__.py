@@ -9,6 +9,18 @@ from __future__ import annotations
 
 from toyinduction.core import Machine, RunResult
 from toyinduction.machines.blc.reference import SPEC_HASH
+from toyinduction.validate import DEFAULT_WORKERS, ENUMERATE_OUTPUT_BITS, check_enumeration
+
+
+def _resource_limited(result):
+    """A run that reached the heap limit, counted as the enumeration and the sampler count a run
+    that reached its step budget: unresolved (it might have written more with more memory), so the
+    bounds on the posterior stay sound; ``run`` itself still reports ``fault (heap_limit)``."""
+    from toyinduction.core import Fault, Status
+
+    if result.status == Status.FAULT and result.fault == Fault.HEAP_LIMIT:
+        return RunResult(Status.STEP_LIMIT, result.output, result.steps, result.bits_read)
+    return result
 
 
 class LambdaMachine(Machine):
@@ -52,16 +64,20 @@ class LambdaMachine(Machine):
 
         return describe(program)
 
-    def enumerate(self, max_bits: int, *, max_steps: int = 1000, output_bits: int = 32, store=None,
-                  workers: int = 1, progress=None, keep_leaves: int = 200_000, fresh: bool = False):
+    def enumerate(self, max_bits: int, *, max_steps: int = 1000, output_bits: int = ENUMERATE_OUTPUT_BITS, store=None,
+                  workers: int = DEFAULT_WORKERS, progress=None, keep_leaves: int = 200_000, fresh: bool = False):
         """Every program up to ``max_bits`` bits (each node run from scratch: exact, slow), from
         ``store`` if it has it. ``workers`` and ``keep_leaves`` are accepted for the common
         interface; this enumerator is serial and keeps every leaf."""
         from toyinduction.engine.enumeration import enumeration_or_load, enumerate_with_runner
         from toyinduction.machines.blc.kernel import run_blc_fast
 
+        check_enumeration(max_bits=max_bits, max_steps=max_steps, output_bits=output_bits, workers=workers,
+                          keep_leaves=keep_leaves)
+
         def compute(_checkpoint):
-            return enumerate_with_runner(lambda bits: run_blc_fast(bits, max_steps, output_bits), self.name,
+            return enumerate_with_runner(lambda bits: _resource_limited(run_blc_fast(bits, max_steps, output_bits)),
+                                         self.name,
                                          self.spec_hash, max_bits, max_steps, output_bits, progress)
 
         result, loaded = enumeration_or_load(self.spec_hash, max_bits, max_steps, output_bits, store, compute,
@@ -75,5 +91,6 @@ class LambdaMachine(Machine):
         from toyinduction.engine.sampling import sample_with_runner
         from toyinduction.machines.blc.kernel import run_blc_fast
 
-        return sample_with_runner(lambda bits: run_blc_fast(bits, max_steps, output_bits), count, max_bits, seed,
+        return sample_with_runner(lambda bits: _resource_limited(run_blc_fast(bits, max_steps, output_bits)), count,
+                                  max_bits, seed,
                                   progress=progress)

@@ -13,6 +13,7 @@ import numpy as np
 
 from toyinduction.core import Machine, RunResult
 from toyinduction.machines.toy.language import Language, load_language
+from toyinduction.validate import DEFAULT_WORKERS, ENUMERATE_OUTPUT_BITS, check_enumeration
 
 
 class ToyMachine(Machine):
@@ -74,15 +75,17 @@ class ToyMachine(Machine):
 
         return disassemble(program, self.language, max_steps)
 
-    def enumerate(self, max_bits: int, *, max_steps: int = 1000, output_bits: int = 32, store=None,
-                  workers: int = 1, progress=None, keep_leaves: int = 200_000, fresh: bool = False, client=None,
-                  split_bits: int | None = None, counted: bool = False):
+    def enumerate(self, max_bits: int, *, max_steps: int = 1000, output_bits: int = ENUMERATE_OUTPUT_BITS, store=None,
+                  workers: int = DEFAULT_WORKERS, progress=None, keep_leaves: int = 200_000, fresh: bool = False,
+                  client=None, split_bits: int | None = None, counted: bool = False):
         """Every program up to ``max_bits`` bits, exact masses; from ``store`` if it has them
         (``fresh`` recomputes). The result's ``loaded`` says which. ``counted``: blocks read but
         not run are counted by class (the same masses, faster, no leaves kept; see
         :func:`~toyinduction.machines.toy.enumerate.enumerate_programs`)."""
         from toyinduction.machines.toy.enumerate import enumerate_or_load
 
+        check_enumeration(max_bits=max_bits, max_steps=max_steps, output_bits=output_bits, workers=workers,
+                          keep_leaves=keep_leaves)
         options = {"workers": workers, "progress": progress, "keep_leaves": keep_leaves, "client": client}
         if counted:
             options["counted"] = True

@@ -18,6 +18,8 @@ from toyinduction._numba import jit
 from toyinduction.engine.enumeration import (BUCKETS, CHUNKS, LEAF_FIELDS, MAX_BITS, MAX_TRIE_BITS, Enumeration,
                                              enumeration_or_load, merge_parts)
 from toyinduction.engine.parallel import check_memory, run_chunks, split_chunks
+from toyinduction.engine.stop import (INTERRUPTED, POLL_LEAVES, STOP, call_interruptibly, raise_if_stopped,
+                                     stop_requested)
 from toyinduction.machines.toy.kernel import (BITS_LIMIT, FAULT, G_STEPS, NREGS, R_CALLS, R_FAULT, R_LOOPS,
                                               R_MEMORY_HIGH, R_NCODE, R_NDEFS, R_NOUT, R_OPEN, R_SP, MachineState,
                                               _execute, _reset, kernel_for)
@@ -124,7 +126,7 @@ def _enumerate_subtree(trie, has_operand, limits, program, root_length, max_bits
                        trie_bits, split_depth, roots, regs, stack, memory, code, open_blocks, defs, calls, loops, child_bits, out, g,
                        s_regs, s_stack, s_memory, s_code, s_open, s_defs, s_calls, s_loops, s_out, s_g,
                        trie_mass, length_mass, length_count, totals, leaf_bits, leaf_length, leaf_status,
-                       leaf_steps, leaf_output, leaf_output_length):
+                       leaf_steps, leaf_output, leaf_output_length, stop):
     """Enumerate every program extending ``program[:root_length]`` (depth first, 0 before 1).
 
     Adds each leaf's mass (units of 2^-max_bits) to ``trie_mass[bucket, node of its output]``
@@ -136,15 +138,22 @@ def _enumerate_subtree(trie, has_operand, limits, program, root_length, max_bits
     (replayed from the machine's start, since no snapshot of it is at hand) is not counted, its
     steps having been counted by the enumeration that found the root. So a split run's steps
     equal the serial run's.
+
+    A run interrupted by the stop flag ``stop`` ends the enumeration at once (returns -1; the
+    tallies are unfinished).
     """
     _reset(regs, memory, g, max_steps, output_bits)
     length = root_length
     leaves = 0
+    visits = 0
     replay = root_length > 0
     while True:
         before = g[G_STEPS]
         status = _execute(trie, has_operand, limits, program, length, regs, stack, memory, code, open_blocks,
-                          defs, calls, loops, child_bits, out, g)
+                          defs, calls, loops, child_bits, out, g, stop)
+        visits += 1
+        if status == INTERRUPTED or (visits % POLL_LEAVES == 0 and stop_requested(stop)):
+            return -1
         if not replay:
             totals[T_STEPS] += g[G_STEPS] - before
         replay = False
@@ -224,7 +233,8 @@ class _Worker:
                            state.child_bits, state.out, state.g, self.s_regs, self.s_stack, self.s_memory,
                            self.s_code, self.s_open, self.s_defs, self.s_calls, self.s_loops, self.s_out, self.s_g,
                            self.trie_mass, self.length_mass, self.length_count, self.totals,
-                           *(buffers[name] for name in LEAF_FIELDS))
+                           *(buffers[name] for name in LEAF_FIELDS), STOP)
+        raise_if_stopped()
         kept = int(self.totals[T_KEPT])
         return {"overflow": bool(self.totals[T_OVERFLOW]) or not keep,
                 "leaves": {name: array[:kept].copy() for name, array in buffers.items()},
@@ -355,7 +365,8 @@ def enumerate_programs(language: Language, max_bits: int, max_steps: int, output
     task = functools.partial(chunk, spec, max_bits, max_steps, output_bits, trie_bits, keep_leaves)
     parts, roots = [], [""]
     if split_bits > 0:
-        shallow = chunk(spec, max_bits, max_steps, output_bits, trie_bits, keep_leaves, [""], split_bits)
+        shallow = call_interruptibly(chunk, spec, max_bits, max_steps, output_bits, trie_bits, keep_leaves, [""],
+                                     split_bits)
         parts.append(shallow)
         roots = shallow["roots"]
     chunks = split_chunks(roots, CHUNKS if split_bits > 0 else 1)
@@ -377,3 +388,30 @@ def enumerate_or_load(language: Language, max_bits: int, max_steps: int, output_
 
     return enumeration_or_load(language.spec_hash, max_bits, max_steps, output_bits, store, compute,
                                split_bits=options["split_bits"], fresh=fresh)
+
+
+#: The lengths of the two small enumerations an estimate of the program count extrapolates.
+PROBE_BITS = (20, 24)
+
+
+def estimated_programs(language: Language, max_bits: int) -> float:
+    """About how many programs of ``language`` have at most ``max_bits`` bits: exact up to
+    PROBE_BITS[1] bits, beyond that extrapolated from the growth between two small enumerations
+    (PROBE_BITS, 1,000 steps each: milliseconds)."""
+    low, high = PROBE_BITS
+    if max_bits <= high:
+        return float(enumerate_programs(language, max_bits, 1000, 16, keep_leaves=0).programs)
+    fewer, more = (enumerate_programs(language, bits, 1000, 16, keep_leaves=0).programs for bits in PROBE_BITS)
+    growth = (more / max(fewer, 1)) ** (1 / (high - low))
+    return more * growth ** (max_bits - high)
+
+
+def enumeration_warning(language: Language, max_bits: int, workers: int = 1) -> str | None:
+    """A one-line warning when enumerating every program of up to ``max_bits`` bits cannot
+    finish in a human time (the estimated count at the flat enumerator's measured rate), else None."""
+    from toyinduction.engine.stop import PROGRAMS_PER_SECOND, WARN_SECONDS, endless_warning
+
+    if 2.0 ** max_bits / (PROGRAMS_PER_SECOND * max(workers, 1)) <= WARN_SECONDS:   # (not even the 2^L bound)
+        return None
+    return endless_warning(estimated_programs(language, max_bits), "programs", PROGRAMS_PER_SECOND,
+                           f"{PROGRAMS_PER_SECOND / 1e6:.0f} M programs/s", threads=workers)

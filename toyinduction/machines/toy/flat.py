@@ -62,6 +62,7 @@ import numpy as np
 
 from toyinduction._numba import jit
 from toyinduction.engine.enumeration import BUCKETS, LEAF_FIELDS
+from toyinduction.engine.stop import INTERRUPTED, POLL_LEAVES, POLL_STEPS, STOP, Interrupted, stop_requested
 from toyinduction.machines.toy.kernel import (BITS_LIMIT, F_BAD_BITS, F_BREAK, F_CALL_DEPTH, F_ELSE, F_EVAL_DEPTH,
                                               F_INDEX, F_INTERNAL, F_LITERAL, F_LOOP_DEPTH, F_NESTING, F_OVERFLOW,
                                               F_READ_WIDTH, F_TOO_MANY_DEFS, F_UNDEFINED, F_UNDERFLOW, F_ADDRESS,
@@ -106,6 +107,8 @@ def max_spans(max_bits: int) -> int:
 # totals[...] fields (the first four as in the snapshot enumerator)
 T_PROGRAMS, T_STEPS, T_KEPT, T_OVERFLOW, T_TREE_LEAVES, T_ERROR, T_SILENT, T_CLASSES = range(8)
 NTOTALS = 8
+#: totals[T_ERROR] of a run the stop flag ended (not a bug: Ctrl-C)
+E_INTERRUPTED = 5
 # Rows of the agreement tally (see _flat_subtree).
 A_ROW, B_ROW, U_ROW, NEXT_ROW, SILENT_ROW = range(5)
 # What a node that needs a bit is waiting for.
@@ -182,7 +185,7 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                   trie_mass, length_mass, length_count, totals, leaf_bits, leaf_length, leaf_status, leaf_steps,
                   leaf_output, leaf_output_length, sequence, agreement, silent_trie, leaf_silent,
                   counted, closed_table, faulted_table, next_class, closable, class_pos, class_ctx, spans, expansions, walk,
-                  walk_spans, resume, closing, closing_groups):
+                  walk_spans, resume, closing, closing_groups, stop):
     """Enumerate every program extending ``program[:root_length]`` (depth first, 0 before 1) into
     the tallies, exactly as the snapshot enumerator's ``_enumerate_subtree`` does (same leaves,
     same order, same steps; see the module doc). A node at ``split_depth`` that needs a bit is
@@ -201,6 +204,9 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
     subroutine): such a run can only go round the loop, fault or halt, so its output is final.
     Its mass is added to ``silent_trie`` (by output, as ``trie_mass``) and ``totals[T_SILENT]``,
     and ``leaf_silent`` flags its kept rows. Returns the number of tree leaves visited.
+
+    The stop flag ``stop`` is read every POLL_LEAVES nodes and every POLL_STEPS steps of a run:
+    when set, the enumeration ends at once with ``totals[T_ERROR] = E_INTERRUPTED`` (unfinished).
     """
     stack_depth = limits[L_STACK]
     memory_cells = limits[L_MEMORY]
@@ -292,6 +298,7 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
     while True:
         # ================= run until a leaf, or until the machine needs program bit `length`
         before = steps
+        step_check = min(max_steps, steps + POLL_STEPS)   # the budget's end, or the next look at the flag
         status = RUNNING
         need_kind = K_DECODE
         need_opener = np.int64(-1)
@@ -299,9 +306,14 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
         while True:
             if resuming:
                 break
-            if steps >= max_steps:
-                status = STEP_LIMIT
-                break
+            if steps >= step_check:
+                if steps >= max_steps:
+                    status = STEP_LIMIT
+                    break
+                step_check = min(max_steps, steps + POLL_STEPS)
+                if stop_requested(stop):
+                    totals[T_ERROR] = E_INTERRUPTED
+                    return tree_leaves
             close_opener = np.int64(-1)
             if resume_kind == K_CLOSE:  # the instruction at pc was decoding its block's end: go on with that
                 close_opener = resume_opener
@@ -669,7 +681,10 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                         a_g[G_STEPS] = steps
                         a_g[G_LEVEL] = 0
                         child = _execute(trie, has_operand, child_limits, a_program, nbits, a_regs, a_stack, a_memory,
-                                         a_code, a_open, a_defs, a_calls, a_loops, a_child_bits, a_out, a_g)
+                                         a_code, a_open, a_defs, a_calls, a_loops, a_child_bits, a_out, a_g, stop)
+                        if child == INTERRUPTED:
+                            totals[T_ERROR] = E_INTERRUPTED
+                            return tree_leaves
                         steps = a_g[G_STEPS]
                         if child == STEP_LIMIT and steps >= max_steps:
                             status = STEP_LIMIT  # the main program's budget ran out inside the child
@@ -1138,6 +1153,9 @@ def _flat_subtree(trie, has_operand, limits, child_limits, min_leaf, min_end, pa
                     totals[T_KEPT] = kept
                 else:
                     totals[T_OVERFLOW] = 1
+        if (tree_leaves & (POLL_LEAVES - 1)) == 0 and stop_requested(stop):
+            totals[T_ERROR] = E_INTERRUPTED
+            return tree_leaves
         # ================= backtrack to the deepest branch point whose 1-branch (or next class
         # of counted bodies) is still to do; class_pos marks depths that are no branch point (-2)
         # and class iterators (>= 0: the next class to try)
@@ -1428,8 +1446,10 @@ class FlatWorker:
                       *(buffers[name] for name in LEAF_FIELDS), self.target, self.agreement, self.silent_trie,
                       self.leaf_silent if keep else self.leaf_silent[:0], self.counted, self.closed_table,
                       self.faulted_table, self.next_class, self.closable, self.class_pos, self.class_ctx, self.spans, self.expansions,
-                      walk, self.walk_spans, self.resume, self.closing, self.closing_groups)
+                      walk, self.walk_spans, self.resume, self.closing, self.closing_groups, STOP)
         error = int(self.totals[T_ERROR])
+        if error == E_INTERRUPTED:
+            raise Interrupted()
         if error:
             raise RuntimeError({1: "flat enumerator: undo log overflow (a bug: it is bounded by construction)",
                                 3: "flat enumerator: an expansion walk left its recorded path (a bug)",

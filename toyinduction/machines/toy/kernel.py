@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from toyinduction._numba import jit, jit_inline
+from toyinduction.engine.stop import (INTERRUPTED, POLL_LEAVES, POLL_STEPS, STOP, Interrupted, raise_if_stopped,
+                                     stop_requested)
 from toyinduction.machines.toy.language import (FIRST_COMPOSITE, HAS_OPERAND, MAX_LITERAL_EXPONENT, MAX_PACKED_BITS,
                                                MNEMONICS, SEMANTIC_ID, STACK_GROWS, STACK_NEEDS, Language)
 from toyinduction.core import Fault, RunResult, Status, array_to_bits, bits_to_array
@@ -267,10 +269,12 @@ def _return(level, regs, calls):
 
 @jit
 def _execute(trie, has_operand, limits, program, nprog, regs, stack, memory, code, open_blocks, defs, calls,
-             loops, child_bits, out, g):
+             loops, child_bits, out, g, stop):
     """Run (or resume) the machine until it stops; return the status of the main program.
 
-    The state arrays are updated in place; ``g[G_STEPS]`` holds the steps used.
+    The state arrays are updated in place; ``g[G_STEPS]`` holds the steps used. Every
+    POLL_STEPS steps the stop flag ``stop`` is read: when set, the machine is suspended as a
+    spent budget suspends it (resumable) and INTERRUPTED is returned (see engine.stop).
     """
     level = g[G_LEVEL]
     steps = g[G_STEPS]
@@ -279,9 +283,17 @@ def _execute(trie, has_operand, limits, program, nprog, regs, stack, memory, cod
     step_end = regs[level, R_STEP_END]
     stack_depth = limits[L_STACK]
     memory_cells = limits[L_MEMORY]
+    poll_at = steps + POLL_STEPS
     while True:
         status = RUNNING
         fault = 0
+        if steps >= poll_at:
+            poll_at = steps + POLL_STEPS
+            if stop_requested(stop):
+                regs[level, R_PC] = pc
+                regs[level, R_SP] = sp
+                g[G_STEPS] = steps
+                return INTERRUPTED
         if steps >= step_end:
             if steps >= regs[0, R_STEP_END]:
                 # the main program's budget is spent: suspend right here, at any level, so that
@@ -575,17 +587,20 @@ def _reset(regs, memory, g, max_steps, max_output_bits):
 
 @jit
 def _run_batch(trie, has_operand, limits, programs, lengths, max_steps, max_output_bits, regs, stack, memory, code,
-               open_blocks, defs, calls, loops, child_bits, out, g, statuses, steps, bits_read, outputs):
+               open_blocks, defs, calls, loops, child_bits, out, g, statuses, steps, bits_read, outputs, stop):
     """Run each row of ``programs`` (its first ``lengths[i]`` bits) from a fresh machine.
 
     Writes each run's status (for a fault: FAULT + 8 * reason), steps, bits read and output
-    bits (outputs[i, :n] for n output bits, the rest set to 2) into the result arrays.
+    bits (outputs[i, :n] for n output bits, the rest set to 2) into the result arrays. Returns
+    at once, the rest unwritten, when a run was interrupted by the stop flag.
     """
     for index in range(programs.shape[0]):
         _reset(regs, memory, g, max_steps, max_output_bits)
         length = lengths[index]
         status = _execute(trie, has_operand, limits, programs[index], length, regs, stack, memory, code,
-                          open_blocks, defs, calls, loops, child_bits, out, g)
+                          open_blocks, defs, calls, loops, child_bits, out, g, stop)
+        if status == INTERRUPTED or (index % POLL_LEAVES == 0 and stop_requested(stop)):
+            return
         statuses[index] = status
         steps[index] = g[G_STEPS]
         bits_read[index] = length if status == BITS_LIMIT else regs[0, R_POSITION]
@@ -633,20 +648,28 @@ class MachineState:
                 + 3 * limits["loop_depth"])
 
     @staticmethod
-    def nbytes(language: Language, max_program_bits: int, max_output_bits: int) -> int:
+    def nbytes(language: Language, max_program_bits: int, max_output_bits: int,
+               output_capacity: int | None = None) -> int:
         """Bytes :meth:`new` allocates (computed, not allocated): every eval level's arrays."""
         levels = language.limits["eval_depth"] + 1
+        buffer = max_output_bits if output_capacity is None else min(max_output_bits, output_capacity)
         return (levels * (8 * MachineState.level_words(language, max_program_bits) + MAX_PACKED_BITS + 1)
-                + max(max_output_bits, 1) + 2 * 8)
+                + max(buffer, 1) + 2 * 8)
 
     @classmethod
-    def new(cls, language: Language, max_program_bits: int, max_steps: int, max_output_bits: int):
+    def new(cls, language: Language, max_program_bits: int, max_steps: int, max_output_bits: int,
+            output_capacity: int | None = None):
         """A machine at its start, for programs of at most ``max_program_bits`` bits. A machine
         whose arrays (large language limits times eval levels) exceed the available memory is
-        refused with a ValueError before anything is allocated."""
+        refused with a ValueError before anything is allocated.
+
+        With ``output_capacity`` the output buffer holds only that many bits (at most
+        ``max_output_bits``) and the machine pauses with ``output_limit`` when it is full;
+        :meth:`grow_output` enlarges it and the run resumes exactly (see :func:`run`)."""
         from toyinduction.engine.parallel import check_memory
 
-        size = cls.nbytes(language, max_program_bits, max_output_bits)
+        buffer = max_output_bits if output_capacity is None else min(max_output_bits, output_capacity)
+        size = cls.nbytes(language, max_program_bits, max_output_bits, output_capacity)
         if size > 64 << 20:  # (the usual machine is a few kB: no need to ask the OS)
             check_memory(1, size, f"machine of {language.name}")
         limits = language.limits
@@ -662,12 +685,36 @@ class MachineState:
             calls=np.zeros((levels, 2, limits["call_depth"]), dtype=np.int64),
             loops=np.zeros((levels, 3, limits["loop_depth"]), dtype=np.int64),
             child_bits=np.zeros((levels, MAX_PACKED_BITS + 1), dtype=np.uint8),
-            out=np.zeros(max(max_output_bits, 1), dtype=np.uint8),
+            out=np.zeros(max(buffer, 1), dtype=np.uint8),
             g=np.zeros(2, dtype=np.int64),
         )
         state.regs[0, R_STEP_END] = max_steps
-        state.regs[0, R_OUTPUT_LIMIT] = max_output_bits
+        state.regs[0, R_OUTPUT_LIMIT] = buffer
         return state
+
+    def grow_output(self, max_output_bits: int) -> bool:
+        """After the main program stopped with ``output_limit``: when that was only the buffer
+        being full (below ``max_output_bits``), enlarge it (doubling, at most to
+        ``max_output_bits``) so that resuming goes on exactly, and return True; False when the
+        limit reached is ``max_output_bits`` itself. Growth that would not fit in the available
+        memory (the buffer, and the output's text once the run ends) is a one-line ValueError."""
+        from toyinduction.engine.parallel import _size, available_memory
+
+        written, limit = int(self.regs[0, R_NOUT]), int(self.regs[0, R_OUTPUT_LIMIT])
+        if written < limit or limit >= max_output_bits or int(self.g[G_LEVEL]) != 0:
+            return False
+        size = min(max_output_bits, 2 * max(self.out.size, 1))
+        needed = 4 * size      # the new buffer, the old one while copying, and the text of the output
+        available = available_memory() if needed > 16 << 20 else None
+        if available is not None and needed > available:
+            raise ValueError(f"the program has written {written:,} output bits and going on needs about "
+                             f"{_size(needed)} but only {_size(available)} is available; lower the output budget "
+                             f"(--output-bits {max_output_bits:,}) or the step budget")
+        grown = np.zeros(size, dtype=np.uint8)
+        grown[:written] = self.out[:written]
+        self.out = grown
+        self.regs[0, R_OUTPUT_LIMIT] = size
+        return True
 
     def copy(self) -> "MachineState":
         """An independent snapshot."""
@@ -681,7 +728,8 @@ class MachineState:
     @property
     def output(self) -> str:
         """Output bits emitted so far by the main program."""
-        return array_to_bits(self.out[: self.regs[0, R_NOUT]])
+        written = self.out[: self.regs[0, R_NOUT]]
+        return ((written != 0).view(np.uint8) + np.uint8(ord("0"))).tobytes().decode("ascii")
 
 
 class Kernel:
@@ -700,7 +748,9 @@ class Kernel:
                              f"{(state.code.shape[2] - 1) // self.language.max_expansion} bits")
         status = _execute(self.trie, self.has_operand, self.limits, program, program.size, state.regs, state.stack,
                           state.memory, state.code, state.open_blocks, state.defs, state.calls, state.loops,
-                          state.child_bits, state.out, state.g)
+                          state.child_bits, state.out, state.g, STOP)
+        if status == INTERRUPTED:
+            raise Interrupted()
         return Status(status)
 
 
@@ -752,7 +802,8 @@ def run_batch(language: Language, programs: np.ndarray, lengths: np.ndarray, max
     kernel = kernel_for(language)
     _run_batch(kernel.trie, kernel.has_operand, kernel.limits, programs, lengths, max_steps, max_output_bits,
                state.regs, state.stack, state.memory, state.code, state.open_blocks, state.defs, state.calls,
-               state.loops, state.child_bits, state.out, state.g, codes, steps, bits_read, outputs)
+               state.loops, state.child_bits, state.out, state.g, codes, steps, bits_read, outputs, STOP)
+    raise_if_stopped()
     is_fault = codes >= FAULT
     return {"status": np.where(is_fault, FAULT, codes), "fault": np.where(is_fault, codes // 8, 0),
             "steps": steps, "bits_read": bits_read, "outputs": outputs}
@@ -778,6 +829,11 @@ def run_many(language: Language, programs, max_steps: int, max_output_bits: int)
     return results
 
 
+#: A run's output buffer starts this many bits long and doubles as the program writes (up to its
+#: output budget), so that a large budget costs nothing until it is used.
+OUTPUT_BUFFER_BITS = 1 << 14
+
+
 def run(language: Language, bits, max_steps: int, max_output_bits: int, chunk_steps: int | None = None,
         on_chunk=None) -> RunResult:
     """Run ``bits`` as a program of ``language`` with the numba kernel.
@@ -790,6 +846,9 @@ def run(language: Language, bits, max_steps: int, max_output_bits: int, chunk_st
     With ``chunk_steps`` the kernel runs in slices of that many steps, calling
     ``on_chunk(steps_so_far)`` between slices (for progress bars; Ctrl-C is honoured there).
     The result is identical to an unsliced run: a spent budget suspends the machine in place.
+    The output buffer starts at :data:`OUTPUT_BUFFER_BITS` and doubles whenever it is full (the
+    machine pauses there and resumes exactly), so memory grows with the output written, not with
+    ``max_output_bits``.
     """
     max_steps = _check_budget("max_steps", max_steps)
     max_output_bits = _check_budget("max_output_bits", max_output_bits)
@@ -798,14 +857,21 @@ def run(language: Language, bits, max_steps: int, max_output_bits: int, chunk_st
     if chunk_steps is not None and _check_budget("chunk_steps", chunk_steps) < 1:
         raise ValueError("chunk_steps must be >= 1")
     program = np.ascontiguousarray(bits_to_array(bits))
-    state = MachineState.new(language, program.size, max_steps, max_output_bits)
+    state = MachineState.new(language, program.size, max_steps, max_output_bits, output_capacity=OUTPUT_BUFFER_BITS)
     kernel = kernel_for(language)
+
+    def resume():   # (a full output buffer is grown and the run goes on: memory follows what is written)
+        while True:
+            stopped = kernel.resume(state, program)
+            if stopped != Status.OUTPUT_LIMIT or not state.grow_output(max_output_bits):
+                return stopped
+
     if chunk_steps is None:
-        status = kernel.resume(state, program)
+        status = resume()
     else:
         while True:
             _set_budget(state.regs, state.g, min(state.steps + chunk_steps, max_steps))
-            status = kernel.resume(state, program)
+            status = resume()
             if on_chunk is not None:
                 on_chunk(state.steps)
             if status != Status.STEP_LIMIT or state.steps >= max_steps:

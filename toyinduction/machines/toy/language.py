@@ -10,7 +10,8 @@ Integer operands (of ``push`` and ``call``) use the Elias gamma code of n+1, als
 a natural number n costs 2*floor(log2(n+1)) + 1 bits.
 
 A :class:`Language` is the instruction set together with its codewords and its machine limits.
-Variants (drop instructions, reweight them, give codewords by hand) coexist by name and carry a
+Variants (drop instructions, reweight them, change named codeword lengths, give codewords by
+hand) coexist by name and carry a
 ``spec_hash`` that changes whenever anything that can change a run changes.
 
 A variant may also define *composites*: a new codeword of the complete code that decodes to a
@@ -187,9 +188,7 @@ def huffman_codewords(weights: dict) -> dict:
     """
     if len(weights) < 2:
         raise ValueError("a language needs at least two instructions")
-    others = sorted(name for name in weights if name not in SEMANTIC_ID)   # composites: after the table, by name
-    order = {name: SEMANTIC_ID[name] if name in SEMANTIC_ID else len(SEMANTIC_ID) + others.index(name)
-             for name in weights}
+    order = _code_order(weights)
     heap = []
     for tiebreak, name in enumerate(sorted(weights, key=order.get)):
         weight = weights[name]
@@ -206,13 +205,117 @@ def huffman_codewords(weights: dict) -> dict:
             lengths[name] += 1
         heapq.heappush(heap, (weight_a + weight_b, tiebreak, names_a + names_b))
         tiebreak += 1
+    return canonical_codewords(lengths)
+
+
+def _code_order(symbols) -> dict:
+    """symbol -> its rank in a code: the instructions in table order, then composites by name."""
+    others = sorted(name for name in symbols if name not in SEMANTIC_ID)
+    return {name: SEMANTIC_ID[name] if name in SEMANTIC_ID else len(SEMANTIC_ID) + others.index(name)
+            for name in symbols}
+
+
+def canonical_codewords(lengths: dict) -> dict:
+    """The canonical prefix code for codeword lengths (symbol -> bits) whose Kraft sum is at most
+    1: shorter codewords first, ties in table order (composites after the table, by name), each
+    codeword the previous one plus one, shifted to its length."""
+    order = _code_order(lengths)
     codewords, code, previous_length = {}, 0, None
-    for name in sorted(weights, key=lambda n: (lengths[n], order[n])):
+    for name in sorted(lengths, key=lambda n: (lengths[n], order[n])):
         if previous_length is not None:
             code = (code + 1) << (lengths[name] - previous_length)
         previous_length = lengths[name]
         codewords[name] = format(code, f"0{lengths[name]}b")
     return codewords
+
+
+#: Longest codeword a ``lengths`` entry may ask for, in bits.
+MAX_CODEWORD_BITS = 32
+
+
+def complete_lengths(lengths: dict, pinned: dict) -> dict:
+    """Codeword lengths (symbol -> bits) with the ``pinned`` symbols at exactly their given
+    lengths and the others as close to ``lengths`` as a complete code (Kraft sum exactly 1) allows.
+
+    The others start at their lengths in ``lengths``. While the Kraft sum is not 1, let 2^-k be
+    the finest piece (lowest set bit) of the gap 1 - sum, or of the excess sum - 1, and change
+    one other symbol (ties: the one later in the table):
+
+    * gap: a symbol of length k becomes one bit shorter (that fills the piece exactly); if there
+      is none, the longest symbol shorter than k moves down to length k and stays there (its old
+      place becomes the gap, filled next); if every symbol is longer than k, the shortest becomes
+      one bit shorter;
+    * excess: a symbol of length k - 1 becomes one bit longer (that removes the piece exactly);
+      if there is none, the shortest symbol of length k or more becomes one bit longer; if every
+      symbol is shorter than k - 1, the longest moves down to length k and stays there.
+
+    So a pinned length that frees exactly one codeword's worth (``out`` from 5 to 6 bits) makes
+    one other instruction of that length a bit shorter, and one that takes a codeword's worth
+    (``out`` from 5 to 4) makes one of the other 4-bit instructions a bit longer. Raises a
+    one-line ValueError when no complete code keeps the pinned lengths.
+    """
+    for name, bits in pinned.items():
+        if name not in lengths:
+            raise ValueError(f"lengths name {name!r}, which is not in the variant")
+        if isinstance(bits, bool) or not isinstance(bits, int) or not 1 <= bits <= MAX_CODEWORD_BITS:
+            raise ValueError(f"the length of {name!r} must be a whole number of bits in 1..{MAX_CODEWORD_BITS}, "
+                             f"got {bits!r}")
+    result = {name: pinned.get(name, length) for name, length in lengths.items()}
+    whole = 1 << MAX_CODEWORD_BITS
+
+    def share(bits: int) -> int:        # 2^-bits in units of 2^-MAX_CODEWORD_BITS
+        return 1 << (MAX_CODEWORD_BITS - bits)
+
+    def depth(amount: int) -> int:      # k of the finest piece 2^-k of an amount
+        return MAX_CODEWORD_BITS - (amount & -amount).bit_length() + 1
+
+    pinned_sum = sum(share(bits) for bits in pinned.values())
+    free = [name for name in lengths if name not in pinned]
+    if not free and pinned_sum != whole:
+        raise ValueError(f"lengths give every instruction a length, and their Kraft sum is "
+                         f"{Fraction(pinned_sum, whole)}, not 1: make some shorter or longer")
+    if free and pinned_sum >= whole:
+        raise ValueError(f"the lengths given have Kraft sum {Fraction(pinned_sum, whole)} on their own, leaving no "
+                         f"room for the other {len(free)} instructions: make some of them longer")
+    rank = _code_order(lengths)
+    stays = set()
+    for _ in range(100 * len(lengths) + 100):
+        total = sum(share(bits) for bits in result.values())
+        if total == whole:
+            return result
+        movable = [name for name in free if name not in stays]
+        later = {name: -rank[name] for name in movable}
+        if total < whole:
+            k = depth(whole - total)
+            exact = [name for name in movable if result[name] == k and k > 1]
+            shallower = [name for name in movable if result[name] < k]
+            shorter = [name for name in movable if result[name] > 1]
+            if exact:
+                result[min(exact, key=later.get)] -= 1
+            elif shallower:
+                name = min(shallower, key=lambda n: (-result[n], later[n]))
+                result[name] = k
+                stays.add(name)
+            elif shorter:
+                result[min(shorter, key=lambda n: (result[n], later[n]))] -= 1
+            else:
+                break
+        else:
+            k = depth(total - whole)
+            exact = [name for name in movable if result[name] == k - 1]
+            deeper = [name for name in movable if k <= result[name] < MAX_CODEWORD_BITS]
+            if exact:
+                result[min(exact, key=later.get)] += 1
+            elif deeper:
+                result[min(deeper, key=lambda n: (result[n], later[n]))] += 1
+            elif movable:
+                name = min(movable, key=lambda n: (-result[n], later[n]))
+                result[name] = k
+                stays.add(name)
+            else:
+                break
+    raise ValueError(f"no complete code keeps the lengths {dict(sorted(pinned.items()))} with the other "
+                     f"instructions near their lengths: give more instructions a length, or use weights")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -314,6 +417,8 @@ class Language:
     codewords: dict
     limits: dict = field(default_factory=lambda: dict(DEFAULT_LIMITS))
     composites: dict = field(default_factory=dict)
+    #: The variant it was made from (:func:`variant` sets it), for :meth:`changes`; not part of the spec.
+    base: "Language | None" = field(default=None, compare=False, repr=False)
 
     def __post_init__(self):
         composites = {}
@@ -444,6 +549,63 @@ class Language:
                  for name in self.composites]
         return rows
 
+    @property
+    def warnings(self) -> tuple:
+        """What makes the variant degenerate, as one-line texts (empty when nothing does): no
+        program can write a bit (no ``out``, in the code or in a composite's body), or none can
+        ever halt (no ``end`` and no ``ret``, nor a ``halt`` in a body). Plain data, not Python
+        warnings; the command line prints each on stderr."""
+        reachable = set(self.mnemonics) | {m for body in self.composites.values() for m, _ in body}
+        found = []
+        if "out" not in reachable:
+            found.append("no program can write a bit ('out' is not in the code nor in a composite's body): "
+                         "every program's output is empty")
+        if "end" not in self.codewords and "ret" not in reachable:
+            found.append("no program can halt (neither 'end' nor 'ret' is in the code, nor 'halt' in a "
+                         "composite's body): every run ends at a limit or a fault")
+        return tuple(found)
+
+    def changes(self, base: "Language | None" = None) -> dict:
+        """How the variant differs from ``base`` (default: the variant it was made from; None if
+        it has none): instructions whose codeword length changed (name -> [base bits, bits]),
+        instructions that kept their length but got another codeword, instructions dropped,
+        instructions or composites added (name -> bits), and limits changed (name -> [base, new])."""
+        base = self.base if base is None else base
+        if base is None:
+            return {}
+        kept = [m for m in self.symbols if m in base.codewords]
+        return {"base": base.name, "base_spec_hash": base.spec_hash,
+                "lengths": {m: [len(base.codewords[m]), len(self.codewords[m])] for m in kept
+                            if len(base.codewords[m]) != len(self.codewords[m])},
+                "renumbered": [m for m in kept if len(base.codewords[m]) == len(self.codewords[m])
+                               and base.codewords[m] != self.codewords[m]],
+                "dropped": [m for m in base.symbols if m not in self.codewords],
+                "added": {m: len(self.codewords[m]) for m in self.symbols if m not in base.codewords},
+                "limits": {k: [base.limits[k], v] for k, v in self.limits.items() if base.limits.get(k) != v}}
+
+    def changes_text(self) -> list:
+        """:meth:`changes` as lines of text, as ``toyinduction spec`` prints them (none for a
+        language without a base)."""
+        changes = self.changes()
+        if not changes:
+            return []
+        lines = [f"against {changes['base']} (spec {changes['base_spec_hash']}):"]
+        if changes["lengths"]:
+            lines.append("  lengths: " + ", ".join(f"{m} {old} -> {new} bits" for m, (old, new) in changes["lengths"].items()))
+        if changes["renumbered"]:
+            renumbered = changes["renumbered"]
+            lines.append("  same length, another codeword (canonical renumbering): " + ", ".join(renumbered[:6])
+                         + (f", ... ({len(renumbered)} in all)" if len(renumbered) > 6 else ""))
+        if changes["dropped"]:
+            lines.append("  dropped: " + ", ".join(changes["dropped"]))
+        if changes["added"]:
+            lines.append("  added: " + ", ".join(f"{m} ({bits} bits)" for m, bits in changes["added"].items()))
+        if changes["limits"]:
+            lines.append("  limits: " + ", ".join(f"{k} {old} -> {new}" for k, (old, new) in changes["limits"].items()))
+        if len(lines) == 1:
+            lines.append("  no change (the same spec)" if self.spec_hash == changes["base_spec_hash"] else "  no change")
+        return lines
+
     def to_json(self) -> dict:
         """The variant as a JSON document that :func:`load_language` reads back."""
         document = {"name": self.name, "codewords": dict(self.spec["codewords"]), "limits": dict(self.limits)}
@@ -479,7 +641,7 @@ def _composite_entries(composites, base: Language) -> dict:
 
 
 def variant(name: str, base: Language | None = None, *, drop=(), weights=None, codewords=None,
-            limits=None, composites=None) -> Language:
+            limits=None, composites=None, lengths=None) -> Language:
     """A new named variant of ``base`` (default: ``toy``).
 
     ``drop`` removes instructions (or composites of the base); ``weights`` (mnemonic -> positive
@@ -495,8 +657,20 @@ def variant(name: str, base: Language | None = None, *, drop=(), weights=None, c
     without it beside the implied weights, so a composite of weight 1 is as likely as the
     base's rarest instructions (the default weight is 1). A composite's ``codeword`` needs the
     whole code by hand: ``codewords`` for the instructions too. Composites of the base are kept.
+
+    ``lengths`` (mnemonic or composite -> codeword length in bits) applies last, to the code the
+    other arguments give (the base's, when there are none): the named symbols get exactly those
+    lengths, the others keep theirs where the Kraft sum allows and are otherwise moved by the
+    rule of :func:`complete_lengths`; the codewords are then assigned canonically (unchanged when
+    no length changed). ``{"out": 6}`` is one line that makes ``out`` cost 6 bits.
     """
     base = base if base is not None else TOY
+    if weights is not None and not weights:
+        raise ValueError("weights is empty: name the instructions to reweight (e.g. {\"out\": 4}), or leave weights "
+                         "out (use lengths to change one instruction's codeword length)")
+    if lengths is not None and not lengths:
+        raise ValueError("lengths is empty: name the instructions and their codeword lengths in bits "
+                         "(e.g. {\"out\": 6}), or leave lengths out")
     unknown = set(drop) - set(base.symbols)
     if unknown:
         raise ValueError(f"cannot drop {sorted(unknown)}: not in {base.name}")
@@ -530,9 +704,14 @@ def variant(name: str, base: Language | None = None, *, drop=(), weights=None, c
         code = huffman_codewords(_implied_weights(base, kept))
     else:
         code = {m: base.codewords[m] for m in kept}
+    if lengths is not None:
+        current = {m: len(word) for m, word in code.items()}
+        wanted = complete_lengths(current, dict(lengths))
+        if wanted != current:
+            code = canonical_codewords(wanted)
     merged_limits = dict(base.limits)
     merged_limits.update(limits or {})
-    return Language(name=name, codewords=code, limits=merged_limits, composites=bodies)
+    return Language(name=name, codewords=code, limits=merged_limits, composites=bodies, base=base)
 
 
 #: The reference language.
@@ -561,6 +740,9 @@ def _check_types(document: dict, source) -> None:
                 "drop": (lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v), "a list of mnemonics"),
                 "weights": (lambda v: isinstance(v, dict) and all(number(x) for x in v.values()),
                             "an object of mnemonic: number"),
+                "lengths": (lambda v: isinstance(v, dict) and all(isinstance(x, int) and not isinstance(x, bool)
+                                                                  for x in v.values()),
+                            "an object of mnemonic: codeword length in bits (a whole number)"),
                 "codewords": (lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()),
                               'an object of mnemonic: "bit string" (in quotes)'),
                 "limits": (lambda v: isinstance(v, dict) and all(isinstance(x, int) and not isinstance(x, bool)
@@ -584,7 +766,7 @@ def language_from_json(document, source="<json>", default_name: str = "variant")
     """
     if not isinstance(document, dict):
         raise ValueError(f"language file {source} must hold a JSON object")
-    allowed = {"name", "base", "drop", "weights", "codewords", "limits", "composites"}
+    allowed = {"name", "base", "drop", "weights", "lengths", "codewords", "limits", "composites"}
     if set(document) - allowed:
         raise ValueError(f"language file {source}: unknown key(s) {sorted(set(document) - allowed)}")
     _check_types(document, source)
@@ -594,7 +776,8 @@ def language_from_json(document, source="<json>", default_name: str = "variant")
     try:
         return variant(document.get("name", default_name), LANGUAGES[base_name], drop=tuple(document.get("drop", ())),
                        weights=document.get("weights"), codewords=document.get("codewords"),
-                       limits=document.get("limits"), composites=document.get("composites"))
+                       limits=document.get("limits"), composites=document.get("composites"),
+                       lengths=document.get("lengths"))
     except ValueError as error:
         raise ValueError(f"language file {source}: {error}") from None
 
@@ -602,7 +785,8 @@ def language_from_json(document, source="<json>", default_name: str = "variant")
 def load_language(name_or_path: str) -> Language:
     """A registered variant by name, or a variant described by a JSON file.
 
-    The file holds ``{"name": ..., "base": "toy", "drop": [...], "weights": {...}}`` or
+    The file holds ``{"name": ..., "base": "toy", "drop": [...], "weights": {...}}`` (or
+    ``"lengths": {"out": 6}`` to change named codeword lengths, the rest kept where they fit) or
     ``{"name": ..., "codewords": {...}}``, optionally with ``"limits": {...}`` overrides and
     ``"composites": {"max": {"body": "over over lt if swap end drop", "weight": 1}}``. A bare
     file name that is not in the working directory is looked up among the shipped variants

@@ -55,6 +55,7 @@ import numpy as np
 
 from toyinduction._numba import jit
 from toyinduction.core import Status, bits_matrix
+from toyinduction.engine.stop import INTERRUPTED, STOP, raise_if_stopped
 from toyinduction.machines.toy.golf import Template, _Encoder, _Stochastic, parse_template
 from toyinduction.machines.toy.kernel import (FAULT, F_READ_WIDTH, OUTPUT_LIMIT, R_FAULT, R_NOUT, R_OUTPUT_LIMIT,
                                               R_POSITION, G_STEPS, BITS_LIMIT, MachineState, _execute, _reset,
@@ -80,8 +81,10 @@ CLAIM = ("Equivalence on the observed prefix only: each found program, run with 
 # ---------------------------------------------------------------------------------------------
 @jit
 def _run_against(trie, has_operand, limits, programs, lengths, max_steps, target, ntarget, regs, stack, memory,
-                 code, open_blocks, defs, calls, loops, child_bits, out, g, agreed_bits, statuses, steps, bits_read):
-    """Run each row of ``programs`` (its first ``lengths[i]`` bits) against ``target``.
+                 code, open_blocks, defs, calls, loops, child_bits, out, g, agreed_bits, statuses, steps, bits_read,
+                 stop):
+    """Run each row of ``programs`` (its first ``lengths[i]`` bits) against ``target`` (returning at
+    once, the rest unwritten, when a run is interrupted by the stop flag ``stop``).
 
     The kernel is allowed one output bit at a time (output limit = bits agreed so far + 1); each
     bit is compared as soon as it is written, and the run stops at the first wrong one, at
@@ -98,7 +101,9 @@ def _run_against(trie, has_operand, limits, programs, lengths, max_steps, target
         agreed = 0
         while True:
             status = _execute(trie, has_operand, limits, programs[index], length, regs, stack, memory, code,
-                              open_blocks, defs, calls, loops, child_bits, out, g)
+                              open_blocks, defs, calls, loops, child_bits, out, g, stop)
+            if status == INTERRUPTED:
+                return
             nout = min(regs[0, R_NOUT], n)
             wrong = False
             while agreed < nout:
@@ -147,7 +152,8 @@ class _Runner:
         k = self.kernel
         _run_against(k.trie, k.has_operand, k.limits, matrix, lengths, max_steps, self.target, self.target.size,
                      state.regs, state.stack, state.memory, state.code, state.open_blocks, state.defs, state.calls,
-                     state.loops, state.child_bits, state.out, state.g, agreed, codes, steps, bits_read)
+                     state.loops, state.child_bits, state.out, state.g, agreed, codes, steps, bits_read, STOP)
+        raise_if_stopped()
         self.runs += count
         self.steps += int(steps.sum())
         is_fault = codes >= FAULT

@@ -52,6 +52,7 @@ from toyinduction.machines.toy.kernel import (BITS_LIMIT, C_MATCH, C_OP, FAULT, 
                                               R_EXPAND_END, R_FAULT, R_LOOPS, R_MEMORY_HIGH, R_NCODE, R_NDEFS, R_NOUT,
                                               R_OPEN, R_OUTPUT_LIMIT, R_PC, R_POSITION, R_SP, MachineState,
                                               _execute, _set_budget, kernel_for)
+from toyinduction.engine.stop import INTERRUPTED
 from toyinduction.machines.toy.language import FIRST_COMPOSITE, HAS_OPERAND, MAX_LITERAL_EXPONENT, MNEMONICS, Language
 
 #: most continuation bits (a continuation is kept packed in one int64)
@@ -254,7 +255,11 @@ def _tail_walk(trie, has_operand, limits, min_complete, close_params, program, p
     while True:
         if not at_root:
             status = _execute(trie, has_operand, limits, program, length, regs, stack, memory, code, open_blocks,
-                              defs, calls, loops, child_bits, out, g)
+                              defs, calls, loops, child_bits, out, g, stop)
+            if status == INTERRUPTED:       # the stop flag, read inside a long run
+                totals[T_STOPPED] = 1
+                totals[T_TREE_LEAVES] += tree_leaves
+                return tree_leaves
             totals[T_NODES] += 1
             nout = regs[0, R_NOUT]
             if nout > out_base and s_regs[length - 1 - prefix_length, R_NOUT] == out_base:

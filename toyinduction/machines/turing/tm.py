@@ -42,6 +42,8 @@ from toyinduction._numba import jit
 from toyinduction.engine.parallel import run_chunks, split_chunks
 from toyinduction.core import Status
 from toyinduction.engine.sampling import Sample
+from toyinduction.engine.stop import (INTERRUPTED, POLL_LEAVES, POLL_STEPS, STOP, Interrupted, call_interruptibly,
+                                     raise_if_stopped, stop_requested)
 from toyinduction.engine.store import load_or_compute
 
 #: Output keys are (length, 16 words of 62 bits): outputs up to 992 cells, so cutoffs up to 992 steps.
@@ -82,14 +84,16 @@ def _option_allowed(option, level, referenced, states, reduce_states, reduce_mir
 
 @jit
 def _ctm_subtree(states, max_steps, reduce_states, reduce_mirror, prefix, prefix_length, split_depth, roots,
-                 direct, mirrored, stats):
+                 direct, mirrored, stats, stop):
     """Depth-first enumeration of every machine whose first branch choices are ``prefix``.
 
     Halting leaves add their machine count to ``direct[output]`` (or to ``mirrored[output]``,
     counted again reversed by the caller). Branches reached at ``split_depth`` are not explored
     but their choices are written to ``roots`` (stats[S_ROOTS] counts them). stats[S_STEPS]
     counts the steps of the nodes below the root path only (the root path's were counted where
-    the root was found), so a split run simulates as many steps as a serial one.
+    the root was found), so a split run simulates as many steps as a serial one. Every
+    POLL_LEAVES nodes the stop flag ``stop`` is read: when set, the enumeration ends at once
+    (unfinished; the caller raises Interrupted).
     """
     arity = 4 * states + 2
     entries = 2 * states
@@ -116,9 +120,13 @@ def _ctm_subtree(states, max_steps, reduce_states, reduce_mirror, prefix, prefix
     halts_defined = 0
     depth = 0
     choose = False
+    visits = 0
     while True:
         if not choose:
             # ---- run until the machine halts, hits the cutoff, or reads an unfixed entry
+            visits += 1
+            if visits % POLL_LEAVES == 0 and stop_requested(stop):
+                return
             status = RUNNING
             if depth == entries and halts_defined == 0:
                 status = CUTOFF  # every entry fixed and none halts: it never halts
@@ -269,7 +277,8 @@ def _run_ctm(states, max_steps, reduce, prefix=(), split_depth=-1):
                      dtype=np.int64)
     prefix_array = np.array(list(prefix) or [0], dtype=np.int64)
     _ctm_subtree(states, max_steps, reduce, reduce, prefix_array, len(prefix), split_depth, roots, direct, mirrored,
-                 stats)
+                 stats, STOP)
+    raise_if_stopped()
     return direct, mirrored, stats, roots[: stats[S_ROOTS]]
 
 
@@ -328,7 +337,7 @@ def ctm(states: int, max_steps: int, reduce: bool = True, workers: int = 1, spli
         split_depth = min(3, 2 * states) if parallel else 0
     parts, roots = [], [()]
     if split_depth > 0:
-        direct, mirrored, stats, root_array = _run_ctm(states, max_steps, reduce, (), split_depth)
+        direct, mirrored, stats, root_array = call_interruptibly(_run_ctm, states, max_steps, reduce, (), split_depth)
         parts.append({"direct": dict(direct), "mirrored": dict(mirrored), "stats": stats})
         roots = [tuple(int(v) for v in row) for row in root_array]
     task = functools.partial(ctm_chunk, states, max_steps, reduce)
@@ -366,6 +375,17 @@ def algorithmic_probability(result: dict, output: str):
 
     complement = output.translate(str.maketrans("01", "10"))
     return Fraction(result["counts"].get(output, 0) + result["counts"].get(complement, 0), 2 * result["halting"])
+
+
+def complexity_bits(result: dict, output: str):
+    """K(s) = −log2 D(s) in bits, by the coding theorem (None when D(s) = 0: no machine of the
+    table halts with s or its complement). Computed from D's exact numerator and denominator."""
+    import math
+
+    probability = algorithmic_probability(result, output)
+    if probability == 0:
+        return None
+    return math.log2(probability.denominator) - math.log2(probability.numerator)
 
 
 def _ctm_parameters(states: int, max_steps: int) -> dict:
@@ -464,52 +484,133 @@ def parse_machine(text: str) -> np.ndarray:
     return table
 
 
+# the registers of a single machine's run (_start, _step)
+M_POSITION, M_LO, M_HI, M_STATE, M_STEPS, M_ONES = range(6)
+NREGISTERS = 6
+
+
 @jit
-def _simulate(table, max_steps, tape):
-    """The one stepper for single machines: run ``table`` (states, 2, 3) from a blank ``tape``
-    (cleared here), head in the middle. Returns (status, steps, ones, lo, hi): lo..hi are the
-    cells the head has been on (a halting transition's move visits nothing, as CTM's output
-    is the tape the head covered before halting)."""
-    tape_cells = tape.shape[0]
-    for i in range(tape_cells):
+def _start(tape, registers):
+    """A blank ``tape`` (cleared here), the head in its middle, state A, no steps."""
+    for i in range(tape.shape[0]):
         tape[i] = 0
-    position = tape_cells // 2
-    lo, hi = position, position
-    state = 0
-    steps = 0
-    ones = 0
+    position = tape.shape[0] // 2
+    registers[M_POSITION] = position
+    registers[M_LO] = position
+    registers[M_HI] = position
+    registers[M_STATE] = 0
+    registers[M_STEPS] = 0
+    registers[M_ONES] = 0
+
+
+@jit
+def _step(table, step_end, tape, registers, stop):
+    """The one stepper for single machines: run ``table`` (states, 2, 3) on ``tape`` from the
+    ``registers`` (_start, or where the last call stopped) until it halts, reads an undefined
+    transition, leaves the tape, or has made ``step_end`` steps (TM_STEP_LIMIT: a later call
+    with a larger ``step_end`` goes on exactly). Every POLL_STEPS steps the stop flag ``stop``
+    is read: when set, it returns INTERRUPTED (resumable too). lo..hi are the cells the head has
+    been on (a halting transition's move visits nothing, as CTM's output is the tape the head
+    covered before halting); after TM_OFF_TAPE the position is one cell off the tape."""
+    tape_cells = tape.shape[0]
+    position = registers[M_POSITION]
+    lo = registers[M_LO]
+    hi = registers[M_HI]
+    state = registers[M_STATE]
+    steps = registers[M_STEPS]
+    ones = registers[M_ONES]
+    check_at = min(step_end, steps + POLL_STEPS)
+    status = TM_STEP_LIMIT
     while True:
-        if steps >= max_steps:
-            return TM_STEP_LIMIT, steps, ones, lo, hi
+        if steps >= check_at:
+            if steps >= step_end:
+                status = TM_STEP_LIMIT
+                break
+            check_at = min(step_end, steps + POLL_STEPS)
+            if stop_requested(stop):
+                status = INTERRUPTED
+                break
         symbol = tape[position]
         write = table[state, symbol, 0]
         if write < 0:
-            return TM_UNDEFINED, steps, ones, lo, hi
+            status = TM_UNDEFINED
+            break
         ones += write - symbol
         tape[position] = write
         move = table[state, symbol, 1]
         state = table[state, symbol, 2]
         steps += 1
         if state < 0:
-            return TM_HALTED, steps, ones, lo, hi
+            status = TM_HALTED
+            break
         position += move
         if position < 0 or position >= tape_cells:
-            return TM_OFF_TAPE, steps, ones, lo, hi
+            status = TM_OFF_TAPE
+            break
         lo, hi = min(lo, position), max(hi, position)
+    registers[M_POSITION] = position
+    registers[M_LO] = lo
+    registers[M_HI] = hi
+    registers[M_STATE] = state
+    registers[M_STEPS] = steps
+    registers[M_ONES] = ones
+    return status
 
 
-def run_machine(text: str, max_steps: int = 10 ** 9) -> dict:
+@jit
+def _simulate(table, max_steps, tape, stop):
+    """Run ``table`` from a blank ``tape`` for at most ``max_steps`` steps (:func:`_step`).
+    Returns (status, steps, ones, lo, hi)."""
+    registers = np.zeros(NREGISTERS, dtype=np.int64)
+    _start(tape, registers)
+    status = _step(table, max_steps, tape, registers, stop)
+    return status, registers[M_STEPS], registers[M_ONES], registers[M_LO], registers[M_HI]
+
+
+def run_machine(text: str, max_steps: int = 10 ** 9, chunk_steps: int | None = None, on_chunk=None) -> dict:
     """Run a machine given in bbchallenge notation: ``{"steps", "ones", "status"}``; status
-    ``tape_limit`` when the head leaves MAX_TAPE_CELLS cells (memory stays bounded)."""
+    ``tape_limit`` when the head leaves MAX_TAPE_CELLS cells (memory stays bounded).
+
+    The tape starts at 2^16 cells and grows fourfold (the written part kept in the middle)
+    whenever the head leaves it. With ``chunk_steps`` the run goes in slices of that many steps,
+    calling ``on_chunk(steps_so_far)`` between them (progress bars); the result is the same.
+    Ctrl-C stops it within a poll interval (a KeyboardInterrupt)."""
     table = parse_machine(text)
     if isinstance(max_steps, bool) or not isinstance(max_steps, int) or not 0 <= max_steps <= 2 ** 62:
         raise ValueError(f"max_steps must be an integer in 0..2**62, got {max_steps!r}")
-    cells = 1 << 16
-    while True:
-        status, steps, ones, _, _ = _simulate(table, max_steps, np.empty(cells, dtype=np.uint8))
-        if status != TM_OFF_TAPE or cells >= MAX_TAPE_CELLS:
-            return {"machine": text.strip(), "steps": int(steps), "ones": int(ones), "status": TM_STATUS[status]}
-        cells = min(cells * 4, MAX_TAPE_CELLS)  # the head left the tape: rerun on a larger one (deterministic)
+    if chunk_steps is not None and (isinstance(chunk_steps, bool) or not isinstance(chunk_steps, int)
+                                    or chunk_steps < 1):
+        raise ValueError(f"chunk_steps must be a positive integer, got {chunk_steps!r}")
+    tape = np.empty(1 << 16, dtype=np.uint8)
+    registers = np.zeros(NREGISTERS, dtype=np.int64)
+    _start(tape, registers)
+
+    def slices():
+        nonlocal tape
+        while True:
+            steps = int(registers[M_STEPS])
+            end = max_steps if chunk_steps is None else min(steps + chunk_steps, max_steps)
+            status = _step(table, end, tape, registers, STOP)
+            if status == INTERRUPTED:
+                raise Interrupted()
+            if status == TM_OFF_TAPE and tape.size < MAX_TAPE_CELLS:
+                # a tape four times as long, this one in its middle: the run goes on as on a larger tape
+                offset = (4 * tape.size - tape.size) // 2
+                larger = np.zeros(4 * tape.size, dtype=np.uint8)
+                larger[offset:offset + tape.size] = tape
+                tape = larger
+                registers[M_POSITION] += offset
+                registers[M_LO] = min(registers[M_LO] + offset, registers[M_POSITION])
+                registers[M_HI] = max(registers[M_HI] + offset, registers[M_POSITION])
+                continue
+            if on_chunk is not None:
+                on_chunk(int(registers[M_STEPS]))
+            if status != TM_STEP_LIMIT or registers[M_STEPS] >= max_steps:
+                return status
+
+    status = call_interruptibly(slices)
+    return {"machine": text.strip(), "steps": int(registers[M_STEPS]), "ones": int(registers[M_ONES]),
+            "status": TM_STATUS[status]}
 
 
 def ctm_table(options, states: int) -> np.ndarray:
@@ -532,21 +633,23 @@ def sample_machines(states: int, max_steps: int, count: int, seed: int = 0, prog
     every hundredth of them."""
     rng = np.random.default_rng(seed)
     tape = np.zeros(2 * max_steps + 3, dtype=np.uint8)
-    statuses, outputs = [], []
+    drawn = Sample()             # tallied as drawn: memory does not grow with count
     every = max(1, count // 100)
-    for index, options in enumerate(rng.integers(0, 4 * states + 2, size=(count, 2 * states), dtype=np.int64)):
-        if progress is not None and index % every == 0:
-            progress(index, count)
-        status, _, _, lo, hi = _simulate(ctm_table(options, states), max_steps, tape)
-        if status == TM_HALTED:
-            statuses.append(int(Status.HALTED))
-            outputs.append("".join(map(str, tape[lo:hi + 1])))
-        else:
-            statuses.append(int(Status.STEP_LIMIT))
-            outputs.append("")
+    batch = 1 << 14              # (rows of 2n entries: an even count, so batches draw what one call would)
+    for first in range(0, count, batch):
+        table_rows = rng.integers(0, 4 * states + 2, size=(min(batch, count - first), 2 * states), dtype=np.int64)
+        for index, options in enumerate(table_rows, start=first):
+            if progress is not None and index % every == 0:
+                progress(index, count)
+            status, _, _, lo, hi = _simulate(ctm_table(options, states), max_steps, tape, STOP)
+            raise_if_stopped()
+            if status == TM_HALTED:
+                drawn.add(Status.HALTED, 2 * states, (tape[lo:hi + 1] + ord("0")).tobytes().decode())
+            else:
+                drawn.add(Status.STEP_LIMIT, 2 * states, "")
     if progress is not None:
         progress(count, count)
-    return Sample(statuses, [2 * states] * count, outputs)
+    return drawn
 
 
 def busy_beaver(states: int, max_steps: int, workers: int = 1, progress=None, store=None) -> dict:
