@@ -367,6 +367,13 @@ def programs(machine_name, directory, output_bits, as_json):
     width = max((len(r["output"]) for r in rows), default=0)   # (padded to what was written, not the budget)
     text = "\n".join(f"{r['name']:22s} {r['length']:5d} bits  {r['output']:{width}s}  {r['status']}"
                      for r in rows)
+    world = {name: value for r in rows for name, value in r.get("constants", {}).items()
+             if r["name"].startswith("world_") and name in ("SEED", "DEPTH", "QUIET", "REGION_BITS")}
+    if world:
+        text += ("\nlengths are at each file's own constants (world programs: "
+                 + ", ".join(f"{name} {value}" for name, value in world.items())
+                 + "); the demo assembles the world programs at its world's (seed, depth, quiet frames), so its "
+                   "lengths differ: toyinduction demo prints them")
     emit({"programs": rows, **({"skipped": [name for name, _ in skipped]} if skipped else {})}, as_json, text)
 
 
@@ -714,8 +721,10 @@ def predict(sequence, machine_name, max_bits, max_steps, length, program_paths, 
         note(skipped_note(skipped, chosen.name))
     if out_dir is not None:
         from toyinduction.plots import plot_forecast
+        from toyinduction.plots.figures import figure_count
 
         document["figures"] = plot_forecast(forecast, out_dir)
+        written = f"wrote {figure_count(document['figures'])} figures to {out_dir}"
     if html_path is not None:
         from toyinduction.plots.explorer import explorer_document_from_forecast, write_explorer
 
@@ -741,6 +750,8 @@ def predict(sequence, machine_name, max_bits, max_steps, length, program_paths, 
                  f"(unresolved programs wrote the bits they had not yet written no better than a coin, and may put "
                  f"the next bit anywhere); model-free interval [{upcoming['p_lower']:.4f}, {upcoming['p_upper']:.4f}]: "
                  f"{document['why_the_interval_is_wide']}")
+    if out_dir is not None:
+        lines.append(written)
     if html_path is not None:
         lines.append(f"wrote the explorer to {html_path}")
     emit(document, as_json, "\n".join(lines))
@@ -763,27 +774,39 @@ def predict(sequence, machine_name, max_bits, max_steps, length, program_paths, 
 @click.option("--add", "added", multiple=True, metavar="FILE",
               help="A world program of your own to put into the pool (repeatable); its '; data:' header says what "
                    "it reads (docs/demo.md).")
+@click.option("--force", is_flag=True, help="Replace the report of another run in --out (without it, a folder "
+                                             "holding another run's report is refused before any work).")
 @workers_option
 @store_option
 @json_option
 @library_errors
-def demo(out_dir, seed, depth, targets, controls, speed, max_bits, html_path, added, workers, store_dir, as_json):
+def demo(out_dir, seed, depth, targets, controls, speed, max_bits, html_path, added, force, workers, store_dir,
+         as_json):
     """The malign-prior demonstration: who holds the posterior at a civilisation's first question,
     in the full pool of honest programs and consequentialists, and under each premise of the
     malign-prior argument (no honest importance pointer, a speed prior, no rival goal, another
     reference machine)."""
     from toyinduction.engine.store import RunStore
-    from toyinduction.malign.demo import demo as compute_demo, json_summary, report_markdown
+    from toyinduction.malign.demo import check_out_dir, demo as compute_demo, demo_parameters, json_summary, report_markdown
+    from toyinduction.plots.figures import figure_count
 
+    check_out_dir(out_dir, demo_parameters(seed, depth, targets, controls, speed, max_bits, added=added), force)
+    progress = ProgressBar("tasks")
+    progress.announce(f"compiling the kernels (once per machine), then enumerating every program up to {max_bits} "
+                      f"bits, then measuring each world program's class")
     report = compute_demo(seed=seed, depth=depth, targets=targets, controls=controls, speed=speed, max_bits=max_bits,
-                          store=RunStore(store_dir), workers=workers, progress=ProgressBar("tasks"), add=added)
+                          store=RunStore(store_dir), workers=workers, progress=progress, add=added)
+    progress.announce(f"writing the report and its figures to {out_dir}")
     report.write(out_dir)
     document = json_summary(report)
-    text = report_markdown(report) + f"\nwrote {out_dir}/report.json, report.md and " \
-        f"{len(report.get('figures', []))} figures in {report['seconds']:.1f} s"
+    figures = report.get("figures", [])
+    formats = sorted({Path(path).suffix.lstrip(".").upper() for path in figures})
+    text = report_markdown(report) + f"\nwrote {out_dir}/report.json, report.md and {figure_count(figures)} figures" \
+        + (f" ({' and '.join(formats)})" if formats else "") + f"; computed in {report['seconds']:.1f} s"
     if html_path is not None:
         from toyinduction.plots.explorer import explorer_document_from_demo, write_explorer
 
+        progress.announce(f"writing the explorer to {html_path}")
         document["html"] = str(write_explorer(explorer_document_from_demo(report), html_path))
         text += f"\nwrote the explorer to {html_path}"
     emit(document, as_json, text)
@@ -810,6 +833,7 @@ def experiment(name, out_dir, max_bits, max_steps, length, no_gif, workers, stor
 
     from toyinduction.engine.store import RunStore
     from toyinduction.malign.experiments import EXPERIMENTS, experiment as run_experiment
+    from toyinduction.plots.figures import figure_count
 
     out_dir = out_dir or f"{name}-out"
     accepted = inspect.signature(EXPERIMENTS[name]).parameters
@@ -827,7 +851,7 @@ def experiment(name, out_dir, max_bits, max_steps, length, no_gif, workers, stor
     result = run_experiment(name, out_dir, **options, progress=ProgressBar("sequences", label=f"experiment {name}"))
     summary = {key: value for key, value in result.document.items() if key != "sequences"}
     emit(summary, as_json, result.table + f"\nwrote {out_dir}/results.json, table.md and "
-         f"{len(result.document['figures'])} figures")
+         f"{figure_count(result.document['figures'])} figures")
 
 
 @main.command()

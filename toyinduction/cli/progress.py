@@ -133,7 +133,10 @@ class ProgressBar:
         """Advance (or open) the bar."""
         if self.bar is None:
             label = f"{self.label}: {self.unit}" if self.unit else self.label
-            self.bar = click.progressbar(length=max(total, 1), label=label, file=self.stream, show_pos=True)
+            # no ETA: the work's units are not equal (a chunk, a class measurement), so a rate from the
+            # first ones would mislead; the elapsed time is in the lines and the closing line
+            self.bar = click.progressbar(length=max(total, 1), label=label, file=self.stream, show_pos=True,
+                                         show_eta=False)
             self.bar.__enter__()
             ProgressBar._open.add(self)
         self.bar.length = max(total, 1)
@@ -155,6 +158,22 @@ class ProgressBar:
             self._write(f"{self.label}: {counted}, {_seconds(now - self.start)}")
             self.last_line = now
             self.lines += 1
+
+    def announce(self, text: str) -> None:
+        """Say what is starting (``compiling the kernels``, ``writing 7 figures``) before its first
+        count: at once on a terminal; in lines mode, once the first interval has passed (a command
+        that finishes quickly still prints nothing); never when progress is off."""
+        if self.mode == "off":
+            return
+        with self.lock:
+            now = self.clock()
+            if self.mode == "bar":
+                self._close()
+                self._write(f"{self.label}: {text}")
+            elif now - self.start >= self.interval:
+                self._write(f"{self.label}: {text}, {_seconds(now - self.start)}")
+                self.last_line = now
+                self.lines += 1
 
     def _write(self, line: str) -> None:
         """One line on the stream, flushed (a pipe is block-buffered)."""

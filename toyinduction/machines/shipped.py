@@ -96,6 +96,21 @@ def summary(machine="toy", directory: Path | None = None, output_bits: int = 32,
         skipped.extend(not_assembled)
     for path, bits in programs:
         result = chosen.run(bits, max_steps=max_steps, output_bits=output_bits)
-        rows.append({"name": path.name, "length": len(bits), "output": result.output,
-                     "status": result.status.label, "steps": result.steps, "description": describe(path)})
+        row = {"name": path.name, "length": len(bits), "output": result.output,
+               "status": result.status.label, "steps": result.steps, "description": describe(path)}
+        if file_constants(path):
+            row["constants"] = file_constants(path)
+        rows.append(row)
     return rows
+
+
+def file_constants(path) -> dict:
+    """The ``const NAME VALUE`` lines of a program file (the constants its length is measured at:
+    a world program's seed, depth, quiet frames, …; the demo assembles it at its world's)."""
+    import re
+
+    try:
+        text = Path(path).read_text(errors="replace")
+    except OSError:
+        return {}
+    return {name: int(value) for name, value in re.findall(r"(?mi)^\s*const\s+([A-Za-z_][\w.-]*)\s+(\d{1,19})\b", text)}

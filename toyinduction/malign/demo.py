@@ -264,6 +264,7 @@ def measure(machine="toy", seed: int = 2026, depth: int = 84, targets: int = 4,
                         "ask_bits": world.ask_bits, "earliest_decision_point": world.earliest_decision,
                         "stream_bits": length, "physics": physics, "state_bits": world.state_bits},
               "language": chosen.name, "spec_hash": chosen.spec_hash, "speed_prior": speed,
+              "added": sorted(Path(path).name for path in added),
               "background": {"max_bits": max_bits, "max_steps": max_steps, "programs": enumeration.programs,
                              "loaded_from_store": loaded},
               "classes_measured": measured_classes,
@@ -832,6 +833,40 @@ def run_demo(out_dir="demo-out", machine="toy", *, figures: bool = True, keep: b
     if keep:
         data["internals"] = report.internals
     return data
+
+
+def demo_parameters(seed=2026, depth=84, targets=4, controls=2, speed=0.0, max_bits=20, machine="toy",
+                    added=()) -> dict:
+    """What makes one demo run another's: the world, the counts of targets and controls, the
+    prior's λ, the background's budget, the machine and the users' added programs (by name)."""
+    return {"seed": seed, "depth": depth, "targets": targets, "controls": controls, "speed": float(speed),
+            "max_bits": max_bits, "machine": machine, "added": sorted(Path(path).name for path in added)}
+
+
+def run_parameters(report: dict) -> dict:
+    """:func:`demo_parameters` of the run that made ``report``."""
+    return demo_parameters(report["world"]["seed"], report["world"]["depth"], len(report["targets"]),
+                           len(report["controls"]), report["speed_prior"], report["background"]["max_bits"],
+                           report["language"], report.get("added", ()))
+
+
+def check_out_dir(out_dir, parameters: dict, force: bool = False) -> None:
+    """Refuse (one-line ValueError), before any work, to write into ``out_dir`` when it holds the
+    report of another run (other :func:`demo_parameters`), unless ``force``; the report of the
+    same run is replaced (it is that run, made again)."""
+    path = Path(out_dir) / "report.json"
+    if force or not path.is_file():
+        return
+    try:
+        previous = run_parameters(json.loads(path.read_text()))
+    except (OSError, ValueError, KeyError, TypeError):
+        previous = None
+    if previous == parameters:
+        return
+    what = ("a report this version cannot read" if previous is None else
+            "the report of another run (" + ", ".join(f"{key} {previous[key]}" for key in previous
+                                                     if previous[key] != parameters.get(key)) + ")")
+    raise ValueError(f"{out_dir} holds {what}: give another --out, or --force to replace it")
 
 
 def write_report(report: dict, out_dir, internals=None) -> list:

@@ -464,3 +464,8 @@ def plot_forecast(forecast, out_dir) -> list:
                *plot_prior_by_length(forecast.enumeration, out / "prior_by_length"),
                animate_posterior(prediction, out / "posterior.gif", f"Posterior: {title}")]
     return [str(path) for path in figures]
+
+
+def figure_count(paths) -> int:
+    """How many figures ``paths`` are (one figure is written in several formats)."""
+    return len({Path(path).with_suffix("").as_posix() for path in paths})
