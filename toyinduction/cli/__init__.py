@@ -276,8 +276,9 @@ def disasm(bits, machine_name, max_steps, as_json):
 @main.command("run")
 @click.argument("program")
 @machine_option()
-@budget("--max-steps", 1_000_000, "Step budget.")
-@budget("--output-bits", 64, "Stop after this many output bits.")
+@click.option("--max-steps", default=1_000_000, show_default=True, type=checked(validate.MAX_STEPS), help="Step budget.")
+@click.option("--output-bits", default=64, show_default=True, type=checked(validate.RUN_OUTPUT_BITS),
+              help="Stop after this many output bits.")
 @click.option("--data", default="", help="Bits appended after the program (data it reads).")
 @click.option("--reference", is_flag=True, help="Use the slow pure-Python reference interpreter.")
 @json_option
@@ -856,8 +857,8 @@ def experiment(name, out_dir, max_bits, max_steps, length, no_gif, workers, stor
 
 @main.command()
 @machine_option("all")
-@click.option("--count", default=100_000, show_default=True, type=click.IntRange(1, 10 ** 8), help="Samples.")
-@click.option("--max-bits", default=40, show_default=True, type=click.IntRange(1, 4096),
+@click.option("--count", default=100_000, show_default=True, type=checked(validate.SAMPLE_COUNT), help="Samples.")
+@click.option("--max-bits", default=40, show_default=True, type=checked(validate.SAMPLE_MAX_BITS),
               help="Program-length limit of a sample (prefix machines).")
 @budget("--max-steps", 1000, "Step budget of each sample.")
 @click.option("--states", default=3, show_default=True, type=click.IntRange(1, 6), help="States (tm only).")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from toyinduction.core import Machine, RunResult
 from toyinduction.machines.blc.reference import SPEC_HASH
+from toyinduction import validate
 from toyinduction.validate import DEFAULT_WORKERS, ENUMERATE_OUTPUT_BITS, check_enumeration
 
 
@@ -36,6 +37,8 @@ class LambdaMachine(Machine):
             reference: bool = False) -> RunResult:
         """Run program bits in the numba kernel (or, with ``reference``, the Python evaluator)."""
         from toyinduction.core import array_to_bits, bits_to_array
+
+        max_steps, output_bits = validate.MAX_STEPS(max_steps), validate.RUN_OUTPUT_BITS(output_bits)
 
         bits = array_to_bits(bits_to_array(program))
         if reference:
@@ -88,6 +91,8 @@ class LambdaMachine(Machine):
     def sample(self, count: int, *, max_bits: int, max_steps: int = 1000, output_bits: int = 32, seed: int = 0,
                progress=None):
         """``count`` programs drawn from the prior (a coin per bit the machine asks for)."""
+        count, max_bits = validate.SAMPLE_COUNT(count), validate.SAMPLE_MAX_BITS(max_bits)
+        max_steps, output_bits = validate.MAX_STEPS(max_steps), validate.RUN_OUTPUT_BITS(output_bits)
         from toyinduction.engine.sampling import sample_with_runner
         from toyinduction.machines.blc.kernel import run_blc_fast
 

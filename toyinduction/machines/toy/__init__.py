@@ -13,6 +13,7 @@ import numpy as np
 
 from toyinduction.core import Machine, RunResult
 from toyinduction.machines.toy.language import Language, load_language
+from toyinduction import validate
 from toyinduction.validate import DEFAULT_WORKERS, ENUMERATE_OUTPUT_BITS, check_enumeration
 
 
@@ -35,6 +36,7 @@ class ToyMachine(Machine):
     def run(self, program, *, max_steps: int = 1_000_000, output_bits: int = 64, reference: bool = False,
             chunk_steps: int | None = None, on_chunk=None) -> RunResult:
         """Run program bits in the numba kernel (or, with ``reference``, the pure-Python interpreter)."""
+        max_steps, output_bits = validate.MAX_STEPS(max_steps), validate.RUN_OUTPUT_BITS(output_bits)
         if reference:
             from toyinduction.machines.toy.reference import run_reference
             from toyinduction.core import array_to_bits, bits_to_array
@@ -99,6 +101,8 @@ class ToyMachine(Machine):
     def sample(self, count: int, *, max_bits: int, max_steps: int = 1000, output_bits: int = 32, seed: int = 0,
                progress=None):
         """``count`` programs drawn from the prior in the kernel."""
+        count, max_bits = validate.SAMPLE_COUNT(count), validate.SAMPLE_MAX_BITS(max_bits)
+        max_steps, output_bits = validate.MAX_STEPS(max_steps), validate.RUN_OUTPUT_BITS(output_bits)
         from toyinduction.machines.toy.sample import sample_toy
 
         return sample_toy(self.language, count, max_bits, max_steps, output_bits, seed, progress=progress)
