@@ -214,3 +214,13 @@ def test_the_demo_refuses_a_machine_that_cannot_write_its_world_in_one_line(name
     with pytest.raises(ValueError) as caught:
         demo(machine=chosen, depth=12, targets=1, controls=0, max_bits=8, workers=1, progress=False)
     assert str(caught.value).startswith(message) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("name, message", [("blc", "machine blc has no world programs for the mix physics"),
+                                           ("tm", "machine tm has no world programs for the mix physics")])
+def test_the_demo_command_takes_a_machine_and_refuses_one_without_world_programs_in_one_line(name, message, tmp_path):
+    result = CliRunner().invoke(main, ["demo", "--machine", name, "--out", str(tmp_path / "out"),
+                                       "--store", str(tmp_path / "store")])
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 1 and len(lines) == 1 and lines[0].startswith(f"Error: {message}")
+    assert not (tmp_path / "out").exists()

@@ -775,14 +775,15 @@ def predict(sequence, machine_name, max_bits, max_steps, length, program_paths, 
 @click.option("--add", "added", multiple=True, metavar="FILE",
               help="A world program of your own to put into the pool (repeatable); its '; data:' header says what "
                    "it reads (docs/demo.md).")
+@machine_option("all")
 @click.option("--force", is_flag=True, help="Replace the report of another run in --out (without it, a folder "
                                              "holding another run's report is refused before any work).")
 @workers_option
 @store_option
 @json_option
 @library_errors
-def demo(out_dir, seed, depth, targets, controls, speed, max_bits, html_path, added, force, workers, store_dir,
-         as_json):
+def demo(out_dir, seed, depth, targets, controls, speed, max_bits, html_path, added, machine_name, force, workers,
+         store_dir, as_json):
     """The malign-prior demonstration: who holds the posterior at a civilisation's first question,
     in the full pool of honest programs and consequentialists, and under each premise of the
     malign-prior argument (no honest importance pointer, a speed prior, no rival goal, another
@@ -791,11 +792,12 @@ def demo(out_dir, seed, depth, targets, controls, speed, max_bits, html_path, ad
     from toyinduction.malign.demo import check_out_dir, demo as compute_demo, demo_parameters, json_summary, report_markdown
     from toyinduction.plots.figures import figure_count
 
-    check_out_dir(out_dir, demo_parameters(seed, depth, targets, controls, speed, max_bits, added=added), force)
+    chosen = chosen_machine(machine_name, "all")
+    check_out_dir(out_dir, demo_parameters(seed, depth, targets, controls, speed, max_bits, chosen.name, added), force)
     progress = ProgressBar("tasks")
     progress.announce(f"compiling the kernels (once per machine), then enumerating every program up to {max_bits} "
                       f"bits, then measuring each world program's class")
-    report = compute_demo(seed=seed, depth=depth, targets=targets, controls=controls, speed=speed, max_bits=max_bits,
+    report = compute_demo(chosen, seed=seed, depth=depth, targets=targets, controls=controls, speed=speed, max_bits=max_bits,
                           store=RunStore(store_dir), workers=workers, progress=progress, add=added)
     progress.announce(f"writing the report and its figures to {out_dir}")
     report.write(out_dir)
