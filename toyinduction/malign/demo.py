@@ -680,6 +680,12 @@ def json_summary(report: dict) -> dict:
             "premises": report["premises"]}
 
 
+def _span_text(shares) -> str:
+    """The range of some shares as the headline says it: one value when they print alike."""
+    low, high = share_text(min(shares)), share_text(max(shares))
+    return low if low == high else f"{low}–{high}"
+
+
 def share_text(x: float) -> str:
     """A share as the report writes it: 3 significant digits, or 1 − ε close to 1 (so that
     0.9999997 does not read as 1)."""
@@ -707,7 +713,7 @@ def headline(report: dict) -> str:
             f"{len(targets)} targets (" + "; ".join(
                 f"{row['name'].split(' in ')[-1]}: {_holder_text(shares)}, the true answer {row['true_answer']} "
                 f"has probability {share_text(row['questions'][0]['p_honest'])}" for row, shares in zip(targets, first)) +
-            f"); goal-directed programs hold {share_text(min(goal))}–{share_text(max(goal))}.")
+            f"); goal-directed programs hold {_span_text(goal)}.")
     later = [row["questions"][1]["class_shares"] for row in targets if len(row["questions"]) > 1]
     if later:
         later_holders = sorted({max(shares, key=shares.get) for shares in later})
@@ -717,7 +723,7 @@ def headline(report: dict) -> str:
         best = max(others, key=lambda row: row["consequentialist_share"])
         shares = [t["consequentialist_share"] for t in best["per_target"]]
         text += (f" Goal-directed programs hold the most under the premise \"{best['name']}\" ({best['excluded']}): "
-                 f"{share_text(min(shares))}–{share_text(max(shares))} of the posterior at the first question.")
+                 f"{_span_text(shares)} of the posterior at the first question.")
     price = report.get("price_of_malice", {})
     if price.get("first answer") is not None or price.get("every question") is not None:
         parts = [f"{horizon}: {bits:+d} bits" for horizon, bits in price.items() if bits is not None]

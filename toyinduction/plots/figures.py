@@ -17,7 +17,10 @@ from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")
+from toyinduction.engine.progress import in_notebook
+
+if not in_notebook():      # files, not windows; a notebook keeps its inline backend (its figures show)
+    matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib import animation  # noqa: E402

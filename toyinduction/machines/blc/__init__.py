@@ -73,6 +73,9 @@ class LambdaMachine(Machine):
         ``store`` if it has it. ``workers`` and ``keep_leaves`` are accepted for the common
         interface; this enumerator is serial and keeps every leaf."""
         from toyinduction.engine.enumeration import enumeration_or_load, enumerate_with_runner
+        from toyinduction.engine.progress import reporter
+
+        progress = reporter(progress, "enumerate", "programs")
         from toyinduction.machines.blc.kernel import run_blc_fast
 
         check_enumeration(max_bits=max_bits, max_steps=max_steps, output_bits=output_bits, workers=workers,
@@ -93,7 +96,10 @@ class LambdaMachine(Machine):
         """``count`` programs drawn from the prior (a coin per bit the machine asks for)."""
         count, max_bits = validate.SAMPLE_COUNT(count), validate.SAMPLE_MAX_BITS(max_bits)
         max_steps, output_bits = validate.MAX_STEPS(max_steps), validate.RUN_OUTPUT_BITS(output_bits)
+        from toyinduction.engine.progress import reporter
         from toyinduction.engine.sampling import sample_with_runner
+
+        progress = reporter(progress, "sample", "samples")
         from toyinduction.machines.blc.kernel import run_blc_fast
 
         return sample_with_runner(lambda bits: _resource_limited(run_blc_fast(bits, max_steps, output_bits)), count,

@@ -88,7 +88,10 @@ class ToyMachine(Machine):
 
         check_enumeration(max_bits=max_bits, max_steps=max_steps, output_bits=output_bits, workers=workers,
                           keep_leaves=keep_leaves)
-        options = {"workers": workers, "progress": progress, "keep_leaves": keep_leaves, "client": client}
+        from toyinduction.engine.progress import reporter
+
+        options = {"workers": workers, "progress": reporter(progress, "enumerate", "chunks"), "keep_leaves": keep_leaves,
+                   "client": client}
         if counted:
             options["counted"] = True
         if split_bits is not None:
@@ -105,7 +108,10 @@ class ToyMachine(Machine):
         max_steps, output_bits = validate.MAX_STEPS(max_steps), validate.RUN_OUTPUT_BITS(output_bits)
         from toyinduction.machines.toy.sample import sample_toy
 
-        return sample_toy(self.language, count, max_bits, max_steps, output_bits, seed, progress=progress)
+        from toyinduction.engine.progress import reporter
+
+        return sample_toy(self.language, count, max_bits, max_steps, output_bits, seed,
+                          progress=reporter(progress, "sample", "samples"))
 
     def describe(self) -> dict:
         """Name, spec hash, instruction codewords and limits."""
