@@ -20,6 +20,9 @@ the kernel returns, which for a run with a 2^61-step budget is never. So:
 
 The flag is read with an atomic (monotonic) load, an intrinsic below: a plain ``stop[0]`` in a
 loop that writes no memory may be hoisted out of the loop by LLVM and never read again.
+
+The second half estimates budgets that cannot finish in a human time (a count of programs,
+machines or steps at a measured rate), for the one-line warnings the command line prints first.
 """
 
 from __future__ import annotations
@@ -84,16 +87,31 @@ def raise_if_stopped() -> None:
 #: Seconds Ctrl-C waits for an interrupted call to return (a kernel that polls returns within
 #: milliseconds; one that does not is left to the exiting process).
 GRACE_SECONDS = 2.0
-_helper = {"pool": None}
+_helper: dict = {"requests": None}
 
 
-def _helper_pool():
-    """The one helper thread call_interruptibly runs calls on (made on first use)."""
-    from concurrent.futures import ThreadPoolExecutor
+def _serve(requests) -> None:
+    """The helper thread: run each call handed over, put its value or its error in its box."""
+    while True:
+        function, arguments, options, box, done = requests.get()
+        try:
+            box["value"] = function(*arguments, **options)
+        except BaseException as error:      # handed back to the waiting thread
+            box["error"] = error
+        finally:
+            done.set()
 
-    if _helper["pool"] is None:
-        _helper["pool"] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="toyinduction-kernel")
-    return _helper["pool"]
+
+def _helper_requests():
+    """The queue of the one helper thread call_interruptibly runs calls on (a daemon: a call
+    left running never holds up the process's exit)."""
+    import queue
+
+    if _helper["requests"] is None:
+        requests = queue.SimpleQueue()
+        threading.Thread(target=_serve, args=(requests,), name="toyinduction-kernel", daemon=True).start()
+        _helper["requests"] = requests
+    return _helper["requests"]
 
 
 def call_interruptibly(function, *arguments, **options):
@@ -102,30 +120,25 @@ def call_interruptibly(function, *arguments, **options):
     (where a KeyboardInterrupt can arrive); on one, the stop flag is set, the call is waited for
     (its kernels return at once; at most GRACE_SECONDS) and the KeyboardInterrupt goes on. From
     any other thread it is a plain call (whoever runs that thread waits and sets the flag)."""
-    from concurrent.futures import TimeoutError as FutureTimeout
-
     if threading.current_thread() is not threading.main_thread():
         return function(*arguments, **options)
-    future = _helper_pool().submit(function, *arguments, **options)
+    box: dict = {}
+    done = threading.Event()
     try:
-        while True:
-            try:
-                return future.result(timeout=0.5)
-            except FutureTimeout:
-                continue
-    except BaseException as error:
-        if future.done() or isinstance(error, Exception):
-            raise
+        _helper_requests().put((function, arguments, options, box, done))
+        while not done.wait(0.5):
+            pass
+    except BaseException:
         request_stop()
         try:
-            future.result(timeout=GRACE_SECONDS)
-        except FutureTimeout:           # a call that does not poll: leave its thread, use a new one
-            _helper["pool"] = None
-        except BaseException:           # (its Interrupted, or whatever it raised on the way out)
-            pass
+            if not done.wait(GRACE_SECONDS):    # a call that does not poll: leave it, use a new thread
+                _helper["requests"] = None
         finally:
             clear_stop()
         raise
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
 
 
 # ---------------------------------------------------------------------------------------------
