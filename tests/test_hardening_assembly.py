@@ -273,3 +273,22 @@ def test_read_source_reads_at_most_the_limit(tmp_path, monkeypatch):
             read_source(environ)
     path.write_text("1 out")
     assert assemble_file(path, TOY) == assemble("1 out", TOY)
+
+
+def test_golf_refuses_a_program_longer_than_it_searches_in_one_line(tmp_path):
+    from toyinduction.machines.toy.golf import MAX_GOLF_INSTRUCTIONS
+
+    path = tmp_path / "long.toy"
+    path.write_text("dup drop " * (MAX_GOLF_INSTRUCTIONS // 2 + 1) + "1 out")
+    result = CliRunner().invoke(main, ["golf", str(path), "--proposals", "5", "--output-bits", "8"])
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 1 and len(lines) == 1
+    assert lines[0].startswith(f"Error: {path}: {MAX_GOLF_INSTRUCTIONS + 4} instructions; golf searches programs of "
+                               f"at most {MAX_GOLF_INSTRUCTIONS}")
+
+
+def test_a_huge_turing_machine_argument_is_quoted_in_a_few_dozen_characters():
+    for argument in ("1RG0LZ_" * 2000, "1RB1LB_" + "x" * 20000):
+        result = CliRunner().invoke(main, ["tm", "run", argument])
+        lines = result.output.strip().splitlines()
+        assert result.exit_code == 1 and len(lines) == 1 and len(lines[0]) < 200, lines[0][:300]

@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
-import functools
-import json
-import re
-import sys
-from pathlib import Path
+import signal
+import threading
 
-import click
+#: A Ctrl-C that came while the command line was still being loaded (before ``main`` runs): noted,
+#: not raised (a KeyboardInterrupt inside an import is a traceback, or is dropped by the code it
+#: lands in); ``main`` then ends the command with the one "interrupted" line.
+_INTERRUPTED_WHILE_LOADING: list = []
+
+
+def _note_interrupt(signum, frame) -> None:
+    """The SIGINT handler while the command line loads (see above)."""
+    _INTERRUPTED_WHILE_LOADING.append(signum)
+
+
+if threading.current_thread() is threading.main_thread() \
+        and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+    signal.signal(signal.SIGINT, _note_interrupt)
+
+import functools  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import click  # noqa: E402
 
 from toyinduction import __version__, validate
 from toyinduction.cli.progress import ProgressBar
@@ -199,9 +217,43 @@ class OneLineErrors(click.Group):
     1 for bad input the library refused, 130 for Ctrl-C). No usage dump, no traceback."""
 
     def main(self, *args, **kwargs):
-        """Run the command; turn every error into one line."""
+        """Run the command; turn every error into one line. Ctrl-C also sets the kernels' stop flag
+        (so a KeyboardInterrupt that Python code swallows, as numba's compiler does, still stops
+        the next kernel), and once a real command line's command has finished, a late Ctrl-C no
+        longer kills a process whose output is already written."""
+        from toyinduction.engine.stop import clear_stop, request_stop
+
+        def interrupt(signum, frame):
+            request_stop()
+            while frame is not None:      # inside numba's compiler a KeyboardInterrupt is printed and
+                if frame.f_globals.get("__name__", "").startswith(("numba.", "llvmlite.")):   # dropped:
+                    return                # the flag alone stops the kernel it is compiling, at its first poll
+                frame = frame.f_back
+            raise KeyboardInterrupt
+
+        own_process = not args and kwargs.get("args") is None        # the console script, not an in-process call
+        previous = (signal.signal(signal.SIGINT, interrupt) if threading.current_thread() is threading.main_thread()
+                    else None)
+        if previous == signal.SIG_IGN:             # started with Ctrl-C ignored (nohup, a background job): kept so
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        if previous is _note_interrupt:            # (the loading-time handler is not put back)
+            previous = signal.default_int_handler
+        interrupted_while_loading = bool(_INTERRUPTED_WHILE_LOADING) and own_process
+        _INTERRUPTED_WHILE_LOADING.clear()
+        clear_stop()
+        try:
+            self._main_one_line(interrupted_while_loading, *args, **kwargs)
+        finally:
+            clear_stop()
+            if previous is not None:
+                signal.signal(signal.SIGINT, signal.SIG_IGN if own_process else previous)
+
+    def _main_one_line(self, interrupted_while_loading: bool, *args, **kwargs):
+        """:meth:`main` without the signal handling."""
         kwargs["standalone_mode"] = False
         try:
+            if interrupted_while_loading:
+                raise KeyboardInterrupt
             result = super().main(*args, **kwargs)
         except NO_ARGS_IS_HELP as error:        # `toyinduction`, `toyinduction tm`: the help, not an error
             click.echo(error.ctx.get_help())

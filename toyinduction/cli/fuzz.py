@@ -21,6 +21,28 @@ experiment and the quick benchmark run (one time in four) only with ``heavy=True
 they get a bad value and are refused while parsing. ``--scheduler local`` is always refused
 in-process (the estimated memory of a worker process is set absurdly high for the fuzz), so no
 cluster is ever started; a scheduler address where nothing listens is refused at once.
+
+Hostile inputs (:func:`fuzz_hostile`; a CI-sized run is tests/test_hostile_fuzz.py, a long one
+``python experiments/fuzz.py --hostile --runs 300``): generated files of both machines - toy
+quotes and blocks nested 10^3..10^5 deep, macro fan-out bombs, numbers of thousands of digits,
+megabyte words, more words than a program may have (toyinduction.machines.toy.fuzz.hostile_source);
+.lam parentheses, lambdas, lets and applications 10^3..10^5 deep or long, literals of 10^4..10^6
+bits, huge numbers - through asm, run, predict (as the sequence and as ``--program``), golf and a
+variant of maximal limits; bit strings of up to 130,000 bits (one argument of the OS's ARG_MAX)
+through disasm and run; every memory-sized option at its documented maximum (``--output-bits``
+2^32 for run, 2^61 for programs, ``--count`` 10^8, ``--max-bits`` 62 or 4096, ``--max-steps``
+2^61, ``--keep-leaves`` 2^28, a variant .json with 2^20 stack and memory cells, ...); and long
+commands (enumerate, predict, sample, tm run, tm ctm, run, golf, demo on a small world, bench)
+sent SIGINT at a random moment 0.5..3 s after they start (counted from when a bare ``--version``
+run has finished here: a SIGINT while Python itself is still starting, before any handler can be,
+is tallied apart). Each case is a real subprocess under
+``ulimit -v 4000000`` (about 4 GB of address space), in a directory and store of its own, with
+its peak memory measured. The contract (:func:`check_hostile`): exit 0, or exit 1/2 (130 after
+SIGINT) with exactly one ``Error: `` line of at most a few hundred characters (warnings beside
+it allowed) - never a
+traceback or a death by a signal - within HOSTILE_TIMEOUT seconds; a case at a maximum may run
+longer and is then sent SIGINT, after which it, like every interrupted command, must stop within
+SIGINT_GRACE seconds.
 """
 
 from __future__ import annotations
@@ -30,6 +52,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -47,6 +70,7 @@ CAPS = {
     ("tm bb", "--states"): 2, ("predict", "--length"): 32, ("experiment", "--length"): 16,
     ("predict", "--continue"): 16, ("demo", "--depth"): 8, ("demo", "--targets"): 1, ("demo", "--controls"): 1,
     ("tm run", "--max-steps"): 100_000, ("run", "--output-bits"): 1 << 16, ("programs", "--output-bits"): 256,
+    ("complexity", "--max-bits"): 12, ("complexity", "--states"): 3,
     "--max-steps": 2000, "--count": 1000, "--workers": 4,
 }
 #: Commands that run only with ``heavy=True`` (seconds to minutes even at the caps).
@@ -611,4 +635,443 @@ def fuzz_cli(runs: int, seed: int, root: Path, subprocess_runs: int = 0, heavy: 
     report["runs_per_second"] = len(in_process) / max(sum(run.seconds for run in in_process), 1e-9)
     report["slowest"] = [{"args": run.args, "seconds": round(run.seconds, 2)}
                          for run in sorted(done, key=lambda run: -run.seconds)[:5]]
+    return report
+
+
+# ---- hostile inputs under a capped address space ---------------------------------------------------
+
+#: The address-space cap of every hostile case, as ``ulimit -v 4000000`` (KiB): about 4 GB.
+HOSTILE_ADDRESS_SPACE_KIB = 4_000_000
+#: Seconds a hostile case may take before it is a problem (a case at a budget's maximum gets
+#: SIGINT then instead, and must stop in one line).
+HOSTILE_TIMEOUT = 20.0
+#: Seconds a command may take to stop after SIGINT.
+SIGINT_GRACE = 5.0
+#: The most characters an ``Error: `` line may have (an error quotes a few dozen of its input).
+LONGEST_ERROR_LINE = 400
+#: Every documented maximum, in the user's terms.
+MAXIMUM_STEPS = str(2 ** 61)
+MAXIMUM_RUN_OUTPUT_BITS = str(2 ** 32)
+#: Toy variants with every limit the .json may set at its maximum, and stack and memory alone.
+HOSTILE_VARIANTS = {
+    "lang-max-stack-memory.json": {"name": "fz-max-cells", "base": "toy",
+                                   "limits": {"stack_depth": 1 << 20, "memory_cells": 1 << 20}},
+    "lang-max-everything.json": {"name": "fz-max-all", "base": "toy",
+                                 "limits": {"stack_depth": 1 << 20, "memory_cells": 1 << 20, "call_depth": 1 << 20,
+                                            "loop_depth": 1 << 20, "block_nesting": 1 << 20,
+                                            "max_subroutines": 1 << 20, "eval_depth": 1 << 20}},
+}
+#: Small programs the hostile cases run at huge budgets.
+HOSTILE_PROGRAMS = {
+    "loop_out.toy": "loop 1 out end\n",          # writes forever
+    "ten_bits.toy": "10 rep 1 out end halt\n",   # writes 10 bits and halts
+    "deep_stack.toy": "loop 1 dup end\n",        # grows the stack to its limit
+    "spin.toy": "loop end\n",                     # runs forever, writes nothing
+    "omega.lam": "def w = \\x. x x\ndef main = w w\n",
+    "omega3.lam": "def w = \\x. x x x\ndef main = w w\n",   # the heap grows without end
+}
+
+
+def lam_deep_parentheses(depth: int) -> str:
+    """``main = ((((\\x. x))))`` with ``depth`` pairs."""
+    return "def main = " + "(" * depth + "\\x. x" + ")" * depth + "\n"
+
+
+def lam_deep_lambdas(depth: int) -> str:
+    """``main = \\x. \\x. ... x``: ``depth`` nested abstractions."""
+    return "def main = " + "\\x. " * depth + "x\n"
+
+
+def lam_long_application(length: int, nested: bool = False) -> str:
+    """``id id id ... id`` (left-associated) or ``id (id (id ...))`` (``nested``) of ``length`` uses."""
+    body = "(id " * (length - 1) + "id" + ")" * (length - 1) if nested else "id " * length
+    return "def id = \\x. x\ndef main = " + body.strip() + "\n"
+
+
+def lam_deep_lets(depth: int) -> str:
+    """``let x = \\y. y in let x = ... in x``, ``depth`` deep."""
+    return "def main = " + "let x = \\y. y in " * depth + "x\n"
+
+
+def lam_long_literal(bits: int, rng: random.Random) -> str:
+    """A list of ``bits`` bits: ``main = [0110...]``."""
+    return f"def main = [{_bits(rng, bits)}]\n"
+
+
+def lam_huge_number(digits: int, rng: random.Random, as_const: bool) -> str:
+    """A number of ``digits`` digits, as a term or as a ``const``."""
+    number = str(rng.randint(1, 9)) + "".join(rng.choice("0123456789") for _ in range(digits - 1))
+    return f"const N {number}\ndef main = N\n" if as_const else f"def main = {number}\n"
+
+
+@dataclass
+class HostileCase:
+    """One hostile command line: its arguments, the files it needs (relative path -> text,
+    written into the case's directory), and when it is interrupted. ``interrupt_at``: SIGINT
+    this many seconds after the start (a random moment); ``at_maximum``: a budget at its
+    documented maximum, which may run until it is stopped with SIGINT (near the timeout)."""
+
+    what: str
+    args: list
+    files: dict = field(default_factory=dict)
+    interrupt_at: float | None = None
+    at_maximum: bool = False
+
+
+def _file_cases(rng: random.Random, scale: int) -> list:
+    """Cases made of one generated hostile file (toy or lam) through the commands that read one."""
+    from toyinduction.machines.toy.fuzz import hostile_source
+
+    cases = []
+    text, what = hostile_source(rng, scale)
+    name = f"hostile-{rng.randrange(10 ** 9)}.toy"
+    cases += [HostileCase(f"asm: {what}", ["asm", name], {name: text}),
+              HostileCase(f"run: {what}", ["run", name, "--max-steps", "100000"], {name: text}),
+              HostileCase(f"predict --program: {what}", ["predict", "0101", "--max-bits", "4", "--max-steps", "100",
+                                                         "--program", name], {name: text}),
+              HostileCase(f"predict (the file as the sequence): {what}",
+                          ["predict", name, "--max-bits", "4", "--max-steps", "100", "--length", "8"], {name: text}),
+              HostileCase(f"golf: {what}", ["golf", name, "--proposals", "20", "--output-bits", "16"], {name: text}),
+              HostileCase(f"run in a variant of maximal limits: {what}",
+                          ["run", "--language", "lang-max-everything.json", name, "--max-steps", "100000"],
+                          {name: text})]
+    depth = 10 ** rng.randint(3, scale)
+    lam_kinds = {
+        f"{depth} nested parentheses": lambda: lam_deep_parentheses(depth),
+        f"{depth} nested lambdas": lambda: lam_deep_lambdas(depth),
+        f"an application of {depth} terms": lambda: lam_long_application(depth),
+        f"{depth} nested applications": lambda: lam_long_application(depth, nested=True),
+        f"{depth} nested lets": lambda: lam_deep_lets(depth),
+        f"a {depth}-bit literal": lambda: lam_long_literal(depth, rng),
+        f"a {depth}-digit number": lambda: lam_huge_number(depth, rng, rng.random() < 0.5),
+    }
+    what = rng.choice(sorted(lam_kinds))
+    text = lam_kinds[what]()
+    name = f"hostile-{rng.randrange(10 ** 9)}.lam"
+    cases += [HostileCase(f"asm: {what}", ["asm", name], {name: text}),
+              HostileCase(f"run: {what}", ["run", name, "--max-steps", "100000"], {name: text}),
+              HostileCase(f"predict --program: {what}", ["predict", "0101", "--machine", "blc", "--max-bits", "4",
+                                                         "--max-steps", "100", "--program", name], {name: text})]
+    states = rng.choice([1000, 18_000])   # (a Turing machine is given as an argument: at most 130,000 characters)
+    tm_kinds = {f"a machine of {states} states": "_".join(f"1R{rng.choice('ABCDEFGH')}0L{rng.choice('ABZ')}"
+                                                            for _ in range(states)),
+                f"a machine of {7 * states} characters": "1RB1LB_" + "x" * (7 * states),
+                f"{states} halting states": "_".join(["1RZ1RZ"] * states)}
+    what = rng.choice(sorted(tm_kinds))
+    cases.append(HostileCase(f"tm run: {what}", ["tm", "run", tm_kinds[what], "--max-steps", "1000000"]))
+    return cases
+
+
+def _bits_cases(rng: random.Random) -> list:
+    """Cases of a long bit-string argument (at most 130,000 bits: one argument of the OS's
+    ARG_MAX): deep toy blocks, deep lambda terms, long applications."""
+    from toyinduction.machines.toy.language import TOY
+
+    opener = TOY.codewords[rng.choice(["loop", "if", "rep", "def"])]
+    count = rng.choice([1000, 10_000, 130_000 // len(opener) - 1])
+    toy_bits = opener * count
+    depth = rng.choice([1000, 10_000, 60_000])
+    blc_bits = rng.choice(["00" * depth + "10",                              # \x. \x. ... x
+                           "01" * (depth // 2) + "10" * (depth // 2 + 1),     # ((x x) x) ... : applications
+                           "0100" * (depth // 2) + "10",                      # nested, each on the left
+                           "00" * (depth // 2) + "1" * (depth // 2) + "0"])   # a variable of a huge index
+    json_flag = ["--json"] if rng.random() < 0.3 else []
+    return [HostileCase(f"disasm: {count} toy block openers", ["disasm", toy_bits, *json_flag]),
+            HostileCase(f"run: {count} toy block openers", ["run", toy_bits, "--max-steps", "100000"]),
+            HostileCase(f"disasm --machine blc: {len(blc_bits)} bits nested", ["disasm", "--machine", "blc", blc_bits,
+                                                                             *json_flag]),
+            HostileCase(f"run --machine blc: {len(blc_bits)} bits nested",
+                        ["run", "--machine", "blc", blc_bits, "--max-steps", "100000"])]
+
+
+def _maximum_cases() -> list:
+    """Every memory-sized option at its documented maximum (with what it runs kept small
+    otherwise); each may run until stopped near the timeout."""
+    steps, out = MAXIMUM_STEPS, MAXIMUM_RUN_OUTPUT_BITS
+    rows = [
+        ["run", "loop_out.toy", "--output-bits", out],
+        ["run", "loop_out.toy", "--output-bits", out, "--max-steps", str(10 ** 8)],
+        ["run", "ten_bits.toy", "--output-bits", out, "--max-steps", steps],
+        ["run", "spin.toy", "--output-bits", out, "--max-steps", steps],
+        ["run", "primes.toy", "--output-bits", out, "--max-steps", steps, "--json"],
+        ["run", "--language", "lang-max-stack-memory.json", "deep_stack.toy", "--max-steps", steps],
+        ["run", "--language", "lang-max-everything.json", "primes.toy", "--max-steps", steps, "--output-bits", out],
+        ["run", "omega3.lam", "--max-steps", steps],
+        ["run", "omega.lam", "--max-steps", steps, "--output-bits", out],
+        ["programs", "--output-bits", out],
+        ["programs", "--output-bits", steps],
+        ["programs", "--machine", "blc", "--output-bits", steps],
+        ["programs", "--language", "lang-max-everything.json", "--output-bits", out],
+        ["disasm", "--max-steps", steps, "01" * 40],
+        ["enumerate", "--max-bits", "62", "--max-steps", steps, "--output-bits", "65536", "--keep-leaves", str(1 << 28)],
+        ["enumerate", "--max-bits", "62", "--counted", "--max-steps", steps, "--output-bits", "65536"],
+        ["enumerate", "--machine", "blc", "--max-bits", "18", "--max-steps", str(10 ** 9)],
+        ["enumerate", "--language", "lang-max-stack-memory.json", "--max-bits", "24", "--max-steps", steps],
+        ["sample", "--count", str(10 ** 8), "--max-bits", "4096", "--max-steps", steps],
+        ["sample", "--machine", "blc", "--count", str(10 ** 8), "--max-bits", "4096", "--max-steps", steps],
+        ["sample", "--machine", "tm", "--states", "6", "--count", str(10 ** 8), "--max-steps", steps],
+        ["sample", "--language", "lang-max-stack-memory.json", "--count", str(10 ** 7), "--max-steps", steps],
+        ["predict", "0101", "--max-bits", "40", "--max-steps", steps, "--continue", "256", "--top", "100"],
+        ["predict", "primes.toy", "--length", "4096", "--max-bits", "40", "--exhaustive", "--max-steps", steps],
+        ["predict", "0110", "--machine", "blc", "--max-bits", "40", "--max-steps", steps],
+        ["complexity", "0101", "--max-bits", "62", "--max-steps", steps, "--output-bits", "65536", "--no-ctm"],
+        ["tm", "run", "1RB1LA_1LA1RB", "--max-steps", steps],
+        ["tm", "run", "1LB1LB_0RA0RA", "--max-steps", steps, "--json"],
+        ["tm", "ctm", "--states", "6", "--max-steps", "992"],
+        ["tm", "bb", "--states", "4", "--max-steps", "992"],
+        ["golf", "primes.toy", "--proposals", str(10 ** 9), "--output-bits", str(1 << 14), "--slowdown", "1e300"],
+        ["demo", "--depth", "4096", "--targets", "64", "--controls", "64", "--max-bits", "40"],
+        ["bench", "--enumeration", "--enumeration-bits", "62"],
+    ]
+    return [HostileCase(f"at the maximum: {' '.join(args[:3])}", args, at_maximum=True) for args in rows]
+
+
+#: Long commands SIGINT is sent to at a random moment (each runs for seconds to years).
+LONG_COMMANDS = [
+    ["enumerate", "--max-bits", "30", "--max-steps", "1000", "--output-bits", "16"],
+    ["enumerate", "--max-bits", "12", "--max-steps", MAXIMUM_STEPS],
+    ["predict", "0101", "--max-bits", "24"],
+    ["predict", "0101", "--max-bits", "12", "--max-steps", MAXIMUM_STEPS],
+    ["sample", "--count", str(10 ** 7), "--max-bits", "40"],
+    ["sample", "--count", "2000", "--max-bits", "40", "--max-steps", MAXIMUM_STEPS],
+    ["sample", "--machine", "tm", "--states", "5", "--count", str(10 ** 7)],
+    ["tm", "run", "1LB1LB_0RA0RA", "--max-steps", MAXIMUM_STEPS],
+    ["tm", "run", "1RB1LA_1LA1RB", "--max-steps", MAXIMUM_STEPS],
+    ["tm", "ctm", "--states", "5", "--max-steps", "500"],
+    ["run", "primes.toy", "--max-steps", MAXIMUM_STEPS, "--output-bits", MAXIMUM_RUN_OUTPUT_BITS],
+    ["run", "omega.lam", "--max-steps", MAXIMUM_STEPS],
+    ["golf", "primes.toy", "--proposals", str(10 ** 9)],
+    ["demo", "--depth", "8", "--targets", "1", "--controls", "1", "--max-bits", "12", "--out", "demo-out"],
+    ["bench", "--quick"],
+]
+
+
+def hostile_cases(rng: random.Random, count: int, interrupted: int, scale: int = 5) -> list:
+    """``count`` hostile cases (generated files, long bit strings, budgets at their maxima, drawn
+    so that every family comes before any repeats) and ``interrupted`` long commands that get
+    SIGINT at a random moment 0.5..3 s after they start (after Python's start-up: see
+    :func:`run_hostile`)."""
+    inputs: list = []
+    maxima: list = []
+    chosen: list = []
+    while len(chosen) < count:   # (generated inputs and maxima by turns, each drawn without repeats)
+        if not inputs:
+            inputs = _file_cases(rng, scale) + _bits_cases(rng)
+            rng.shuffle(inputs)
+        if not maxima:
+            maxima = _maximum_cases()
+            rng.shuffle(maxima)
+        chosen.append((inputs if len(chosen) % 2 == 0 else maxima).pop())
+    commands = list(LONG_COMMANDS)
+    rng.shuffle(commands)
+    for index in range(interrupted):
+        args = commands[index % len(commands)]
+        chosen.append(HostileCase(f"SIGINT: {' '.join(args[:3])}", list(args),
+                                  interrupt_at=round(rng.uniform(0.5, 3.0), 2)))
+    return chosen
+
+
+@dataclass
+class HostileRun:
+    """How one hostile case ended: exit code (negative: killed by that signal), stderr (at most
+    the first 64 KiB), bytes of stdout and stderr, seconds, peak memory, when SIGINT was sent and
+    how long the command took to stop after it, the problem (None: the contract held), and whether
+    SIGINT arrived while Python was still starting."""
+
+    case: HostileCase
+    exit_code: int
+    stderr: str
+    stdout_bytes: int
+    stderr_bytes: int
+    seconds: float
+    peak_rss_mib: float
+    interrupted_at: float | None
+    stop_seconds: float | None
+    problem: str | None
+    during_startup: bool = False
+
+    def row(self) -> dict:
+        """A JSON row for the report (long arguments shortened)."""
+        return {"what": self.case.what, "args": [a if len(a) <= 80 else f"{a[:60]}... ({len(a)} characters)"
+                                                 for a in self.case.args],
+                "exit_code": self.exit_code, "stderr": self.stderr[:2000], "stdout_bytes": self.stdout_bytes,
+                "stderr_bytes": self.stderr_bytes, "seconds": round(self.seconds, 2),
+                "peak_rss_mib": round(self.peak_rss_mib, 1), "interrupted_at": self.interrupted_at,
+                "stop_seconds": None if self.stop_seconds is None else round(self.stop_seconds, 2),
+                "problem": self.problem, "during_startup": self.during_startup}
+
+
+#: A frame of a traceback: its file and function.
+TRACEBACK_FRAME = re.compile(r'File "([^"]+)", line \d+, in (\S+)')
+
+
+def interrupted_during_startup(stderr: str) -> bool:
+    """Whether a traceback shows SIGINT arriving while Python was still starting (its ``site``
+    module, or the module-level imports before the command line's ``main`` runs): no
+    ``Error: `` line, and every frame is import machinery or a module's top level - before any
+    command ran, where no handler of the command line can be yet."""
+    frames = TRACEBACK_FRAME.findall(stderr)
+    return ("Traceback" in stderr and "Error: " not in stderr and bool(frames)
+            and all(path.startswith("<frozen") or function == "<module>" for path, function in frames))
+
+
+def check_hostile(exit_code: int, stderr: str, stderr_bytes: int, interrupted: bool) -> str | None:
+    """What is wrong with how a hostile case ended (None: nothing). The contract: exit 0; or
+    exit 1 or 2 (130 after SIGINT) with exactly one ``Error: `` line of at most
+    LONGEST_ERROR_LINE characters on stderr. Blank lines (click ends the line on Ctrl-C) and
+    warnings (a line starting ``warning: `` or ``Warning: ``: a variant's note, a budget that
+    cannot finish in a human time) are allowed beside it; a traceback, another exit code or a
+    death by a signal is not."""
+    if exit_code < 0:
+        return f"killed by signal {-exit_code}" + (" (an uncaught KeyboardInterrupt)" if exit_code == -2 else "")
+    if "Traceback (most recent call last)" in stderr:
+        return "traceback on stderr"
+    lines = [line for line in stderr.splitlines() if line.strip() and not line.lower().startswith("warning: ")]
+    if exit_code == 0:
+        return f"exit 0 with stderr: {lines[:2]}" if lines else None
+    if exit_code not in (1, 2, 130):
+        return f"exit code {exit_code}"
+    if exit_code == 130 and not interrupted:
+        return "exit 130 without SIGINT"
+    if len(lines) != 1 or not lines[0].startswith("Error: "):
+        return f"exit {exit_code} with {len(lines)} stderr lines (not one 'Error: ' line): {[l[:200] for l in lines[:2]]}"
+    if stderr_bytes > 64 << 10 or len(lines[0]) > LONGEST_ERROR_LINE:
+        return f"an error line of {max(stderr_bytes, len(lines[0]))} characters"
+    return None
+
+
+def run_hostile(case: HostileCase, root: Path, timeout: float = HOSTILE_TIMEOUT,
+                address_space_kib: int = HOSTILE_ADDRESS_SPACE_KIB, grace: float = SIGINT_GRACE,
+                maximum_seconds: float | None = None, startup_seconds: float = 0.0) -> HostileRun:
+    """Run one case as ``python -m toyinduction.cli`` under ``ulimit -v address_space_kib``, in a
+    directory of its own below ``root`` (its files written there, the fixtures linked, a private
+    store), SIGINT to its process group ``case.interrupt_at`` seconds after ``startup_seconds``
+    (what Python takes to start the command line here; or, for a case at a maximum, at
+    ``maximum_seconds``, default ``timeout - grace``); killed at ``timeout`` (or ``grace`` after
+    SIGINT). Checks the contract (:func:`check_hostile`); a SIGINT that still arrived while
+    Python was starting (:func:`interrupted_during_startup`) is reported as such, not as a problem."""
+    import signal
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix="case-", dir=root))
+    try:
+        for name in os.listdir(root):
+            if name.endswith((".toy", ".lam", ".json")) and not (work / name).exists():
+                (work / name).symlink_to(root / name)
+        for name, text in case.files.items():
+            _write(work / name, text)
+        environment = dict(os.environ, **QUIET, TOYINDUCTION_STORE=str(work / "store"))
+        command = ["bash", "-c", f'ulimit -v {int(address_space_kib)} && exec "$@"', "bash",
+                   sys.executable, "-m", "toyinduction.cli", *case.args]
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=work, env=environment, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        captured = {"stdout": [0, bytearray()], "stderr": [0, bytearray()]}
+
+        def drain(stream, into):
+            while True:
+                chunk = stream.read(1 << 16)
+                if not chunk:
+                    return
+                into[0] += len(chunk)
+                if len(into[1]) < 64 << 10:
+                    into[1] += chunk[: (64 << 10) - len(into[1])]
+        readers = [threading.Thread(target=drain, args=(process.stdout, captured["stdout"]), daemon=True),
+                   threading.Thread(target=drain, args=(process.stderr, captured["stderr"]), daemon=True)]
+        for reader in readers:
+            reader.start()
+        interrupt_at = startup_seconds + case.interrupt_at if case.interrupt_at is not None else (
+            (maximum_seconds if maximum_seconds is not None else timeout - grace) if case.at_maximum else None)
+        interrupted_at = killed = None
+        status = usage = None
+        while status is None:
+            pid, wait_status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                status = wait_status
+                break
+            now = time.perf_counter() - start
+            if interrupted_at is None and (interrupt_at is not None and now >= interrupt_at or now >= timeout):
+                interrupted_at = now
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGINT)
+            elif interrupted_at is not None and now >= interrupted_at + grace and killed is None:
+                killed = now
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+            time.sleep(0.02)
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)
+        for reader in readers:
+            reader.join(5)
+        with contextlib.suppress(ProcessLookupError):   # (what the command left behind in its group)
+            os.killpg(process.pid, signal.SIGKILL)
+        stderr = captured["stderr"][1].decode(errors="replace")
+        problem = None
+        if killed is not None:
+            problem = f"no end within {grace:g} s of SIGINT (sent at {interrupted_at:.1f} s)"
+        elif interrupted_at is not None and case.interrupt_at is None and not case.at_maximum:
+            problem = f"no end within {timeout:g} s"
+        problem = problem or check_hostile(process.returncode, stderr, captured["stderr"][0], interrupted_at is not None)
+        startup = problem is not None and interrupted_at is not None and interrupted_during_startup(stderr)
+        return HostileRun(case, process.returncode, stderr, captured["stdout"][0], captured["stderr"][0], seconds,
+                          usage.ru_maxrss / 1024, None if interrupted_at is None else round(interrupted_at, 2),
+                          None if interrupted_at is None else seconds - interrupted_at,
+                          None if startup else problem, startup)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def build_hostile_fixtures(root: Path) -> None:
+    """The files every hostile case may use, in ``root``: the variants of maximal limits and the
+    small programs run at huge budgets (:data:`HOSTILE_VARIANTS`, :data:`HOSTILE_PROGRAMS`)."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name, document in HOSTILE_VARIANTS.items():
+        _write(root / name, json.dumps(document))
+    for name, text in HOSTILE_PROGRAMS.items():
+        _write(root / name, text)
+
+
+def fuzz_hostile(runs: int, interrupted: int, seed: int, root: Path, workers: int = 2, scale: int = 5,
+                 timeout: float = HOSTILE_TIMEOUT, maximum_seconds: float | None = None, progress=None) -> dict:
+    """The hostile campaign: ``runs`` generated hostile cases and ``interrupted`` SIGINT cases
+    (:func:`hostile_cases`), ``workers`` at a time, each a capped subprocess (:func:`run_hostile`).
+    Returns counts, the slowest and largest runs, and every problem found."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    root = Path(root).resolve()
+    build_hostile_fixtures(root)
+    cases = hostile_cases(random.Random(seed), runs, interrupted, scale)
+    report = {"seed": seed, "runs": 0, "interrupted_runs": 0, "address_space_kib": HOSTILE_ADDRESS_SPACE_KIB,
+              "exit_codes": {}, "problems": [], "stopped_by_sigint": 0, "finished_before_sigint": 0,
+              "interrupted_during_startup": []}
+    start = time.perf_counter()
+    startup = run_hostile(HostileCase("start-up", ["--version"]), root, timeout=timeout)
+    report["startup_seconds"] = round(startup.seconds, 2)
+    done: list = []
+    lock = threading.Lock()
+
+    def one(case):
+        run = run_hostile(case, root, timeout=timeout, maximum_seconds=maximum_seconds,
+                          startup_seconds=startup.seconds)
+        with lock:
+            done.append(run)
+            report["interrupted_runs" if case.interrupt_at is not None else "runs"] += 1
+            report["exit_codes"][str(run.exit_code)] = report["exit_codes"].get(str(run.exit_code), 0) + 1
+            if run.interrupted_at is not None:
+                report["stopped_by_sigint" if run.exit_code == 130 else "finished_before_sigint"] += 1
+            if run.problem:
+                report["problems"].append(run.row())
+            if run.during_startup:
+                report["interrupted_during_startup"].append(dict(run.row(), stderr=run.stderr[-300:]))
+            if progress is not None:
+                progress(len(done), run)
+    with ThreadPoolExecutor(max(1, workers)) as pool:
+        list(pool.map(one, cases))
+    report["seconds"] = time.perf_counter() - start
+    report["slowest"] = [run.row() for run in sorted(done, key=lambda run: -run.seconds)[:5]]
+    report["largest"] = [dict(run.row(), stderr=run.stderr[:200])
+                         for run in sorted(done, key=lambda run: -run.peak_rss_mib)[:5]]
+    stops = [run.stop_seconds for run in done if run.exit_code == 130 and run.stop_seconds is not None]
+    report["slowest_stop_seconds"] = round(max(stops), 2) if stops else None
+    report["peak_rss_mib"] = round(max((run.peak_rss_mib for run in done), default=0), 1)
     return report

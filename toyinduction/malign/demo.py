@@ -358,6 +358,14 @@ def _measure_one(job) -> list:
     return measure_questions(language, bits, world, qs, output=output)
 
 
+def _ignore_interrupts() -> None:
+    """A measuring worker leaves Ctrl-C to the demo's process (which ends the workers), so an
+    interrupted demo prints one line, not a traceback from each worker."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _measure_all(jobs, workers: int, tally, store=None) -> list:
     """Every job's measurements, in order: in ``workers`` processes when there are several jobs
     that fit (a job whose program departs before its first question costs nothing), each job
@@ -384,14 +392,21 @@ def _measure_all(jobs, workers: int, tally, store=None) -> list:
         import multiprocessing
 
         context = multiprocessing.get_context("spawn")   # no fork after the enumeration's threads
-        with concurrent.futures.ProcessPoolExecutor(min(workers, len(fitting)), mp_context=context) as executor:
+        with concurrent.futures.ProcessPoolExecutor(min(workers, len(fitting)), mp_context=context,
+                                                    initializer=_ignore_interrupts) as executor:
             futures = {executor.submit(_measure_one, jobs[i]): i for i in fitting}
-            for future in concurrent.futures.as_completed(futures):
-                i = futures[future]
-                results[i] = future.result()
-                language, bits, world, qs, _ = jobs[i]
-                remember(language, bits, world, qs, results[i], store)
-                tally.step()
+            try:
+                for future in concurrent.futures.as_completed(futures):
+                    i = futures[future]
+                    results[i] = future.result()
+                    language, bits, world, qs, _ = jobs[i]
+                    remember(language, bits, world, qs, results[i], store)
+                    tally.step()
+            except KeyboardInterrupt:      # the workers ignore Ctrl-C (no traceback of theirs): end them here
+                for process in list((getattr(executor, "_processes", None) or {}).values()):
+                    process.terminate()
+                executor.shutdown(wait=False, cancel_futures=True)
+                raise
     else:
         for i in fitting:
             results[i] = _measure_one(jobs[i])

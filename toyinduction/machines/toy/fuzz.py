@@ -11,13 +11,21 @@ reference interpreter (compared where the budget lets the slow reference finish)
 Assembler: random token soup and mutated program files. Checked: assembling either gives bits
 or raises AssemblyError/ValueError (never another exception), and what assembles survives a
 disassemble-and-reassemble round trip.
+
+Hostile texts (:func:`hostile_source`): quotes ``[``...``]`` and blocks (``if``, ``rep``, ``loop``,
+``def``) nested 10^3..10^5 deep, closed or not; macro fan-out bombs (each of up to a dozen
+macros using the one before it up to ten times: up to 10^12 words when expanded); numbers of
+thousands of digits, a word of megabytes, millions of words, ``bits`` runs of 10^6 bits.
+:func:`fuzz_hostile_assembler` assembles them in process (each must give bits or one
+AssemblyError/ValueError, never RecursionError or MemoryError); the command-line fuzz
+(toyinduction.cli.fuzz) runs them through every command as capped subprocesses.
 """
 
 from __future__ import annotations
 
 import random
 
-from toyinduction.machines.toy.assembler import AssemblyError, assemble, disassemble
+from toyinduction.machines.toy.assembler import MAX_PROGRAM_WORDS, AssemblyError, assemble, disassemble
 from toyinduction.machines.toy.kernel import run, run_many
 from toyinduction.machines.toy.language import MNEMONICS, Language
 from toyinduction.core import Status
@@ -184,4 +192,92 @@ def fuzz_assembler(language: Language, count: int, seed: int = 0, sources=()) ->
         report["assembled"] += 1
         if bits and assemble(disassemble(bits, language, max_steps=2000), language, strict=False) != bits:
             report["problems"].append({"text": text, "problem": "disassembly does not reassemble to the same bits"})
+    return report
+
+
+# ---- hostile texts ------------------------------------------------------------------------------
+
+#: The block openers and how a block of each is closed (an ``if`` needs a condition first).
+HOSTILE_OPENERS = {"if": ("1 if ", " end"), "rep": ("2 rep ", " end"), "loop": ("loop ", " end"),
+                   "def": ("def ", " end"), "quote": ("[ ", " ]")}
+
+
+def deep_source(depth: int, opener: str = "quote", closed: bool = True, inner: str = "1 out") -> str:
+    """``inner`` inside ``depth`` nested blocks of ``opener`` (see :data:`HOSTILE_OPENERS`),
+    their closers written (``closed``) or left out."""
+    start, finish = HOSTILE_OPENERS[opener]
+    return start * depth + inner + (finish * depth if closed else "") + "\n"
+
+
+def macro_bomb_source(levels: int, fan_out: int, body: str = "dup", quoted: bool = False) -> str:
+    """A macro fan-out bomb: ``m0`` is ``body``, each ``m<i>`` uses ``m<i-1>`` ``fan_out``
+    times (inside a quote when ``quoted``), and the program uses the last one: fan_out**levels
+    copies of ``body`` when expanded, from a text of a few hundred bytes."""
+    lines = [f"macro m0 {body} endmacro"]
+    for level in range(1, levels + 1):
+        uses = " ".join([f"m{level - 1}"] * fan_out)
+        lines.append(f"macro m{level} {'[ ' + uses + ' ]' if quoted else uses} endmacro")
+    return "\n".join(lines) + f"\nm{levels} out\n"
+
+
+def huge_literal_source(digits: int, rng: random.Random, where: str = "push") -> str:
+    """A number of ``digits`` decimal digits: pushed, as a ``const``, or as a ``call`` target."""
+    number = str(rng.randint(1, 9)) + "".join(rng.choice("0123456789") for _ in range(digits - 1))
+    return {"push": f"{number} out\n", "const": f"const BIG {number}\nBIG out\n",
+            "call": f"def 1 out end call {number}\n", "hex": f"0x{number} out\n"}[where]
+
+
+#: The kinds of :func:`hostile_source` (drawn with these weights).
+HOSTILE_KINDS = {"deep": 2, "bomb": 2, "literal": 1, "word": 1, "words": 1, "bits": 1}
+
+
+def hostile_source(rng: random.Random, scale: int = 5, kinds=None) -> tuple[str, str]:
+    """One hostile toy text and what it is (for reports): nesting 10^3..10^scale deep, a macro
+    bomb, a huge literal, a megabyte word, more words than a program may have, or a million raw
+    bits; ``kinds`` (names of :data:`HOSTILE_KINDS`) narrows the choice."""
+    names = sorted(kinds or HOSTILE_KINDS)
+    kind = rng.choices(names, [HOSTILE_KINDS[name] for name in names])[0]
+    if kind == "deep":
+        depth, opener, closed = 10 ** rng.randint(3, scale), rng.choice(sorted(HOSTILE_OPENERS)), rng.random() < 0.7
+        return deep_source(depth, opener, closed), f"{opener} nested {depth} deep{'' if closed else ', unclosed'}"
+    if kind == "bomb":
+        levels, fan_out = rng.randint(3, 12), rng.randint(2, 10)
+        body, quoted = rng.choice(["dup", "1 out", "bits 0101", "1 if dup end"]), rng.random() < 0.25
+        return (macro_bomb_source(levels, fan_out, body, quoted),
+                f"macro bomb {fan_out}^{levels} of {body!r}{' quoted' if quoted else ''}")
+    if kind == "literal":
+        digits, where = rng.choice([1000, 5000, 100_000]), rng.choice(["push", "const", "call", "hex"])
+        return huge_literal_source(digits, rng, where), f"{digits}-digit literal ({where})"
+    if kind == "word":
+        size = rng.choice([10 ** 5, 10 ** 6, 10 ** 7])
+        return "x" * size + " out\n", f"one word of {size} characters"
+    if kind == "words":
+        count = rng.choice([MAX_PROGRAM_WORDS + 2, 2 * MAX_PROGRAM_WORDS])   # (just past the limit, and twice it)
+        return "1 drop " * (count // 2) + "\n", f"{count} words"
+    count = rng.choice([10 ** 6, 10 ** 7])
+    return "bits " + "01" * (count // 2) + "\n", f"a bits run of {count} bits"
+
+
+def fuzz_hostile_assembler(language: Language, count: int, seed: int = 0, scale: int = 4, kinds=None) -> dict:
+    """Assemble ``count`` hostile texts (:func:`hostile_source`, nesting up to 10^scale) in
+    process; each must give bits or raise AssemblyError/ValueError with a one-line message of at
+    most a few hundred characters. Returns counts and every problem found."""
+    rng = random.Random(seed)
+    report = {"texts": 0, "assembled": 0, "refused": 0, "problems": []}
+    for _ in range(count):
+        text, what = hostile_source(rng, scale, kinds)
+        report["texts"] += 1
+        try:
+            assemble(text, language, source="hostile.toy", strict=rng.random() < 0.5)
+        except (AssemblyError, ValueError) as error:
+            report["refused"] += 1
+            message = str(error)
+            if "\n" in message.strip() or len(message) > 400:
+                report["problems"].append({"text": what, "problem": f"an error of {len(message)} characters "
+                                                                     f"or several lines: {message[:120]!r}"})
+            continue
+        except Exception as error:  # noqa: BLE001 - RecursionError, MemoryError, ...: the bugs looked for
+            report["problems"].append({"text": what, "problem": f"{type(error).__name__}: {str(error)[:200]}"})
+            continue
+        report["assembled"] += 1
     return report

@@ -1254,6 +1254,12 @@ def _check_held_back(spec: Specification, template: Template, code, held_back) -
     return rows
 
 
+#: The longest program golf searches (in instructions): the peephole pass rebuilds the program for
+#: each candidate, so its time grows with the square of the length (1,000 instructions: about a
+#: minute); the shipped programs have at most 142.
+MAX_GOLF_INSTRUCTIONS = 1024
+
+
 def golf(template: Template, cases, *, held_back=(), engines=ENGINES, proposals: int | None = 20_000,
          seconds: float | None = None, seed: int = 0, slowdown: float = 2.0, max_window: int = 4,
          max_bits: int = 24, beta: float = 1.0, penalty: float = 1.0, restart: int = 5000,
@@ -1289,6 +1295,10 @@ def golf(template: Template, cases, *, held_back=(), engines=ENGINES, proposals:
         raise ValueError("beta and penalty must be positive")
     if not template.code:
         raise ValueError(f"{template.source}: no instructions to golf")
+    if len(template.code) > MAX_GOLF_INSTRUCTIONS:
+        raise ValueError(f"{template.source}: {len(template.code)} instructions; golf searches programs of at most "
+                         f"{MAX_GOLF_INSTRUCTIONS} (a peephole pass costs the square of the length; the shipped "
+                         f"programs have at most a few hundred)")
     spec = Specification(template, cases, slowdown=slowdown)
     deadline = start_time + seconds if seconds is not None else math.inf
     code = list(template.code)

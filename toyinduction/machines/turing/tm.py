@@ -45,6 +45,7 @@ from toyinduction.engine.sampling import Sample
 from toyinduction.engine.stop import (INTERRUPTED, POLL_LEAVES, POLL_STEPS, STOP, Interrupted, call_interruptibly,
                                      raise_if_stopped, stop_requested)
 from toyinduction.engine.store import load_or_compute
+from toyinduction.validate import quoted
 
 #: Output keys are (length, 16 words of 62 bits): outputs up to 992 cells, so cutoffs up to 992 steps.
 KEY_WORDS = 16
@@ -462,22 +463,23 @@ def parse_machine(text: str) -> np.ndarray:
     parts = text.strip().split("_")
     states = len(parts)
     if not text.strip() or not 1 <= states <= 26:
-        raise ValueError(f"not a machine in bbchallenge notation: {text!r} (e.g. 1RB1LB_1LA1RZ)")
+        raise ValueError(f"not a machine in bbchallenge notation: {quoted(text)} (e.g. 1RB1LB_1LA1RZ)")
     table = np.zeros((states, 2, 3), dtype=np.int64)
     for state, part in enumerate(parts):
         if len(part) != 6:
-            raise ValueError(f"state {chr(65 + state)} of {text!r} must be 6 characters (two transitions), got {part!r}")
+            raise ValueError(f"state {chr(65 + state)} of {quoted(text)} must be 6 characters (two transitions), got "
+                             f"{quoted(part)}")
         for symbol in range(2):
             piece = part[3 * symbol: 3 * symbol + 3]
             match = TRANSITION.fullmatch(piece)
             if match is None:
-                raise ValueError(f"transition {piece!r} of state {chr(65 + state)} is not like 1RB, 0LZ or ---")
+                raise ValueError(f"transition {quoted(piece)} of state {chr(65 + state)} is not like 1RB, 0LZ or ---")
             if match.group(4):
                 table[state, symbol] = (-1, 0, -2)
                 continue
             target = ord(match.group(3)) - 65
             if match.group(3) != "Z" and target >= states:
-                raise ValueError(f"transition {piece!r} goes to state {match.group(3)}, but the machine has "
+                raise ValueError(f"transition {quoted(piece)} goes to state {match.group(3)}, but the machine has "
                                  f"{states} states (A..{chr(64 + states)}; Z halts)")
             table[state, symbol] = (int(match.group(1)), 1 if match.group(2) == "R" else -1,
                                     -1 if match.group(3) == "Z" else target)
