@@ -381,3 +381,12 @@ def test_an_unreadable_programs_directory_is_one_line(tmp_path, monkeypatch):
     finally:
         tmp_path.chmod(0o700)
     assert line == f"Error: {tmp_path}: cannot read the programs directory (Permission denied)"
+
+
+@pytest.mark.parametrize("slowdown", [float("inf"), float("nan"), 0.5, 2e6])
+def test_the_golf_library_refuses_a_slowdown_that_is_not_a_step_budget_in_one_line(slowdown):
+    from toyinduction.machines.toy.golf import Case, Specification, parse_template
+    from toyinduction.machines.toy.language import TOY
+
+    with pytest.raises(ValueError, match=r"slowdown must be in 1\.\.10\^6"):
+        Specification(parse_template("1 out", TOY), [Case("first bit", "", (), 1)], slowdown=slowdown)

@@ -329,8 +329,8 @@ class Specification:
         cases = list(cases)
         if not cases:
             raise ValueError("a specification needs at least one case")
-        if not slowdown >= 1:
-            raise ValueError(f"slowdown must be at least 1, got {slowdown}")
+        if not 1 <= slowdown <= 1e6:      # (nan and inf too: a step budget must be a number of steps)
+            raise ValueError(f"slowdown must be in 1..10^6 (--slowdown), got {slowdown}")
         self.template, self.cases, self.slowdown = template, cases, slowdown
         self.language = template.language
         self.encoders = {}
