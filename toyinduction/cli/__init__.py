@@ -578,14 +578,24 @@ def stored_computation(command):
     return command
 
 
+def enumeration_budgets(max_bits_help: str):
+    """--max-bits, --max-steps and --output-bits of an exhaustive enumeration (enumerate, complexity)."""
+    def decorate(command):
+        for option in reversed((
+                click.option("--max-bits", default=20, show_default=True, type=checked(validate.ENUMERATE_MAX_BITS),
+                             help=max_bits_help),
+                click.option("--max-steps", default=1000, show_default=True, type=checked(validate.MAX_STEPS),
+                             help="Step budget per program."),
+                click.option("--output-bits", default=validate.ENUMERATE_OUTPUT_BITS, show_default=True,
+                             type=checked(validate.OUTPUT_BITS), help="Stop a program after this many output bits."))):
+            command = option(command)
+        return command
+    return decorate
+
+
 @main.command("enumerate")
 @machine_option()
-@click.option("--max-bits", default=20, show_default=True, type=checked(validate.ENUMERATE_MAX_BITS),
-              help="Program-length limit L.")
-@click.option("--max-steps", default=1000, show_default=True, type=checked(validate.MAX_STEPS),
-              help="Step budget per program.")
-@click.option("--output-bits", default=validate.ENUMERATE_OUTPUT_BITS, show_default=True,
-              type=checked(validate.OUTPUT_BITS), help="Stop a program after this many output bits.")
+@enumeration_budgets("Program-length limit L.")
 @workers_option
 @click.option("--keep-leaves", default=200_000, show_default=True, type=checked(validate.KEEP_LEAVES),
               help="Keep every leaf when there are at most this many (memory bound per chunk of work).")
@@ -960,12 +970,7 @@ def sample(machine_name, count, max_bits, max_steps, states, prefixes, seed, as_
 @main.command("complexity")
 @click.argument("strings", nargs=-1, required=True, metavar="STRING...")
 @machine_option()
-@click.option("--max-bits", default=20, show_default=True, type=checked(validate.ENUMERATE_MAX_BITS),
-              help="Program-length limit of the toy enumeration.")
-@click.option("--max-steps", default=1000, show_default=True, type=checked(validate.MAX_STEPS),
-              help="Step budget per program.")
-@click.option("--output-bits", default=validate.ENUMERATE_OUTPUT_BITS, show_default=True,
-              type=checked(validate.OUTPUT_BITS), help="Stop a program after this many output bits.")
+@enumeration_budgets("Program-length limit of the toy enumeration.")
 @click.option("--mass", default="prefix", show_default=True, type=click.Choice(["prefix", "exact"]),
               help="Toy part: programs whose output begins with s (prefix), or that halt with exactly s (exact, "
                    "as CTM counts).")
