@@ -247,7 +247,8 @@ def premises_figure(premises: list, title: str = "Who holds the posterior at eac
     its coin-assumption interval). Top: one marker per premise, target and class, at log10 of the
     class's mass over the rest (from the class masses themselves, so 1 − 5e-07 reads +6.3); bottom:
     the probability of each target's true answer on a log-odds axis with its interval under the coin
-    assumption. Triangles: beyond the axis, or a share of exactly 0 or 1. Returns the figure."""
+    assumption. A hollow marker at an edge (its target's shape): beyond the axis, or a share of exactly 0 or 1.
+    Returns the figure."""
     names = [row["name"] for row in premises]
     classes = list(premises[0]["per_target"][0]["class_shares"]) if premises and premises[0]["per_target"] else []
     colours = class_colours([c for c in classes if c != "unresolved"])
@@ -267,8 +268,8 @@ def premises_figure(premises: list, title: str = "Who holds the posterior at eac
     def place(axes, x, value, colour, marker, label=None):
         clipped = not np.isfinite(value) or abs(value) > span
         shown = np.clip(np.nan_to_num(value, nan=-span, posinf=span, neginf=-span), -span, span)
-        axes.scatter(x, shown, s=30, color=colour, edgecolor="black" if clipped else colour, linewidth=0.5,
-                     marker=("^" if shown > 0 else "v") if clipped else marker, label=label, zorder=3)
+        axes.scatter(x, shown, s=36 if clipped else 30, facecolors="none" if clipped else colour, edgecolors=colour,
+                     linewidths=1.4 if clipped else 0.5, marker=marker, label=label, zorder=3)
 
     for c_index, cls in enumerate(classes):
         for x in range(len(premises)):
@@ -304,7 +305,7 @@ def premises_figure(premises: list, title: str = "Who holds the posterior at eac
             f"posterior mass at the target's first question over the mass of the other classes (+6: a million to "
             f"one for it). Bottom: the probability given to the true answer, as log10 odds, with its interval under "
             f"the coin assumption (bar); probabilities within float resolution of 1 are drawn at the top. "
-            f"Triangles: beyond ±{span:g} or exactly 0 or 1.", y=0.0)
+            f"Hollow markers at an edge: beyond ±{span:g} or exactly 0 or 1.", y=0.0)
     return figure
 
 
