@@ -234,8 +234,6 @@ class OneLineErrors(click.Group):
         own_process = not args and kwargs.get("args") is None        # the console script, not an in-process call
         previous = (signal.signal(signal.SIGINT, interrupt) if threading.current_thread() is threading.main_thread()
                     else None)
-        if previous == signal.SIG_IGN:             # started with Ctrl-C ignored (nohup, a background job): kept so
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
         if previous is _note_interrupt:            # (the loading-time handler is not put back)
             previous = signal.default_int_handler
         interrupted_while_loading = bool(_INTERRUPTED_WHILE_LOADING) and own_process
