@@ -40,6 +40,7 @@ and the class:
 from __future__ import annotations
 
 import copy
+import functools
 import json
 from dataclasses import dataclass
 
@@ -211,6 +212,7 @@ def measure_questions(language: Language, bits: str, world: World, questions, ou
     return results
 
 
+@functools.lru_cache(maxsize=1)
 def _instrument_version() -> str:
     """A digest of the code a measurement depends on (the instruments, the world model, the
     reference interpreter): a stored measurement is used only by the code that made it."""
